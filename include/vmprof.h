@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vmprof user/kernel ABI.  This header is the specification.
+ *
+ * vmprof profiles one KVM virtual machine from the host, chosen by the PID
+ * of the QEMU (or other VMM) process that owns it, or the whole host.
+ *
+ * A session is one open file description of /dev/vmprof.  Opening needs
+ * CAP_PERFMON or CAP_SYS_ADMIN (-EPERM otherwise).  A session goes through:
+ *
+ *   open -> VMPROF_IOC_ATTACH -> mmap -> VMPROF_IOC_ENABLE
+ *        -> read samples from the rings, poll() for more
+ *        -> VMPROF_IOC_DISABLE -> VMPROF_IOC_GET_STATS -> close
+ *
+ * Closing the file ends the session at any point; nothing else is needed.
+ * A session never keeps the VM alive: if the VMM exits, the session stays
+ * readable, poll() reports EPOLLHUP, and VMPROF_IOC_GET_STATS reports
+ * target_alive = 0.
+ *
+ * Structs passed through ioctls follow the extensible-struct rule of
+ * perf_event_attr and clone3: the first field is the caller's sizeof(),
+ * older (smaller) structs are accepted and zero-extended, newer (larger)
+ * ones are accepted if every byte the kernel does not know is zero
+ * (-E2BIG otherwise).  Every field named reserved must be zero (-EINVAL).
+ * Unknown ioctl commands fail with -ENOTTY.  All fields are fixed-size and
+ * naturally aligned, so 32-bit callers use the same layout.
+ *
+ * ioctls
+ * ------
+ * VMPROF_IOC_GET_VERSION  out: struct vmprof_version.
+ *     Always succeeds.  A tool that finds a different abi_major must stop.
+ *
+ * VMPROF_IOC_ATTACH       in: struct vmprof_attach.
+ *     Chooses what to profile and allocates the rings.  Events are created
+ *     disabled.  Errors:
+ *       -EBUSY      the session is already attached
+ *       -EINVAL     bad mode, event, flags, ring_pages (not a power of two
+ *                   or above VMPROF_RING_PAGES_MAX), sample of 0, or a
+ *                   reserved field set; pid given with VMPROF_MODE_SYSTEM
+ *       -E2BIG      size larger than known with non-zero tail
+ *       -ESRCH      no process with that pid
+ *       -ENODEV     the process exists but owns no KVM VM
+ *       -EACCES     the caller may not ptrace the process (the same rule
+ *                   as perf: same uids and a dumpable target, or
+ *                   CAP_SYS_PTRACE)
+ *       -ENOENT     the event needs a hardware PMU and there is none
+ *                   (the caller may retry with VMPROF_EVENT_CPU_CLOCK)
+ *       -ENOMEM     out of memory
+ *
+ * VMPROF_IOC_ENABLE / VMPROF_IOC_DISABLE   no argument.
+ *     Start and stop sampling.  -EINVAL if not attached.  Idempotent.
+ *     ENABLE takes the snapshot that exit statistics are counted from.
+ *
+ * VMPROF_IOC_GET_INFO     out: struct vmprof_info (size set by caller).
+ *     What the session profiles and how to map its rings.  -EINVAL if not
+ *     attached.
+ *
+ * VMPROF_IOC_GET_STATS    in/out: struct vmprof_stats.
+ *     Totals since ENABLE and per-exit-reason statistics.  The caller sets
+ *     exits to an array of exits_cap struct vmprof_exit_stat; the kernel
+ *     fills at most exits_cap entries and sets nr_exits to the number it
+ *     has, so a caller whose array was too small can retry.  -EFAULT for a
+ *     bad pointer, -EINVAL if not attached.
+ *
+ * mmap
+ * ----
+ * After ATTACH, mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE,
+ * MAP_SHARED, fd, 0) maps info.nr_rings rings back to back, ring i for
+ * host CPU i, each info.ring_stride bytes: one struct vmprof_ring_ctl page
+ * followed by info.ring_pages data pages.  Any other length or offset
+ * fails with -EINVAL; mmap before ATTACH fails with -EINVAL.
+ *
+ * Ring protocol (single producer per ring, the kernel; single consumer):
+ *   head = load_acquire(&ctl->data_head);
+ *   read records in [ctl->data_tail, head) at data[pos & (data_size - 1)];
+ *     a record may wrap around the end of the data area;
+ *   store_release(&ctl->data_tail, new_tail);
+ * The kernel reads data_tail with acquire before writing and publishes
+ * data_head with release after the record is complete.  A tail the kernel
+ * cannot make sense of (ahead of head, or more than data_size behind) is
+ * treated as a full ring: the kernel drops samples and counts them, it
+ * never writes outside the data area.
+ *
+ * Records start with struct vmprof_record_header; size is the whole record
+ * in bytes, a multiple of 8.  Readers skip types they do not know.
+ * When a ring is full, samples are dropped and counted; the next record
+ * that fits is preceded by a VMPROF_RECORD_LOST with the exact count.
+ * ctl->lost is the running total of dropped samples on that ring.
+ */
+#ifndef _UAPI_VMPROF_H
+#define _UAPI_VMPROF_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define VMPROF_DEVICE_PATH	"/dev/vmprof"
+
+#define VMPROF_ABI_MAJOR	1
+#define VMPROF_ABI_MINOR	0
+
+#define VMPROF_IOC_MAGIC	0xB7
+
+struct vmprof_version {
+	__u32 abi_major;
+	__u32 abi_minor;
+	char module_version[24];	/* NUL-terminated, e.g. "0.1.0" */
+};
+
+/* Accounting modes (the paper's names). */
+#define VMPROF_MODE_CPU_SWITCH		1	/* only execution in the guest */
+#define VMPROF_MODE_DOMAIN_SWITCH	2	/* guest plus VMM work for it */
+#define VMPROF_MODE_SYSTEM		3	/* every CPU; guest samples tagged */
+
+/* Events. */
+#define VMPROF_EVENT_CYCLES		1	/* hardware PMU */
+#define VMPROF_EVENT_INSTRUCTIONS	2	/* hardware PMU */
+#define VMPROF_EVENT_CACHE_MISSES	3	/* hardware PMU */
+#define VMPROF_EVENT_BRANCH_MISSES	4	/* hardware PMU */
+#define VMPROF_EVENT_CPU_CLOCK		5	/* hrtimer; sample is in ns */
+
+/* vmprof_attach.flags */
+#define VMPROF_ATTACH_FREQ	(1U << 0)	/* sample is a frequency in Hz */
+
+#define VMPROF_RING_PAGES_DEFAULT	64
+#define VMPROF_RING_PAGES_MAX		4096
+
+struct vmprof_attach {
+	__u32 size;		/* sizeof(struct vmprof_attach) */
+	__u32 flags;		/* VMPROF_ATTACH_* */
+	__s32 pid;		/* VMM process id; -1 for VMPROF_MODE_SYSTEM */
+	__u32 mode;		/* VMPROF_MODE_* */
+	__u32 event;		/* VMPROF_EVENT_* */
+	__u32 ring_pages;	/* data pages per ring, power of 2; 0: default */
+	__u64 sample;		/* period (events, or ns) or frequency (Hz) */
+	__u32 watermark;	/* wake poll() at this many bytes; 0: half */
+	__u32 reserved0;
+	__u64 reserved[4];
+};
+#define VMPROF_ATTACH_SIZE_VER0	72
+
+/* vmprof_info.isa */
+#define VMPROF_ISA_UNKNOWN	0
+#define VMPROF_ISA_VMX		1	/* Intel VT-x: exit reasons are VMX basic reasons */
+#define VMPROF_ISA_SVM		2	/* AMD-V: exit reasons are SVM exit codes */
+
+/* vmprof_info.flags */
+#define VMPROF_INFO_HW_PMU	(1U << 0)	/* the event counts on a hardware PMU */
+#define VMPROF_INFO_LSTAR	(1U << 1)	/* guest_lstar has been seen */
+
+struct vmprof_info {
+	__u32 size;
+	__u32 flags;		/* VMPROF_INFO_* */
+	__s32 pid;		/* as attached; -1 for system-wide */
+	__u32 mode;
+	__u32 event;		/* the event actually counting */
+	__u32 isa;		/* VMPROF_ISA_*, once a vCPU has run */
+	__u32 nr_rings;		/* one per possible host CPU */
+	__u32 ring_pages;	/* data pages per ring */
+	__u64 ring_stride;	/* bytes from one ring to the next */
+	__u64 mmap_size;	/* bytes to mmap at offset 0 */
+	__u64 sample;		/* as attached */
+	__u32 attach_flags;	/* as attached */
+	__u32 nr_vcpus;		/* vCPUs seen so far */
+	__u64 guest_lstar;	/* guest MSR_LSTAR: runtime entry_SYSCALL_64 */
+	__u64 reserved[4];
+};
+#define VMPROF_INFO_SIZE_VER0	104
+
+struct vmprof_exit_stat {
+	__u32 reason;		/* raw exit code, see vmprof_info.isa */
+	__u32 isa;		/* VMPROF_ISA_* of reason */
+	__u64 count;		/* exits since ENABLE */
+	__u64 vmm_ns;		/* time from those exits to the next entry */
+};
+
+struct vmprof_stats {
+	__u32 size;
+	__u32 exits_cap;	/* in: entries the exits array holds */
+	__u64 exits;		/* in: user pointer to struct vmprof_exit_stat[] */
+	__u32 nr_exits;		/* out: entries the kernel has */
+	__u32 target_alive;	/* out: 1 while the VMM process lives */
+	__u64 samples;		/* out: samples written to the rings */
+	__u64 lost;		/* out: samples dropped on full rings */
+	__u64 filtered;		/* out: samples outside the guest, not kept
+				 * in cpu-switch mode with a software clock */
+	__u64 nr_vcpus;		/* out: vCPUs seen */
+	__u64 reserved[4];
+};
+#define VMPROF_STATS_SIZE_VER0	88
+
+#define VMPROF_IOC_GET_VERSION	_IOR(VMPROF_IOC_MAGIC, 0, struct vmprof_version)
+#define VMPROF_IOC_ATTACH	_IOW(VMPROF_IOC_MAGIC, 1, struct vmprof_attach)
+#define VMPROF_IOC_ENABLE	_IO(VMPROF_IOC_MAGIC, 2)
+#define VMPROF_IOC_DISABLE	_IO(VMPROF_IOC_MAGIC, 3)
+#define VMPROF_IOC_GET_INFO	_IOWR(VMPROF_IOC_MAGIC, 4, struct vmprof_info)
+#define VMPROF_IOC_GET_STATS	_IOWR(VMPROF_IOC_MAGIC, 5, struct vmprof_stats)
+
+/* The first page of every ring. */
+struct vmprof_ring_ctl {
+	__u64 data_head;	/* kernel: bytes written, store-release */
+	__u64 data_tail;	/* user: bytes consumed, store-release */
+	__u64 data_offset;	/* bytes from this page to the data area */
+	__u64 data_size;	/* bytes in the data area, a power of 2 */
+	__u64 lost;		/* kernel: samples dropped on this ring */
+	__u64 written;		/* kernel: samples written on this ring */
+	__u32 cpu;		/* host CPU of this ring */
+	__u32 reserved0;
+};
+
+#define VMPROF_RECORD_SAMPLE	1
+#define VMPROF_RECORD_LOST	2
+
+struct vmprof_record_header {
+	__u32 type;		/* VMPROF_RECORD_* */
+	__u16 misc;		/* type-specific */
+	__u16 size;		/* whole record, bytes, multiple of 8 */
+};
+
+/* Where a sample was taken (vmprof_sample.context). */
+#define VMPROF_CTX_GUEST_KERNEL	1	/* guest CPL 0-2 */
+#define VMPROF_CTX_GUEST_USER	2	/* guest CPL 3 */
+#define VMPROF_CTX_VMM_KERNEL	3	/* host kernel on a VMM thread */
+#define VMPROF_CTX_VMM_USER	4	/* VMM user space (QEMU) */
+#define VMPROF_CTX_HOST_KERNEL	5	/* system-wide: host kernel, no VM */
+#define VMPROF_CTX_HOST_USER	6	/* system-wide: host user, no VM */
+
+/* vmprof_sample.flags */
+#define VMPROF_SAMPLE_VCPU_THREAD (1U << 0)	/* taken on a vCPU thread */
+#define VMPROF_SAMPLE_EXIT	  (1U << 1)	/* exit_* fields are valid */
+
+#define VMPROF_VCPU_NONE	0xffffffffU	/* not a vCPU thread */
+
+struct vmprof_sample {
+	struct vmprof_record_header header;	/* type SAMPLE, misc 0 */
+	__u64 time_ns;		/* CLOCK_MONOTONIC */
+	__u64 guest_rip;	/* guest samples: guest RIP */
+	__u64 guest_cr3;	/* guest samples: guest CR3 */
+	__u64 host_ip;		/* VMM and host samples: host IP */
+	__u64 exit_guest_rip;	/* guest RIP at the last VM exit */
+	__u64 period;		/* events (or ns) this sample stands for */
+	__u32 exit_reason;	/* last VM exit of this vCPU, raw */
+	__u32 cpu;		/* host CPU */
+	__u32 pid;		/* VMM process (tgid) of the VM, 0 if none */
+	__u32 tid;		/* host thread */
+	__u32 vcpu;		/* vCPU index or VMPROF_VCPU_NONE */
+	__u16 context;		/* VMPROF_CTX_* */
+	__u16 flags;		/* VMPROF_SAMPLE_* */
+};
+
+struct vmprof_lost {
+	struct vmprof_record_header header;	/* type LOST */
+	__u64 lost;		/* samples dropped just before this record */
+	__u64 time_ns;		/* when this record was written */
+};
+
+#endif /* _UAPI_VMPROF_H */

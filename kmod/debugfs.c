@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/debug/vmprof/objects: live objects, so that tests can prove
+ * that every session, target, thread, event, ring and task reference is
+ * gone once the last session is.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+
+#include "vmprof.h"
+
+struct vmprof_objects vmprof_objects;
+static struct dentry *vmprof_debugfs_dir;
+
+static int vmprof_objects_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "sessions %d\n", atomic_read(&vmprof_objects.sessions));
+	seq_printf(m, "targets %d\n", atomic_read(&vmprof_objects.targets));
+	seq_printf(m, "threads %d\n", atomic_read(&vmprof_objects.threads));
+	seq_printf(m, "events %d\n", atomic_read(&vmprof_objects.events));
+	seq_printf(m, "rings %d\n", atomic_read(&vmprof_objects.rings));
+	seq_printf(m, "task_refs %d\n",
+		   atomic_read(&vmprof_objects.task_refs));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmprof_objects);
+
+void vmprof_debugfs_init(void)
+{
+	vmprof_debugfs_dir = debugfs_create_dir("vmprof", NULL);
+	debugfs_create_file("objects", 0444, vmprof_debugfs_dir, NULL,
+			    &vmprof_objects_fops);
+}
+
+void vmprof_debugfs_uninit(void)
+{
+	debugfs_remove_recursive(vmprof_debugfs_dir);
+}

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading guest state that KVM does not export: RIP, CR3, CPL, the exit
+ * reason and MSR_LSTAR (the KASLR hint).
+ *
+ * Callers guarantee the vCPU is loaded on this CPU: either a KVM
+ * tracepoint probe running on the vCPU's own thread, or the overflow
+ * handler inside KVM's "handling an interrupt from the guest" window
+ * (kvm_before_interrupt .. kvm_after_interrupt), which KVM's own perf
+ * callbacks rely on in the same way (kvm_guest_get_ip()).
+ *
+ * AMD (SVM): struct vcpu_svm begins { struct kvm_vcpu vcpu; struct vmcb
+ * *vmcb; } in every kernel from 6.1 to 6.19, so the VMCB is the pointer
+ * that follows struct kvm_vcpu.  That layout is private to kvm-amd, so it
+ * is validated at run time: the pointer must be a page of the direct map
+ * and the VMCB's RIP must equal the RIP KVM copied into vcpu->arch.regs at
+ * the same exit.  Until one exit validated it, and forever after a
+ * mismatch, only vcpu->arch.regs is used (RIP only; CR3 and CPL read 0).
+ *
+ * Intel (VMX): VMREAD of the current VMCS, the way vmx_get_cpl_no_cache()
+ * does since 6.19 to stay out of KVM's register cache from NMI context.
+ * VMREAD outside VMX operation raises #UD; the exception-table entry turns
+ * that into a failed read instead of an oops.  Not testable under TCG
+ * (no VMX); compiled and reasoned only.
+ */
+#include <linux/version.h>
+#include <asm/processor.h>
+#include <asm/svm.h>
+#include <asm/vmx.h>
+#include <asm/msr-index.h>
+#include <asm/asm.h>
+
+#include "vmprof.h"
+
+u32 vmprof_isa;
+
+enum { VMCB_UNKNOWN, VMCB_OK, VMCB_BAD };
+static int vmprof_vmcb_state = VMCB_UNKNOWN;
+
+void vmprof_guest_state_init(void)
+{
+	switch (boot_cpu_data.x86_vendor) {
+	case X86_VENDOR_AMD:
+	case X86_VENDOR_HYGON:
+		vmprof_isa = VMPROF_ISA_SVM;
+		break;
+	case X86_VENDOR_INTEL:
+	case X86_VENDOR_CENTAUR:
+	case X86_VENDOR_ZHAOXIN:
+		vmprof_isa = VMPROF_ISA_VMX;
+		break;
+	default:
+		vmprof_isa = VMPROF_ISA_UNKNOWN;
+	}
+}
+
+static struct vmcb *vmprof_svm_vmcb(struct kvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb = *(struct vmcb **)((char *)vcpu + sizeof(*vcpu));
+
+	if (!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb))
+		return NULL;
+	return vmcb;
+}
+
+/* Called at exits, on the vCPU thread, where both copies of RIP agree. */
+static void vmprof_svm_validate(struct kvm_vcpu *vcpu, struct vmcb *vmcb)
+{
+	if (READ_ONCE(vmprof_vmcb_state) != VMCB_UNKNOWN)
+		return;
+	if (vmcb && vmcb->save.rip == vcpu->arch.regs[VCPU_REGS_RIP] &&
+	    vmcb->save.rip) {
+		WRITE_ONCE(vmprof_vmcb_state, VMCB_OK);
+		return;
+	}
+	WRITE_ONCE(vmprof_vmcb_state, VMCB_BAD);
+	pr_warn("struct vcpu_svm layout not recognised; guest CR3, CPL and exit reasons unavailable\n");
+}
+
+static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
+			    bool at_exit)
+{
+	struct vmcb *vmcb = vmprof_svm_vmcb(vcpu);
+
+	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
+	r->rip = vcpu->arch.regs[VCPU_REGS_RIP];
+	if (at_exit)
+		vmprof_svm_validate(vcpu, vmcb);
+	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
+		return true;
+	r->cr3 = vmcb->save.cr3;
+	r->cpl = vmcb->save.cpl;
+	r->lstar = vmcb->save.lstar;
+	r->exit_reason = vmcb->control.exit_code;
+	return true;
+}
+
+static bool vmprof_vmread(unsigned long field, u64 *val)
+{
+	bool ok = false;
+	u64 v = 0;
+
+	asm volatile("1: vmread %[field], %[v]\n\t"
+		     "seta %[ok]\n\t"
+		     "2:\n\t"
+		     _ASM_EXTABLE(1b, 2b)
+		     : [v] "=&r"(v), [ok] "+qm"(ok)
+		     : [field] "r"(field)
+		     : "cc");
+	*val = v;
+	return ok;
+}
+
+static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
+			    bool at_exit)
+{
+	u64 v;
+
+	if (!vmprof_vmread(GUEST_RIP, &r->rip))
+		return false;
+	if (vmprof_vmread(GUEST_CR3, &v))
+		r->cr3 = v;
+	if (vmprof_vmread(GUEST_SS_AR_BYTES, &v))
+		r->cpl = (v >> 5) & 3;		/* SS.DPL is the CPL */
+	if (vmprof_vmread(VM_EXIT_REASON, &v))
+		r->exit_reason = v & 0xffff;	/* basic exit reason */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+	/*
+	 * LSTAR lives in vcpu_vmx's private user-return MSR array; ask KVM.
+	 * Only at exits (task context, vCPU loaded), never from the handler.
+	 * kvm_get_msr() is KVM-internal from 6.18 on.
+	 */
+	if (at_exit && kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
+		r->lstar = v;
+#endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
+	return true;
+}
+
+/*
+ * Read what is available.  at_exit: called from the kvm_exit probe (task
+ * context on the vCPU thread) rather than from the overflow handler.
+ */
+bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
+		       bool at_exit)
+{
+	memset(r, 0, sizeof(*r));
+	if (vcpu->arch.guest_state_protected)
+		return false;	/* SEV-ES/SNP: the guest's state is sealed */
+	switch (vmprof_isa) {
+	case VMPROF_ISA_SVM:
+		return vmprof_svm_read(vcpu, r, at_exit);
+	case VMPROF_ISA_VMX:
+		return vmprof_vmx_read(vcpu, r, at_exit);
+	}
+	return false;
+}

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * May the caller profile this process?  perf asks ptrace_may_access(task,
+ * PTRACE_MODE_READ_REALCREDS), which is not exported to modules; this is
+ * the same rule without the LSM hook (Yama, SELinux): the caller's real
+ * ids match all of the target's ids and the target is dumpable, or the
+ * caller has CAP_SYS_PTRACE over the target's user namespace.
+ */
+#include <linux/cred.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/capability.h>
+
+#include "vmprof.h"
+
+static bool vmprof_same_ids(const struct cred *c, const struct cred *t)
+{
+	return uid_eq(c->uid, t->euid) && uid_eq(c->uid, t->suid) &&
+	       uid_eq(c->uid, t->uid) && gid_eq(c->gid, t->egid) &&
+	       gid_eq(c->gid, t->sgid) && gid_eq(c->gid, t->gid);
+}
+
+bool vmprof_may_profile(struct task_struct *task)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	struct mm_struct *mm;
+	bool ok;
+
+	if (same_thread_group(task, current))
+		return true;
+
+	rcu_read_lock();
+	tcred = __task_cred(task);
+	ok = vmprof_same_ids(cred, tcred);
+	if (!ok)
+		ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
+	rcu_read_unlock();
+	if (!ok)
+		return false;
+
+	task_lock(task);
+	mm = task->mm;
+	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
+	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+		ok = false;
+	task_unlock(task);
+	return ok;
+}

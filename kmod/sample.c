@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The perf overflow handler: turn one counter overflow into one sample.
+ *
+ * It runs in hardirq context (software clock) or NMI context (hardware
+ * PMU), on the CPU and, for per-thread events, in the thread the event
+ * belongs to.  It takes no lock, allocates nothing, and touches a vCPU
+ * only while vmprof_pcpu vouches for it (see hooks.c).
+ *
+ * Attribution, as KVM's own perf callbacks do it (kvm_arch_pmi_in_guest
+ * with the 6.12 strictness): the overflow hit the guest if KVM is handling
+ * an interrupt that arrived while the guest ran, and that interrupt is of
+ * our kind (an NMI for the PMU, an IRQ for the hrtimer).  KVM sets that
+ * window around the host handling of the very exit the interrupt caused,
+ * so the guest registers are those of the interrupted guest instruction.
+ * Anything else is the VMM (or, system-wide, the rest of the host).
+ */
+#include <linux/perf_event.h>
+#include <linux/sched.h>
+#include <asm/ptrace.h>
+
+#include "vmprof.h"
+
+static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
+{
+	u8 h = READ_ONCE(vcpu->arch.handling_intr_from_guest);
+
+	return h && (!!in_nmi() == (h == VMPROF_KVM_HANDLING_NMI));
+}
+
+static void vmprof_fill_guest(struct vmprof_sample *smp,
+			      struct kvm_vcpu *vcpu,
+			      const struct vmprof_guest_regs *r)
+{
+	smp->context = r->cpl == 3 ? VMPROF_CTX_GUEST_USER :
+				     VMPROF_CTX_GUEST_KERNEL;
+	smp->guest_rip = r->rip;
+	smp->guest_cr3 = r->cr3;
+	smp->vcpu = vcpu->vcpu_idx;
+	smp->pid = task_tgid_nr(current);
+	smp->flags |= VMPROF_SAMPLE_VCPU_THREAD;
+}
+
+/* The last exit of this vCPU, which the VMM is working on now. */
+static void vmprof_fill_exit(struct vmprof_sample *smp,
+			     struct vmprof_vcpu_slot *slot,
+			     struct kvm_vcpu *vcpu)
+{
+	struct vmprof_guest_regs r;
+
+	smp->vcpu = slot->idx;
+	smp->flags |= VMPROF_SAMPLE_VCPU_THREAD;
+	switch (READ_ONCE(slot->state)) {
+	case VMPROF_SLOT_VMM:
+		smp->exit_reason = slot->exit_reason;
+		smp->exit_guest_rip = slot->exit_rip;
+		smp->flags |= VMPROF_SAMPLE_EXIT;
+		break;
+	case VMPROF_SLOT_GUEST:
+		/*
+		 * Exited, but kvm_exit has not fired yet (6.1 SVM traces it
+		 * late).  Still inside KVM_RUN on this CPU: ask the VMCB.
+		 */
+		if (vcpu && vmprof_guest_read(vcpu, &r, false) &&
+		    r.exit_reason != U32_MAX) {
+			smp->exit_reason = r.exit_reason;
+			smp->exit_guest_rip = r.rip;
+			smp->flags |= VMPROF_SAMPLE_EXIT;
+		}
+		break;
+	}
+}
+
+void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
+		     struct pt_regs *regs)
+{
+	struct vmprof_thread *th = event->overflow_handler_context;
+	struct vmprof_session *s = th->session;
+	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
+	struct vmprof_sample smp = {
+		.header = {
+			.type = VMPROF_RECORD_SAMPLE,
+			.size = sizeof(smp),
+		},
+		.vcpu = VMPROF_VCPU_NONE,
+	};
+	struct vmprof_vcpu_slot *slot = NULL;
+	struct kvm_vcpu *vcpu = NULL;
+	struct vmprof_guest_regs r;
+	bool user;
+
+	if (!READ_ONCE(s->enabled))
+		return;
+	if (READ_ONCE(pc->task) == current)
+		vcpu = READ_ONCE(pc->vcpu);
+
+	smp.time_ns = ktime_get_mono_fast_ns();
+	smp.cpu = smp_processor_id();
+	smp.tid = task_pid_nr(current);
+	smp.period = data->period;
+
+	if (vcpu && vmprof_in_guest_window(vcpu) &&
+	    vmprof_guest_read(vcpu, &r, false)) {
+		vmprof_fill_guest(&smp, vcpu, &r);
+		vmprof_ring_write(s, &smp, sizeof(smp));
+		return;
+	}
+
+	if (s->attr.mode == VMPROF_MODE_CPU_SWITCH) {
+		/* Only a software clock gets here: it cannot exclude host. */
+		atomic64_inc(&s->filtered);
+		return;
+	}
+
+	smp.host_ip = instruction_pointer(regs);
+	user = user_mode(regs);
+	if (th->task == current)
+		slot = READ_ONCE(th->slot);
+
+	if (s->target || vcpu) {
+		smp.context = user ? VMPROF_CTX_VMM_USER : VMPROF_CTX_VMM_KERNEL;
+		smp.pid = task_tgid_nr(current);
+	} else {
+		smp.context = user ? VMPROF_CTX_HOST_USER :
+				     VMPROF_CTX_HOST_KERNEL;
+		smp.pid = current->flags & PF_KTHREAD ? 0 :
+						       task_tgid_nr(current);
+	}
+	if (slot) {
+		vmprof_fill_exit(&smp, slot, vcpu);
+	} else if (vcpu) {
+		/* System-wide: a vCPU thread of some VM, inside KVM_RUN. */
+		smp.vcpu = vcpu->vcpu_idx;
+		smp.flags |= VMPROF_SAMPLE_VCPU_THREAD;
+	}
+	vmprof_ring_write(s, &smp, sizeof(smp));
+}

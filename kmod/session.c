@@ -1,0 +1,520 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sessions: one per open /dev/vmprof.
+ *
+ * Counting and the switch of the paper's "PMU context" are left to perf:
+ * each profiled thread gets a per-task kernel counter, which perf installs
+ * and removes as the thread is scheduled, exactly where KVM itself would
+ * save and restore a guest's PMU state.  What vmprof adds is attribution
+ * (sample.c): was the overflow in the guest, and if not, which exit of
+ * which vCPU is the VMM working on.
+ *
+ *  cpu-switch     events on vCPU threads only.  With a hardware PMU they
+ *                 are exclude_host, so they count only in the guest (Intel
+ *                 switches PERF_GLOBAL_CTRL atomically at entry and exit,
+ *                 AMD honours the GuestOnly bit while SVM is on).  The
+ *                 software clock cannot exclude the host; its host samples
+ *                 are dropped and counted as filtered.
+ *  domain-switch  events on every thread of the VMM, host included, so
+ *                 KVM's exit handling, QEMU's emulation on vCPU threads and
+ *                 QEMU's other threads are all counted.
+ *  system         one event per CPU.
+ *
+ * Locking: s->lock serialises ioctls and release.  The target's lock
+ * protects its session list and every session's thread list, because the
+ * target's work item adds threads to sessions.
+ */
+#include <linux/cpu.h>
+#include <linux/log2.h>
+#include <linux/pid.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+
+#include "vmprof.h"
+
+static void vmprof_session_wakeup(struct irq_work *work)
+{
+	struct vmprof_session *s = container_of(work, struct vmprof_session,
+						wakeup);
+
+	wake_up_all(&s->wait);
+}
+
+struct vmprof_session *vmprof_session_create(void)
+{
+	struct vmprof_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+
+	if (!s)
+		return NULL;
+	mutex_init(&s->lock);
+	INIT_LIST_HEAD(&s->threads);
+	INIT_LIST_HEAD(&s->target_node);
+	init_irq_work(&s->wakeup, vmprof_session_wakeup);
+	init_waitqueue_head(&s->wait);
+	atomic_inc(&vmprof_objects.sessions);
+	return s;
+}
+
+static void vmprof_fill_attr(struct perf_event_attr *a,
+			     const struct vmprof_attach *at)
+{
+	static const struct {
+		u32 type;
+		u64 config;
+	} ev[] = {
+		[VMPROF_EVENT_CYCLES] = { PERF_TYPE_HARDWARE,
+					  PERF_COUNT_HW_CPU_CYCLES },
+		[VMPROF_EVENT_INSTRUCTIONS] = { PERF_TYPE_HARDWARE,
+						PERF_COUNT_HW_INSTRUCTIONS },
+		[VMPROF_EVENT_CACHE_MISSES] = { PERF_TYPE_HARDWARE,
+						PERF_COUNT_HW_CACHE_MISSES },
+		[VMPROF_EVENT_BRANCH_MISSES] = { PERF_TYPE_HARDWARE,
+						 PERF_COUNT_HW_BRANCH_MISSES },
+		[VMPROF_EVENT_CPU_CLOCK] = { PERF_TYPE_SOFTWARE,
+					     PERF_COUNT_SW_CPU_CLOCK },
+	};
+
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = ev[at->event].type;
+	a->config = ev[at->event].config;
+	if (at->flags & VMPROF_ATTACH_FREQ) {
+		a->freq = 1;
+		a->sample_freq = at->sample;
+	} else {
+		a->sample_period = at->sample;
+	}
+	a->disabled = 1;
+	/*
+	 * Never exclude_kernel: a software clock tick that interrupts the
+	 * guest is taken with host kernel registers.
+	 */
+	if (a->type == PERF_TYPE_HARDWARE &&
+	    at->mode == VMPROF_MODE_CPU_SWITCH)
+		a->exclude_host = 1;
+}
+
+static int vmprof_check_attach(const struct vmprof_attach *at)
+{
+	if (at->reserved0 || memchr_inv(at->reserved, 0, sizeof(at->reserved)))
+		return -EINVAL;
+	if (at->flags & ~VMPROF_ATTACH_FREQ)
+		return -EINVAL;
+	if (at->event < VMPROF_EVENT_CYCLES || at->event > VMPROF_EVENT_CPU_CLOCK)
+		return -EINVAL;
+	if (!at->sample || at->sample > S64_MAX)
+		return -EINVAL;
+	if ((at->flags & VMPROF_ATTACH_FREQ) && at->sample > INT_MAX)
+		return -EINVAL;
+	if (at->ring_pages && (!is_power_of_2(at->ring_pages) ||
+			       at->ring_pages > VMPROF_RING_PAGES_MAX))
+		return -EINVAL;
+	switch (at->mode) {
+	case VMPROF_MODE_CPU_SWITCH:
+	case VMPROF_MODE_DOMAIN_SWITCH:
+		return at->pid > 0 ? 0 : -EINVAL;
+	case VMPROF_MODE_SYSTEM:
+		return at->pid == -1 ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+static void vmprof_thread_free(struct vmprof_thread *th)
+{
+	if (th->task) {
+		put_task_struct(th->task);
+		atomic_dec(&vmprof_objects.task_refs);
+	}
+	kfree(th);
+	atomic_dec(&vmprof_objects.threads);
+}
+
+static struct vmprof_thread *vmprof_thread_new(struct vmprof_session *s,
+					       struct task_struct *task,
+					       struct vmprof_vcpu_slot *slot,
+					       int cpu)
+{
+	struct perf_event_attr attr;
+	struct vmprof_thread *th;
+	struct perf_event *ev;
+
+	th = kzalloc(sizeof(*th), GFP_KERNEL);
+	if (!th)
+		return ERR_PTR(-ENOMEM);
+	atomic_inc(&vmprof_objects.threads);
+	th->session = s;
+	th->slot = slot;
+	if (task) {
+		th->task = get_task_struct(task);
+		atomic_inc(&vmprof_objects.task_refs);
+	}
+	vmprof_fill_attr(&attr, &s->attr);
+	ev = perf_event_create_kernel_counter(&attr, cpu, task,
+					      vmprof_overflow, th);
+	if (IS_ERR(ev)) {
+		vmprof_thread_free(th);
+		return ERR_CAST(ev);
+	}
+	atomic_inc(&vmprof_objects.events);
+	th->event = ev;
+	if (READ_ONCE(s->enabled))
+		perf_event_enable(ev);
+	return th;
+}
+
+/*
+ * Profile @task in @s, or learn that an already profiled thread is the
+ * vCPU of @slot.  Called with the target's lock held.
+ */
+int vmprof_session_add_thread(struct vmprof_session *s,
+			      struct task_struct *task,
+			      struct vmprof_vcpu_slot *slot)
+{
+	struct vmprof_thread *th;
+
+	lockdep_assert_held(&s->target->lock);
+	list_for_each_entry(th, &s->threads, node) {
+		if (th->task == task) {
+			if (slot)
+				WRITE_ONCE(th->slot, slot);
+			return 0;
+		}
+	}
+	if (!slot && s->attr.mode != VMPROF_MODE_DOMAIN_SWITCH)
+		return 0;
+	th = vmprof_thread_new(s, task, slot, -1);
+	if (IS_ERR(th))
+		return PTR_ERR(th);	/* e.g. the thread is exiting */
+	list_add_tail(&th->node, &s->threads);
+	return 0;
+}
+
+/* Every thread of the VMM, referenced; the caller puts them. */
+static struct task_struct **vmprof_vmm_threads(struct pid *tgid, int *nr)
+{
+	struct task_struct *leader, *t, **tasks;
+	int n = 0, cap;
+
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	cap = leader ? get_nr_threads(leader) + 16 : 0;
+	rcu_read_unlock();
+	if (!cap)
+		return NULL;
+	tasks = kcalloc(cap, sizeof(*tasks), GFP_KERNEL);
+	if (!tasks)
+		return ERR_PTR(-ENOMEM);
+	rcu_read_lock();
+	leader = pid_task(tgid, PIDTYPE_TGID);
+	if (leader) {
+		for_each_thread(leader, t) {
+			if (n == cap)
+				break;	/* later ones come through the fork hook */
+			tasks[n++] = get_task_struct(t);
+		}
+	}
+	rcu_read_unlock();
+	*nr = n;
+	return tasks;
+}
+
+static int vmprof_attach_vm(struct vmprof_session *s)
+{
+	struct vmprof_target *t = s->target;
+	struct task_struct **tasks;
+	int i, nr = 0, err = 0;
+
+	mutex_lock(&t->lock);
+	list_add_tail(&s->target_node, &t->sessions);
+	if (s->attr.mode == VMPROF_MODE_DOMAIN_SWITCH) {
+		atomic_inc(&t->domain_sessions);
+		tasks = vmprof_vmm_threads(t->tgid, &nr);
+		if (IS_ERR(tasks)) {
+			err = PTR_ERR(tasks);
+			tasks = NULL;
+		}
+		for (i = 0; i < nr; i++) {
+			if (!err)
+				err = vmprof_session_add_thread(s, tasks[i],
+								NULL);
+			put_task_struct(tasks[i]);
+		}
+		kfree(tasks);
+	}
+	/* vCPUs the hooks met for an earlier session of this VM. */
+	for (i = 0; i < KVM_MAX_VCPUS && !err; i++)
+		if (READ_ONCE(t->slots[i].task))
+			err = vmprof_session_add_thread(s, t->slots[i].task,
+							&t->slots[i]);
+	mutex_unlock(&t->lock);
+	return err;
+}
+
+static int vmprof_attach_system(struct vmprof_session *s)
+{
+	struct vmprof_thread *th;
+	int cpu, err = 0;
+
+	/* CPUs that come online later are not profiled. */
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		th = vmprof_thread_new(s, NULL, NULL, cpu);
+		if (IS_ERR(th)) {
+			err = PTR_ERR(th);
+			break;
+		}
+		list_add_tail(&th->node, &s->threads);
+	}
+	cpus_read_unlock();
+	return err;
+}
+
+/* Fail early, with -ENOENT, when the event needs a PMU the host lacks. */
+static int vmprof_probe_event(struct vmprof_session *s)
+{
+	struct perf_event_attr attr;
+	struct perf_event *ev;
+
+	vmprof_fill_attr(&attr, &s->attr);
+	ev = perf_event_create_kernel_counter(&attr, -1, current, NULL, NULL);
+	if (IS_ERR(ev)) {
+		int err = PTR_ERR(ev);
+
+		return err == -EOPNOTSUPP || err == -ENODEV ? -ENOENT : err;
+	}
+	perf_event_release_kernel(ev);
+	return 0;
+}
+
+int vmprof_session_attach(struct vmprof_session *s,
+			  const struct vmprof_attach *attr)
+{
+	u32 pages;
+	int err;
+
+	err = vmprof_check_attach(attr);
+	if (err)
+		return err;
+	mutex_lock(&s->lock);
+	if (s->attached) {
+		err = -EBUSY;
+		goto out;
+	}
+	s->attr = *attr;
+	s->event_used = attr->event;
+	s->hw_pmu = attr->event != VMPROF_EVENT_CPU_CLOCK;
+	err = vmprof_probe_event(s);
+	if (err)
+		goto out;
+	if (attr->mode != VMPROF_MODE_SYSTEM) {
+		err = vmprof_target_get(attr->pid, &s->target);
+		if (err)
+			goto out;
+	}
+
+	pages = attr->ring_pages ?: VMPROF_RING_PAGES_DEFAULT;
+	s->rings = vmprof_rings_alloc(pages, attr->watermark);
+	if (!s->rings) {
+		err = -ENOMEM;
+		goto err_target;
+	}
+	s->exits_base = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*s->exits_base),
+				GFP_KERNEL);
+	if (!s->exits_base) {
+		err = -ENOMEM;
+		goto err_rings;
+	}
+	err = vmprof_hooks_get();
+	if (err)
+		goto err_base;
+	s->attached = true;	/* from here on, release undoes it all */
+
+	if (attr->mode == VMPROF_MODE_SYSTEM)
+		err = vmprof_attach_system(s);
+	else
+		err = vmprof_attach_vm(s);
+	if (err)
+		goto out;	/* attached; the tool closes the session */
+	mutex_unlock(&s->lock);
+	return 0;
+
+err_base:
+	kfree(s->exits_base);
+	s->exits_base = NULL;
+err_rings:
+	vmprof_rings_free(s->rings);
+	s->rings = NULL;
+err_target:
+	if (s->target)
+		vmprof_target_put(s->target);
+	s->target = NULL;
+out:
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+/* Called with s->lock held: the thread list may only grow meanwhile. */
+static void vmprof_session_for_each_event(struct vmprof_session *s,
+					  void (*fn)(struct perf_event *))
+{
+	struct vmprof_thread *th;
+
+	if (s->target)
+		mutex_lock(&s->target->lock);
+	list_for_each_entry(th, &s->threads, node)
+		fn(th->event);
+	if (s->target)
+		mutex_unlock(&s->target->lock);
+}
+
+int vmprof_session_enable(struct vmprof_session *s, bool on)
+{
+	int err = 0;
+
+	mutex_lock(&s->lock);
+	if (!s->attached) {
+		err = -EINVAL;
+	} else if (on && !s->enabled) {
+		if (s->target)
+			vmprof_target_exit_totals(s->target, s->exits_base);
+		WRITE_ONCE(s->enabled, true);
+		vmprof_session_for_each_event(s, perf_event_enable);
+	} else if (!on && s->enabled) {
+		WRITE_ONCE(s->enabled, false);
+		vmprof_session_for_each_event(s, perf_event_disable);
+	}
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+bool vmprof_session_target_alive(struct vmprof_session *s)
+{
+	struct task_struct *leader;
+	bool alive;
+
+	if (!s->target)
+		return true;
+	rcu_read_lock();
+	leader = pid_task(s->target->tgid, PIDTYPE_TGID);
+	alive = leader && atomic_read(&leader->signal->live) > 0;
+	rcu_read_unlock();
+	return alive;
+}
+
+int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info)
+{
+	struct vmprof_rings *r;
+
+	mutex_lock(&s->lock);
+	if (!s->attached) {
+		mutex_unlock(&s->lock);
+		return -EINVAL;
+	}
+	r = s->rings;
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	info->pid = s->attr.pid;
+	info->mode = s->attr.mode;
+	info->event = s->event_used;
+	info->isa = vmprof_isa;
+	info->nr_rings = r->nr;
+	info->ring_pages = r->data_pages;
+	info->ring_stride = r->stride;
+	info->mmap_size = r->size;
+	info->sample = s->attr.sample;
+	info->attach_flags = s->attr.flags;
+	if (s->hw_pmu)
+		info->flags |= VMPROF_INFO_HW_PMU;
+	if (s->target) {
+		info->nr_vcpus = atomic_read(&s->target->nr_vcpus);
+		info->guest_lstar = READ_ONCE(s->target->guest_lstar);
+		if (info->guest_lstar)
+			info->flags |= VMPROF_INFO_LSTAR;
+	}
+	mutex_unlock(&s->lock);
+	return 0;
+}
+
+int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
+{
+	struct vmprof_exit_stat __user *uexits = u64_to_user_ptr(st->exits);
+	struct vmprof_exit_counter *sum = NULL;
+	u32 i, n = 0;
+	int err = 0;
+
+	mutex_lock(&s->lock);
+	if (!s->attached) {
+		err = -EINVAL;
+		goto out;
+	}
+	vmprof_rings_totals(s->rings, &st->samples, &st->lost);
+	st->filtered = atomic64_read(&s->filtered);
+	st->target_alive = vmprof_session_target_alive(s);
+	if (!s->target)
+		goto out;
+	st->nr_vcpus = atomic_read(&s->target->nr_vcpus);
+	sum = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*sum), GFP_KERNEL);
+	if (!sum) {
+		err = -ENOMEM;
+		goto out;
+	}
+	vmprof_target_exit_totals(s->target, sum);
+	for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
+		struct vmprof_exit_stat e = {
+			.reason = vmprof_exit_reason_of_slot(vmprof_isa, i),
+			.isa = vmprof_isa,
+			.count = sum[i].count - s->exits_base[i].count,
+			.vmm_ns = sum[i].vmm_ns - s->exits_base[i].vmm_ns,
+		};
+
+		if (!e.count)
+			continue;
+		if (n < st->exits_cap &&
+		    copy_to_user(&uexits[n], &e, sizeof(e))) {
+			err = -EFAULT;
+			goto out;
+		}
+		n++;
+	}
+out:
+	st->nr_exits = n;
+	mutex_unlock(&s->lock);
+	kfree(sum);
+	return err;
+}
+
+void vmprof_session_destroy(struct vmprof_session *s)
+{
+	struct vmprof_thread *th, *next;
+	LIST_HEAD(threads);
+
+	WRITE_ONCE(s->enabled, false);
+	if (s->target) {
+		mutex_lock(&s->target->lock);
+		list_del(&s->target_node);
+		if (s->attr.mode == VMPROF_MODE_DOMAIN_SWITCH)
+			atomic_dec(&s->target->domain_sessions);
+		list_splice_init(&s->threads, &threads);
+		mutex_unlock(&s->target->lock);
+	} else {
+		list_splice_init(&s->threads, &threads);
+	}
+	list_for_each_entry(th, &threads, node) {
+		perf_event_release_kernel(th->event);
+		atomic_dec(&vmprof_objects.events);
+	}
+	/* Overflow handlers that were running have returned. */
+	synchronize_rcu();
+	irq_work_sync(&s->wakeup);
+	list_for_each_entry_safe(th, next, &threads, node)
+		vmprof_thread_free(th);
+	if (s->target)
+		vmprof_target_put(s->target);
+	if (s->attached)
+		vmprof_hooks_put();
+	vmprof_rings_free(s->rings);
+	kfree(s->exits_base);
+	kfree(s);
+	atomic_dec(&vmprof_objects.sessions);
+}

@@ -1,0 +1,323 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Targets: the VMs being profiled.
+ *
+ * A target is found by the thread-group pid of its VMM, checked to own a
+ * KVM VM (an anon-inode file named "kvm-vm" whose fops belong to KVM:
+ * file_is_kvm() is not exported to out-of-tree modules from 6.18 on), and
+ * shared by all sessions watching that VM.
+ *
+ * vCPUs are not enumerated: the kvm_entry probe meets each vCPU thread the
+ * first time it enters the guest (that covers vCPUs created after attach)
+ * and claims the slot of its vcpu_idx.  Creating perf events sleeps, so
+ * the probe only marks the slot and a work item creates them.  New VMM
+ * threads (domain-switch mode profiles all of them) are met the same way
+ * by the sched_process_fork probe.
+ *
+ * The target holds references on the vCPU tasks and the VMM's struct pid,
+ * never on struct kvm or a VMM file: the VM and its process die as if
+ * vmprof were not there.
+ */
+#include <linux/fdtable.h>
+#include <linux/file.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/rculist.h>
+#include <linux/sched/task.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#include "vmprof.h"
+
+static DEFINE_MUTEX(vmprof_targets_lock);
+static LIST_HEAD(vmprof_targets);
+/* Bumped when a target goes away, so per-CPU caches of slots revalidate. */
+unsigned long vmprof_targets_gen;
+
+struct vmprof_new_thread {
+	struct llist_node node;
+	struct task_struct *task;
+};
+
+u32 vmprof_exit_slot(u32 isa, u32 reason)
+{
+	if (reason < 0x100)
+		return reason;
+	if (isa == VMPROF_ISA_SVM && reason >= 0x400 &&
+	    reason - 0x400 < VMPROF_EXIT_OTHER - 0x100)
+		return 0x100 + reason - 0x400;
+	return VMPROF_EXIT_OTHER;
+}
+
+u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot)
+{
+	if (slot < 0x100)
+		return slot;
+	if (slot < VMPROF_EXIT_OTHER && isa == VMPROF_ISA_SVM)
+		return slot - 0x100 + 0x400;
+	return U32_MAX;
+}
+
+static bool vmprof_file_is_kvm(struct file *f)
+{
+	const struct module *owner = f->f_op ? f->f_op->owner : NULL;
+
+	/* kvm_init() makes the vendor module the owner of the VM fops. */
+	return owner && (!strcmp(owner->name, "kvm") ||
+			 !strcmp(owner->name, "kvm_amd") ||
+			 !strcmp(owner->name, "kvm_intel"));
+}
+
+/* Runs under files->file_lock: may not sleep. */
+static int vmprof_scan_fd(const void *found, struct file *f, unsigned int fd)
+{
+	if (vmprof_file_is_kvm(f) &&
+	    !strcmp(f->f_path.dentry->d_name.name, "kvm-vm")) {
+		*(bool *)found = true;
+		return 1;
+	}
+	return 0;
+}
+
+static bool vmprof_task_has_vm(struct task_struct *task)
+{
+	bool found = false;
+
+	task_lock(task);
+	if (task->files)
+		iterate_fd(task->files, 0, vmprof_scan_fd, &found);
+	task_unlock(task);
+	return found;
+}
+
+static void vmprof_target_add_thread(struct vmprof_target *t,
+				     struct task_struct *task,
+				     struct vmprof_vcpu_slot *slot)
+{
+	struct vmprof_session *s;
+
+	lockdep_assert_held(&t->lock);
+	list_for_each_entry(s, &t->sessions, target_node)
+		vmprof_session_add_thread(s, task, slot);
+}
+
+static void vmprof_target_work(struct work_struct *work)
+{
+	struct vmprof_target *t = container_of(work, struct vmprof_target,
+					       new_vcpu_work);
+	struct vmprof_new_thread *n, *next;
+	struct llist_node *threads;
+	unsigned long idx;
+
+	mutex_lock(&t->lock);
+	for (idx = find_first_bit(t->new_vcpus, KVM_MAX_VCPUS);
+	     idx < KVM_MAX_VCPUS;
+	     idx = find_next_bit(t->new_vcpus, KVM_MAX_VCPUS, idx + 1)) {
+		clear_bit(idx, t->new_vcpus);
+		vmprof_target_add_thread(t, t->slots[idx].task, &t->slots[idx]);
+	}
+	threads = llist_del_all(&t->new_threads);
+	llist_for_each_entry_safe(n, next, threads, node) {
+		vmprof_target_add_thread(t, n->task, NULL);
+		put_task_struct(n->task);
+		atomic_dec(&vmprof_objects.task_refs);
+		kfree(n);
+	}
+	mutex_unlock(&t->lock);
+}
+
+static struct vmprof_target *vmprof_target_alloc(struct pid *tgid)
+{
+	struct vmprof_target *t;
+	u32 i;
+
+	t = kvzalloc(struct_size(t, slots, KVM_MAX_VCPUS), GFP_KERNEL);
+	if (!t)
+		return NULL;
+	t->new_vcpus = bitmap_zalloc(KVM_MAX_VCPUS, GFP_KERNEL);
+	t->exits = alloc_percpu(struct vmprof_exit_table);
+	if (!t->new_vcpus || !t->exits) {
+		bitmap_free(t->new_vcpus);
+		free_percpu(t->exits);
+		kvfree(t);
+		return NULL;
+	}
+	kref_init(&t->ref);
+	mutex_init(&t->lock);
+	INIT_LIST_HEAD(&t->sessions);
+	INIT_WORK(&t->new_vcpu_work, vmprof_target_work);
+	init_llist_head(&t->new_threads);
+	for (i = 0; i < KVM_MAX_VCPUS; i++)
+		t->slots[i].idx = i;
+	t->tgid = get_pid(tgid);
+	atomic_inc(&vmprof_objects.targets);
+	return t;
+}
+
+/*
+ * Find or create the target for the VMM process @nr.  Errors are the
+ * ABI's: -ESRCH no such process, -EACCES not ours to trace, -ENODEV no VM.
+ */
+int vmprof_target_get(pid_t nr, struct vmprof_target **out)
+{
+	struct vmprof_target *t, *found = NULL;
+	struct task_struct *task;
+	struct pid *pid;
+	int err = 0;
+
+	pid = find_get_pid(nr);
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task)
+		return -ESRCH;
+	if (!vmprof_may_profile(task)) {
+		err = -EACCES;
+		goto out;
+	}
+	if (!vmprof_task_has_vm(task)) {
+		err = -ENODEV;
+		goto out;
+	}
+
+	mutex_lock(&vmprof_targets_lock);
+	list_for_each_entry(t, &vmprof_targets, node) {
+		if (t->tgid == task_tgid(task) && kref_get_unless_zero(&t->ref)) {
+			found = t;
+			break;
+		}
+	}
+	if (!found) {
+		found = vmprof_target_alloc(task_tgid(task));
+		if (found)
+			list_add_rcu(&found->node, &vmprof_targets);
+		else
+			err = -ENOMEM;
+	}
+	mutex_unlock(&vmprof_targets_lock);
+	*out = found;
+out:
+	put_task_struct(task);
+	return err;
+}
+
+static void vmprof_target_release(struct kref *ref)
+{
+	struct vmprof_target *t = container_of(ref, struct vmprof_target, ref);
+
+	lockdep_assert_held(&vmprof_targets_lock);
+	list_del_rcu(&t->node);
+	WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
+}
+
+static void vmprof_target_free(struct vmprof_target *t)
+{
+	struct vmprof_new_thread *n, *next;
+	u32 i;
+
+	/* No probe can find it any more, nor hold a slot of it. */
+	synchronize_rcu();
+	cancel_work_sync(&t->new_vcpu_work);
+	llist_for_each_entry_safe(n, next, llist_del_all(&t->new_threads),
+				  node) {
+		put_task_struct(n->task);
+		atomic_dec(&vmprof_objects.task_refs);
+		kfree(n);
+	}
+	for (i = 0; i < KVM_MAX_VCPUS; i++) {
+		if (t->slots[i].task) {
+			put_task_struct(t->slots[i].task);
+			atomic_dec(&vmprof_objects.task_refs);
+		}
+	}
+	put_pid(t->tgid);
+	free_percpu(t->exits);
+	bitmap_free(t->new_vcpus);
+	kvfree(t);
+	atomic_dec(&vmprof_objects.targets);
+}
+
+void vmprof_target_put(struct vmprof_target *t)
+{
+	bool last;
+
+	mutex_lock(&vmprof_targets_lock);
+	last = kref_put(&t->ref, vmprof_target_release);
+	mutex_unlock(&vmprof_targets_lock);
+	if (last)
+		vmprof_target_free(t);
+}
+
+static struct vmprof_target *vmprof_target_of(struct task_struct *task)
+{
+	struct pid *tgid = task_tgid(task);
+	struct vmprof_target *t;
+
+	list_for_each_entry_rcu(t, &vmprof_targets, node)
+		if (t->tgid == tgid)
+			return t;
+	return NULL;
+}
+
+/*
+ * Probe context (preemption disabled, on @task == current): the slot of
+ * @vcpu if its VM is profiled, claiming it on first sight.
+ */
+struct vmprof_vcpu_slot *vmprof_target_lookup(struct task_struct *task,
+					      struct kvm_vcpu *vcpu,
+					      struct vmprof_target **tp)
+{
+	struct vmprof_target *t = vmprof_target_of(task);
+	struct vmprof_vcpu_slot *slot;
+	u32 idx = vcpu->vcpu_idx;
+
+	if (!t || idx >= KVM_MAX_VCPUS)
+		return NULL;
+	slot = &t->slots[idx];
+	if (!READ_ONCE(slot->task) && !cmpxchg(&slot->task, NULL, task)) {
+		get_task_struct(task);
+		atomic_inc(&vmprof_objects.task_refs);
+		atomic_inc(&t->nr_vcpus);
+		set_bit(idx, t->new_vcpus);
+		queue_work(system_wq, &t->new_vcpu_work);
+	}
+	if (READ_ONCE(slot->task) != task)
+		return NULL;	/* the vCPU changed threads: not QEMU's way */
+	*tp = t;
+	return slot;
+}
+
+/* Probe context: a thread was created in a profiled VMM. */
+void vmprof_target_fork(struct task_struct *child)
+{
+	struct vmprof_new_thread *n;
+	struct vmprof_target *t = vmprof_target_of(child);
+
+	if (!t || !atomic_read(&t->domain_sessions))
+		return;
+	n = kmalloc(sizeof(*n), GFP_ATOMIC | __GFP_NOWARN);
+	if (!n) {
+		atomic_inc(&t->missed_threads);
+		return;
+	}
+	n->task = get_task_struct(child);
+	atomic_inc(&vmprof_objects.task_refs);
+	llist_add(&n->node, &t->new_threads);
+	queue_work(system_wq, &t->new_vcpu_work);
+}
+
+void vmprof_target_exit_totals(struct vmprof_target *t,
+			       struct vmprof_exit_counter *sum)
+{
+	int cpu;
+	u32 i;
+
+	memset(sum, 0, sizeof(*sum) * VMPROF_EXIT_SLOTS);
+	for_each_possible_cpu(cpu) {
+		struct vmprof_exit_counter *c = per_cpu_ptr(t->exits, cpu)->c;
+
+		for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
+			sum[i].count += READ_ONCE(c[i].count);
+			sum[i].vmm_ns += READ_ONCE(c[i].vmm_ns);
+		}
+	}
+}

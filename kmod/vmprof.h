@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmprof internals shared between the module's files.
+ *
+ * Objects and their lifetimes:
+ *
+ *   session   one open /dev/vmprof.  Owns its rings, its perf events and one
+ *             reference on its target.  Freed at release().
+ *   target    one profiled VM, keyed by the VMM's thread-group struct pid.
+ *             Shared by every session watching that VM (kref).  Holds one
+ *             slot per vCPU index with what the hooks learnt about it.
+ *             Never holds a reference on struct kvm: the VM is never kept
+ *             alive by vmprof.
+ *   thread    one profiled host thread of a session, with its perf event.
+ *
+ * Hot paths (KVM tracepoint probes, the perf overflow handler) only read
+ * the per-CPU vmprof_pcpu, the slot of the vCPU that runs on this CPU and
+ * the session of the event that fired; they take no lock and allocate
+ * nothing.
+ */
+#ifndef _VMPROF_VMPROF_H
+#define _VMPROF_VMPROF_H
+
+#include <linux/kref.h>
+#include <linux/llist.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/perf_event.h>
+#include <linux/irq_work.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <linux/kvm_host.h>
+#include <asm/local.h>
+
+#include <vmprof.h>
+
+/* KVM's own values (arch/x86/kvm/trace.h, x86.h), not in public headers. */
+#define VMPROF_KVM_ISA_VMX		1
+#define VMPROF_KVM_ISA_SVM		2
+#define VMPROF_KVM_HANDLING_IRQ		1
+#define VMPROF_KVM_HANDLING_NMI		2
+
+/*
+ * Exit statistics are kept per CPU in a flat table.  SVM exit codes below
+ * 0x100 map to themselves, 0x400.. (NPF, AVIC) to 0x100..; VMX basic exit
+ * reasons are all below 0x100.  Everything else lands in the last entry.
+ */
+#define VMPROF_EXIT_SLOTS	0x120
+#define VMPROF_EXIT_OTHER	(VMPROF_EXIT_SLOTS - 1)
+
+struct vmprof_exit_counter {
+	u64 count;
+	u64 vmm_ns;
+};
+
+struct vmprof_exit_table {
+	struct vmprof_exit_counter c[VMPROF_EXIT_SLOTS];
+};
+
+enum vmprof_slot_state {
+	VMPROF_SLOT_IDLE = 0,	/* no entry seen yet */
+	VMPROF_SLOT_GUEST,	/* entered the guest, no exit seen since */
+	VMPROF_SLOT_VMM,	/* exited, the VMM is working for the guest */
+};
+
+/* What the hooks know about one vCPU.  Written only by the vCPU's thread. */
+struct vmprof_vcpu_slot {
+	struct task_struct *task;	/* the vCPU thread, referenced; set once */
+	u32 idx;			/* vcpu_idx */
+	u32 state;			/* enum vmprof_slot_state */
+	u32 exit_reason;		/* raw code of the last exit */
+	u32 exit_slot;			/* its index in the exit table */
+	u64 exit_rip;			/* guest RIP at the last exit */
+	u64 exit_ns;			/* when the last exit was seen */
+};
+
+struct vmprof_target {
+	struct kref ref;
+	struct list_head node;		/* vmprof_targets, RCU */
+	struct pid *tgid;		/* the VMM thread group, referenced */
+	struct mutex lock;		/* sessions, their threads and events */
+	struct list_head sessions;
+	struct vmprof_exit_table __percpu *exits;
+	u64 guest_lstar;		/* guest MSR_LSTAR, 0 until seen */
+	atomic_t nr_vcpus;
+	atomic_t domain_sessions;	/* sessions that want every thread */
+	atomic_t missed_threads;	/* new threads we could not track */
+	unsigned long *new_vcpus;	/* bitmap: slots that need events */
+	struct llist_head new_threads;	/* struct vmprof_new_thread */
+	struct work_struct new_vcpu_work;
+	struct vmprof_vcpu_slot slots[];	/* KVM_MAX_VCPUS */
+};
+
+struct vmprof_ring {
+	struct vmprof_ring_ctl *ctl;	/* user-visible control page */
+	void *data;
+	u64 head;			/* private copy; ctl->data_head follows */
+	u64 mask;
+	u64 watermark;
+	local_t busy;			/* a writer is active on this CPU */
+	local_t lost_pending;		/* dropped, not yet reported in a record */
+	local_t lost;			/* dropped in total */
+	local_t written;
+};
+
+struct vmprof_rings {
+	void *area;			/* vmalloc_user, mapped by user space */
+	size_t size;
+	size_t stride;
+	u32 nr;
+	u32 data_pages;
+	struct vmprof_ring ring[];
+};
+
+struct vmprof_thread {
+	struct list_head node;		/* session->threads */
+	struct vmprof_session *session;
+	struct task_struct *task;	/* referenced */
+	struct vmprof_vcpu_slot *slot;	/* NULL until known to be a vCPU */
+	struct perf_event *event;
+};
+
+struct vmprof_session {
+	struct mutex lock;		/* attach, enable, release */
+	bool attached;
+	bool enabled;			/* read locklessly by the handler */
+	struct vmprof_attach attr;
+	u32 event_used;
+	bool hw_pmu;
+	struct vmprof_target *target;	/* NULL in system-wide mode */
+	struct list_head target_node;	/* target->sessions, target->lock */
+	struct list_head threads;	/* target->lock */
+	struct perf_event **cpu_events;	/* system-wide: one per CPU */
+	struct vmprof_rings *rings;
+	struct irq_work wakeup;
+	wait_queue_head_t wait;
+	atomic64_t filtered;
+	struct vmprof_exit_counter *exits_base;	/* snapshot at ENABLE */
+};
+
+/* Per-CPU view of which vCPU, if any, is inside KVM_RUN on this CPU. */
+struct vmprof_pcpu {
+	struct task_struct *task;	/* current while valid, else NULL */
+	struct kvm_vcpu *vcpu;
+	struct vmprof_vcpu_slot *slot;	/* of a profiled VM, or NULL */
+	struct vmprof_target *target;
+	unsigned long gen;		/* vmprof_targets_gen at lookup */
+};
+DECLARE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
+
+/* Live-object counters, checked by the tests through debugfs. */
+struct vmprof_objects {
+	atomic_t sessions;
+	atomic_t targets;
+	atomic_t threads;
+	atomic_t events;
+	atomic_t rings;
+	atomic_t task_refs;
+};
+extern struct vmprof_objects vmprof_objects;
+
+/* chardev.c */
+int vmprof_chardev_init(void);
+void vmprof_chardev_uninit(void);
+
+/* session.c */
+struct vmprof_session *vmprof_session_create(void);
+void vmprof_session_destroy(struct vmprof_session *s);
+int vmprof_session_attach(struct vmprof_session *s,
+			  const struct vmprof_attach *attr);
+int vmprof_session_enable(struct vmprof_session *s, bool on);
+int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info);
+int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st);
+int vmprof_session_add_thread(struct vmprof_session *s,
+			      struct task_struct *task,
+			      struct vmprof_vcpu_slot *slot);
+bool vmprof_session_target_alive(struct vmprof_session *s);
+
+/* target.c */
+extern unsigned long vmprof_targets_gen;
+int vmprof_target_get(pid_t pid, struct vmprof_target **out);
+void vmprof_target_put(struct vmprof_target *t);
+struct vmprof_vcpu_slot *vmprof_target_lookup(struct task_struct *task,
+					      struct kvm_vcpu *vcpu,
+					      struct vmprof_target **tp);
+void vmprof_target_fork(struct task_struct *child);
+void vmprof_target_exit_totals(struct vmprof_target *t,
+			       struct vmprof_exit_counter *sum);
+u32 vmprof_exit_slot(u32 isa, u32 reason);
+u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot);
+
+/* hooks.c */
+int vmprof_hooks_init(void);
+void vmprof_hooks_uninit(void);
+int vmprof_hooks_get(void);
+void vmprof_hooks_put(void);
+struct module *vmprof_kvm_module(void);
+
+/* guest_state.c */
+extern u32 vmprof_isa;
+struct vmprof_guest_regs {
+	u64 rip;
+	u64 cr3;
+	u64 lstar;
+	u32 cpl;
+	u32 exit_reason;
+};
+void vmprof_guest_state_init(void);
+bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
+		       bool at_exit);
+
+/* sample.c */
+void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
+		     struct pt_regs *regs);
+
+/* ring.c */
+struct vmprof_rings *vmprof_rings_alloc(u32 data_pages, u32 watermark);
+void vmprof_rings_free(struct vmprof_rings *rings);
+bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len);
+bool vmprof_rings_readable(struct vmprof_rings *rings);
+void vmprof_rings_totals(struct vmprof_rings *rings, u64 *written, u64 *lost);
+
+/* perm.c */
+bool vmprof_may_profile(struct task_struct *task);
+
+/* debugfs.c */
+void vmprof_debugfs_init(void);
+void vmprof_debugfs_uninit(void);
+
+#endif /* _VMPROF_VMPROF_H */

@@ -1,0 +1,64 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run a test script inside the lab: Debian's kernel booted under QEMU (TCG,
+# AMD SVM CPU) as the lab host L1, with kvm_amd loaded, the host's root
+# mounted read-only, and the repository at the same path.  The script runs
+# as root in a chroot of the host's root; $LAB_OUT is a writable directory
+# shared with the host.  Prints the script's output, exits with its status.
+# A kernel oops, WARN or BUG in L1's dmesg fails the run even if the script
+# passed; a hung lab is killed after --timeout seconds.
+#
+# usage: lab.sh [--timeout SECONDS] [--out DIR] SCRIPT
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+timeout=600
+out=
+while [ $# -gt 0 ]; do
+	case "$1" in
+	(--timeout) timeout=$2; shift 2 ;;
+	(--out) out=$2; shift 2 ;;
+	(*) break ;;
+	esac
+done
+script=$(realpath "$1")
+kver=$("$repo/scripts/kver.sh")
+build="$repo/tests/lab/build"
+mkdir -p "$build"
+[ -n "$out" ] || out=$(mktemp -d "$build/run.XXXXXX")
+mkdir -p "$out"
+out=$(realpath "$out")
+rm -f "$out/status" "$out/log" "$out/dmesg"
+
+initrd="$build/initrd-$kver.cpio.gz"
+if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] ||
+   [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
+	"$here/mkinitramfs.sh" "$kver" "$initrd"
+fi
+
+# One lab at a time: they would starve each other of the two cores.
+exec 9> "$build/.lock"
+flock 9
+
+timeout --signal=KILL "$timeout" qemu-system-x86_64 \
+	-accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
+	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=4 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo" \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
+	-nographic -no-reboot -monitor none -serial stdio \
+	< /dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
+	tr -d '\r' | awk '/^lab: up in/ { up = 1; next } up' || true
+
+if [ ! -e "$out/status" ]; then
+	echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed)" >&2
+	exit 125
+fi
+status=$(cat "$out/status")
+if grep -E -n 'WARNING: CPU|BUG:|Oops|general protection fault|Call Trace|scheduling while atomic|possible circular locking|UBSAN:|KASAN:|vmprof.*(leak|refcount)' \
+	"$out/dmesg" >&2; then
+	echo "lab: FAIL: kernel warnings in L1's dmesg ($out/dmesg)" >&2
+	[ "$status" = 0 ] && status=124
+fi
+exit "$status"
