@@ -1,0 +1,156 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# /init of vmprof's Linux guest (copied into the initramfs by mkinitramfs.sh).
+#
+# Kernel command line: vmprof.workload=net|cpu|idle, vmprof.seconds=N.
+# Every line meant for the test starts with "VMPROF-GUEST ":
+#   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
+#   VMPROF-GUEST kaslr _text=0x.. entry_SYSCALL_64=0x..    runtime addresses,
+#                                   the ground truth for KASLR slide discovery
+#   VMPROF-GUEST module NAME .text=0x..                    where each loaded
+#                                   module's code is, to symbolize samples in it
+#   VMPROF-GUEST workload WL start / VMPROF-GUEST workload WL end elapsed=Ns
+#   VMPROF-GUEST net eth0 tx_packets=.. rx_packets=.. tx_bytes=.. rx_bytes=..
+#   VMPROF-GUEST net eth1 ...                              (net workload only)
+#   VMPROF-GUEST done uptime=S.SS
+# then the guest powers off (QEMU exits under -no-reboot).
+#
+# net: the guest has two e1000 NICs on one QEMU hub (see run-guest.sh).  eth1
+# is moved into its own network namespace, so traffic from eth0's address to
+# eth1's address cannot take the kernel's local shortcut: it leaves through
+# eth0's driver, crosses QEMU's hub and comes back in through eth1's driver,
+# and the TCP ACKs go the other way.  Nothing leaves QEMU: the hub has no
+# other port.  The addresses are from TEST-NET-1 (192.0.2.0/24, RFC 5737),
+# which is never routed anywhere.  A TCP connection carrying /dev/zero both
+# ways (busybox nc) keeps both drivers' transmit, receive and interrupt paths
+# busy.
+# cpu: one md5sum of /dev/zero per CPU: almost all guest user time.
+# idle: sleep.
+
+PATH=/bin:/sbin
+export PATH
+
+say() {
+	echo "VMPROF-GUEST $*"
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+
+workload=idle
+seconds=5
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	vmprof.workload=*) workload=${arg#*=} ;;
+	vmprof.seconds=*) seconds=${arg#*=} ;;
+	esac
+done
+
+uptime() {
+	cut -d' ' -f1 /proc/uptime
+}
+
+say "ready kver=$(uname -r) workload=$workload seconds=$seconds cpus=$(nproc) uptime=$(uptime)"
+
+# Runtime kernel addresses, readable by root while kptr_restrict is 0 or 1.
+text=$(grep -m1 ' _text$' /proc/kallsyms | cut -d' ' -f1)
+lstar=$(grep -m1 ' entry_SYSCALL_64$' /proc/kallsyms | cut -d' ' -f1)
+say "kaslr _text=0x$text entry_SYSCALL_64=0x$lstar"
+
+while read -r mod; do
+	insmod "/lib/modules/$mod.ko" || say "error: insmod $mod failed"
+	say "module $mod .text=$(cat "/sys/module/$mod/sections/.text" 2>/dev/null)"
+done </lib/modules/load.order
+
+stat_line() {
+	# $1: interface; /proc/net/dev on stdin.  /proc/net/dev, not
+	# /sys/class/net, because sysfs only shows the namespace it was mounted
+	# in.  The ':' may touch a wide byte count, so split on it too.
+	sed 's/:/ /' | awk -v ifc="$1" '$1 == ifc {
+		printf "tx_packets=%s rx_packets=%s tx_bytes=%s rx_bytes=%s\n",
+		       $11, $3, $10, $2 }'
+}
+
+wait_for_iface() {
+	i=0
+	while [ ! -e "/sys/class/net/$1" ] && [ $i -lt 50 ]; do
+		usleep 100000
+		i=$((i + 1))
+	done
+	[ -e "/sys/class/net/$1" ]
+}
+
+workload_net() {
+	if ! wait_for_iface eth0 || ! wait_for_iface eth1; then
+		say "error: net workload needs two NICs (eth0, eth1)"
+		return 1
+	fi
+	ip link set lo up
+	# A process in a new network namespace holds that namespace open.
+	unshare -n sleep 100000 &
+	peer=$!
+	usleep 200000
+	ip link set eth1 netns "$peer" || { say "error: cannot move eth1"; return 1; }
+	ip addr add 192.0.2.1/24 dev eth0
+	ip link set eth0 up
+	nsenter -t "$peer" -n sh -c \
+		'ip link set lo up; ip addr add 192.0.2.2/24 dev eth1; ip link set eth1 up'
+
+	# e1000 reports carrier a moment after "up": wait until the path works.
+	i=0
+	until ping -c 1 -W 1 192.0.2.2 >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -ge 20 ]; then
+			say "error: 192.0.2.2 unreachable over eth0"
+			return 1
+		fi
+	done
+
+	# Both ends send zeros, so both drivers transmit and receive at full
+	# rate.  The sink's stdin must not be /dev/null (the default for a
+	# background job): busybox nc ends the connection at EOF on stdin.
+	nsenter -t "$peer" -n nc -l -p 5001 </dev/zero >/dev/null &
+	sink=$!
+	usleep 200000
+	say "workload net start uptime=$(uptime)"
+	t0=$(date +%s)
+	timeout "$seconds" nc 192.0.2.2 5001 </dev/zero >/dev/null
+	say "workload net end elapsed=$(($(date +%s) - t0))s"
+	kill "$sink" 2>/dev/null
+	say "net eth0 $(stat_line eth0 </proc/net/dev)"
+	say "net eth1 $(nsenter -t "$peer" -n cat /proc/net/dev | stat_line eth1)"
+	say "net irqs $(grep -E 'eth[01]' /proc/interrupts | awk '{ s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; printf "%s=%d ", $NF, s }')"
+	kill "$peer" 2>/dev/null
+}
+
+workload_cpu() {
+	say "workload cpu start"
+	t0=$(date +%s)
+	n=$(nproc)
+	while [ "$n" -gt 0 ]; do
+		timeout "$seconds" md5sum /dev/zero >/dev/null 2>&1 &
+		n=$((n - 1))
+	done
+	wait
+	say "workload cpu end elapsed=$(($(date +%s) - t0))s"
+}
+
+workload_idle() {
+	say "workload idle start"
+	t0=$(date +%s)
+	sleep "$seconds"
+	say "workload idle end elapsed=$(($(date +%s) - t0))s"
+}
+
+case "$workload" in
+net) workload_net ;;
+cpu) workload_cpu ;;
+idle) workload_idle ;;
+*) say "error: unknown workload '$workload'" ;;
+esac
+
+say "done uptime=$(uptime)"
+poweroff -f

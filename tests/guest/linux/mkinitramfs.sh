@@ -1,0 +1,86 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# mkinitramfs.sh OUT.cpio.gz - build the initramfs of vmprof's Linux guest.
+#
+# The guest kernel is Debian's own /boot/vmlinuz-$KVER-amd64; this initramfs
+# holds Debian's static busybox, the NIC driver modules of that same kernel
+# (e1000 and its dependencies) and an /init that runs the workload named on
+# the kernel command line:
+#   vmprof.workload=net|cpu|idle   (default idle)
+#   vmprof.seconds=N               (default 5)
+# See init.sh beside this script for what each workload does and prints.
+#
+# Environment:
+#   KVER     kernel version whose modules to copy (default: the newest
+#            version that has both /boot/vmlinuz-KVER and /lib/modules/KVER)
+#   BUSYBOX  static busybox binary (default /bin/busybox, Debian's
+#            busybox-static)
+#   MODULES  driver modules to include, dependencies are added (default e1000)
+set -eu
+
+out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
+here=$(cd "$(dirname "$0")" && pwd)
+busybox=${BUSYBOX:-/bin/busybox}
+modules=${MODULES:-e1000}
+
+# Never hard-code the kernel version: Debian bumps it with every update.
+if [ -z "${KVER:-}" ]; then
+	for v in $(ls /lib/modules | sort -V); do
+		[ -e "/boot/vmlinuz-$v" ] && [ -d "/lib/modules/$v/kernel" ] && KVER=$v
+	done
+fi
+if [ -z "${KVER:-}" ]; then
+	echo "mkinitramfs.sh: no kernel with modules in /lib/modules (apt-get install linux-image-amd64)" >&2
+	exit 1
+fi
+# The initramfs has no libc: busybox must be the static build.
+if ! "$busybox" --list >/dev/null 2>&1 || ldd "$busybox" >/dev/null 2>&1; then
+	echo "mkinitramfs.sh: $busybox is not a static busybox (apt-get install busybox-static)" >&2
+	exit 1
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+root=$tmp/root
+mkdir -p "$root/bin" "$root/sbin" "$root/proc" "$root/sys" "$root/dev" \
+	 "$root/tmp" "$root/root" "$root/etc" "$root/lib/modules"
+cp "$busybox" "$root/bin/busybox"
+for applet in $("$busybox" --list); do
+	[ "$applet" = busybox ] || ln -s busybox "$root/bin/$applet"
+done
+ln -s ../bin/busybox "$root/sbin/init"
+cp "$here/init.sh" "$root/init"
+chmod 755 "$root/init"
+
+# Resolve module dependencies depth first, so that load.order lists every
+# module after the modules it needs.
+seen=" "
+add_module() {
+	case "$seen" in *" $1 "*) return 0 ;; esac
+	seen="$seen$1 "
+	deps=$(modinfo -k "$KVER" -F depends "$1" | tr ',' ' ')
+	for d in $deps; do
+		add_module "$d"
+	done
+	path=$(modinfo -k "$KVER" -n "$1")
+	case "$path" in
+	*.ko) cp "$path" "$root/lib/modules/$1.ko" ;;
+	*.ko.xz) xz -dc "$path" >"$root/lib/modules/$1.ko" ;;
+	*.ko.zst) zstd -qdc "$path" >"$root/lib/modules/$1.ko" ;;
+	*.ko.gz) gzip -dc "$path" >"$root/lib/modules/$1.ko" ;;
+	*) echo "mkinitramfs.sh: cannot handle module file $path" >&2; exit 1 ;;
+	esac
+	echo "$1" >>"$root/lib/modules/load.order"
+}
+: >"$root/lib/modules/load.order"
+for m in $modules; do
+	add_module "$m"
+done
+echo "$KVER" >"$root/etc/vmprof-kver"
+
+mkdir -p "$(dirname "$out")"
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) |
+	gzip -9 >"$out.tmp"
+mv "$out.tmp" "$out"
+echo "mkinitramfs.sh: $out for $KVER with modules: $(tr '\n' ' ' <"$root/lib/modules/load.order")"
