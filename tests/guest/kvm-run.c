@@ -21,6 +21,12 @@
  *   --hotplug-after S  add one more vCPU and thread S seconds after start
  * At exit it prints one "vcpu=N io_exits=.. io_rip=0x.." line per vCPU (the
  * RIP KVM reported at that vCPU's first I/O exit) and "io_exits=TOTAL".
+ *
+ * Where RIP points during a KVM_EXIT_IO depends on KVM's path: the fast PIO
+ * path of SVM and of VMX with unrestricted guest leaves RIP on the out
+ * (io_rip, seen in the nested-SVM lab), while a fully emulated OUT (VMX real
+ * mode without unrestricted guest, or PVM) has already moved RIP past it, to
+ * io_rip + 2.  The per-vCPU line shows which one this host's KVM does.
  */
 #define _GNU_SOURCE
 #include <errno.h>
