@@ -3,9 +3,8 @@
  * Targets: the VMs being profiled.
  *
  * A target is found by the thread-group pid of its VMM, checked to own a
- * KVM VM (an anon-inode file named "kvm-vm" whose fops belong to KVM:
- * file_is_kvm() is not exported to out-of-tree modules from 6.18 on), and
- * shared by all sessions watching that VM.
+ * KVM VM (file_is_kvm() is not exported to out-of-tree modules from 6.18
+ * on, so by the file's name), and shared by all sessions watching it.
  *
  * vCPUs are not enumerated: the kvm_entry probe meets each vCPU thread the
  * first time it enters the guest (that covers vCPUs created after attach)
@@ -19,6 +18,8 @@
  * vmprof were not there.
  */
 #include <linux/fdtable.h>
+#include <linux/magic.h>
+#include <linux/mount.h>
 #include <linux/file.h>
 #include <linux/module.h>
 #include <linux/pid.h>
@@ -58,21 +59,21 @@ u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot)
 	return U32_MAX;
 }
 
-static bool vmprof_file_is_kvm(struct file *f)
+/*
+ * KVM's VM file is an anonymous inode named "kvm-vm".  Only kernel code
+ * names anonymous inodes, so the pair identifies it on every version;
+ * its fops have no owner to compare against (6.1 leaves it NULL).
+ */
+static bool vmprof_file_is_kvm_vm(struct file *f)
 {
-	const struct module *owner = f->f_op ? f->f_op->owner : NULL;
-
-	/* kvm_init() makes the vendor module the owner of the VM fops. */
-	return owner && (!strcmp(owner->name, "kvm") ||
-			 !strcmp(owner->name, "kvm_amd") ||
-			 !strcmp(owner->name, "kvm_intel"));
+	return f->f_path.mnt->mnt_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp(f->f_path.dentry->d_name.name, "kvm-vm");
 }
 
 /* Runs under files->file_lock: may not sleep. */
 static int vmprof_scan_fd(const void *found, struct file *f, unsigned int fd)
 {
-	if (vmprof_file_is_kvm(f) &&
-	    !strcmp(f->f_path.dentry->d_name.name, "kvm-vm")) {
+	if (vmprof_file_is_kvm_vm(f)) {
 		*(bool *)found = true;
 		return 1;
 	}

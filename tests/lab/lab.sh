@@ -49,7 +49,7 @@ timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
 	-nographic -no-reboot -monitor none -serial stdio \
 	< /dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
-	tr -d '\r' | awk '/^lab: up in/ { up = 1; next } up' || true
+	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up' || true
 
 if [ ! -e "$out/status" ]; then
 	echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed)" >&2

@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmprof-probe: the lab's low-level client of /dev/vmprof.  It attaches,
+ * reads every ring for a while and prints what arrived as key=value lines,
+ * so that shell tests can check the module's samples against a guest whose
+ * code addresses are known.  It is deliberately independent of the vmprof
+ * tool: a bug in one should not hide a bug in the other.
+ *
+ * usage: vmprof-probe [-m cpu|domain|system] [-p PID] [-d SECONDS]
+ *                     [-F HZ | -c PERIOD] [-r LO:HI] [-i IO_RIP]
+ *                     [-P RING_PAGES] [-s]   (-s: never read: overflow)
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vmprof.h>
+
+#define SVM_EXIT_IOIO		0x7b
+#define VMX_EXIT_IO_INSTRUCTION	30
+
+struct probe {
+	uint64_t lo, hi, io_rip;
+	uint64_t samples, lost_records, ctx[8];
+	uint64_t in_range, out_range, exit_samples, exit_io_at_rip;
+	uint64_t exit_io_other_rip, pid_match, bad_records;
+	uint32_t pid;
+	uint32_t vcpus[64];
+	uint32_t isa;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void on_sample(struct probe *p, const struct vmprof_sample *s)
+{
+	uint32_t io = p->isa == VMPROF_ISA_SVM ? SVM_EXIT_IOIO :
+						 VMX_EXIT_IO_INSTRUCTION;
+
+	p->samples++;
+	if (s->context < 8)
+		p->ctx[s->context]++;
+	if (s->pid == p->pid)
+		p->pid_match++;
+	if (s->vcpu < 64)
+		p->vcpus[s->vcpu]++;
+	if (s->context == VMPROF_CTX_GUEST_KERNEL ||
+	    s->context == VMPROF_CTX_GUEST_USER) {
+		if (s->guest_rip >= p->lo && s->guest_rip < p->hi)
+			p->in_range++;
+		else
+			p->out_range++;
+	}
+	if (s->flags & VMPROF_SAMPLE_EXIT) {
+		p->exit_samples++;
+		if (s->exit_reason == io && s->exit_guest_rip == p->io_rip)
+			p->exit_io_at_rip++;
+		else if (s->exit_reason == io)
+			p->exit_io_other_rip++;
+	}
+}
+
+/* Consume one ring; the protocol of include/vmprof.h. */
+static void drain(struct probe *p, struct vmprof_ring_ctl *ctl)
+{
+	const uint8_t *data = (const uint8_t *)ctl + ctl->data_offset;
+	uint64_t mask = ctl->data_size - 1;
+	uint64_t head = __atomic_load_n(&ctl->data_head, __ATOMIC_ACQUIRE);
+	uint64_t tail = ctl->data_tail;
+	union {
+		struct vmprof_record_header h;
+		struct vmprof_sample s;
+		struct vmprof_lost l;
+		uint8_t b[65536];
+	} rec;
+
+	while (tail < head) {
+		uint64_t i, size;
+
+		for (i = 0; i < sizeof(rec.h); i++)
+			rec.b[i] = data[(tail + i) & mask];
+		size = rec.h.size;
+		if (size < sizeof(rec.h) || size % 8 || tail + size > head) {
+			p->bad_records++;
+			tail = head;
+			break;
+		}
+		for (i = 0; i < size; i++)
+			rec.b[i] = data[(tail + i) & mask];
+		if (rec.h.type == VMPROF_RECORD_SAMPLE &&
+		    size >= sizeof(rec.s))
+			on_sample(p, &rec.s);
+		else if (rec.h.type == VMPROF_RECORD_LOST)
+			p->lost_records += rec.l.lost;
+		tail += size;
+	}
+	__atomic_store_n(&ctl->data_tail, tail, __ATOMIC_RELEASE);
+}
+
+static int mode_of(const char *s)
+{
+	if (!strcmp(s, "cpu"))
+		return VMPROF_MODE_CPU_SWITCH;
+	if (!strcmp(s, "domain"))
+		return VMPROF_MODE_DOMAIN_SWITCH;
+	if (!strcmp(s, "system"))
+		return VMPROF_MODE_SYSTEM;
+	fprintf(stderr, "vmprof-probe: bad mode %s\n", s);
+	exit(64);
+}
+
+int main(int argc, char **argv)
+{
+	struct vmprof_attach at = {
+		.size = sizeof(at), .pid = -1, .mode = VMPROF_MODE_CPU_SWITCH,
+		.event = VMPROF_EVENT_CPU_CLOCK, .flags = VMPROF_ATTACH_FREQ,
+		.sample = 1000,
+	};
+	struct vmprof_info info = { .size = sizeof(info) };
+	struct vmprof_exit_stat exits[512];
+	struct vmprof_stats st = { .size = sizeof(st) };
+	struct probe p = { 0 };
+	double secs = 2, end;
+	int c, fd, stall = 0;
+	uint32_t i, n;
+	uint8_t *map;
+
+	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:s")) != -1) {
+		switch (c) {
+		case 'm': at.mode = mode_of(optarg); break;
+		case 'p': at.pid = atoi(optarg); break;
+		case 'd': secs = atof(optarg); break;
+		case 'F': at.sample = strtoull(optarg, NULL, 0); break;
+		case 'c': at.sample = strtoull(optarg, NULL, 0);
+			  at.flags = 0; break;
+		case 'r': sscanf(optarg, "%lx:%lx", &p.lo, &p.hi); break;
+		case 'i': p.io_rip = strtoull(optarg, NULL, 0); break;
+		case 'P': at.ring_pages = atoi(optarg); break;
+		case 's': stall = 1; break;
+		default: return 64;
+		}
+	}
+	p.pid = at.pid;
+	fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, VMPROF_IOC_ATTACH, &at) ||
+	    ioctl(fd, VMPROF_IOC_GET_INFO, &info)) {
+		printf("error=%s\n", strerror(errno));
+		return 1;
+	}
+	p.isa = info.isa;
+	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	if (map == MAP_FAILED || ioctl(fd, VMPROF_IOC_ENABLE)) {
+		printf("error=%s\n", strerror(errno));
+		return 1;
+	}
+	end = now() + secs;
+	while (now() < end) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		poll(&pfd, 1, 100);
+		if (pfd.revents & POLLHUP)
+			printf("hup=1\n");
+		if (pfd.revents & POLLHUP)
+			break;
+		for (i = 0; i < info.nr_rings && !stall; i++)
+			drain(&p, (void *)(map + i * info.ring_stride));
+	}
+	ioctl(fd, VMPROF_IOC_DISABLE);
+	for (i = 0; i < info.nr_rings; i++)
+		drain(&p, (void *)(map + i * info.ring_stride));
+	st.exits = (uintptr_t)exits;
+	st.exits_cap = 512;
+	if (ioctl(fd, VMPROF_IOC_GET_STATS, &st)) {
+		printf("error=%s\n", strerror(errno));
+		return 1;
+	}
+	ioctl(fd, VMPROF_IOC_GET_INFO, &info);
+
+	printf("samples=%lu lost_records=%lu bad_records=%lu\n", p.samples,
+	       p.lost_records, p.bad_records);
+	printf("stats_samples=%llu stats_lost=%llu filtered=%llu alive=%u nr_vcpus=%llu\n",
+	       st.samples, st.lost, st.filtered, st.target_alive,
+	       st.nr_vcpus);
+	printf("guest_kernel=%lu guest_user=%lu vmm_kernel=%lu vmm_user=%lu host_kernel=%lu host_user=%lu\n",
+	       p.ctx[1], p.ctx[2], p.ctx[3], p.ctx[4], p.ctx[5], p.ctx[6]);
+	printf("in_range=%lu out_range=%lu pid_match=%lu\n", p.in_range,
+	       p.out_range, p.pid_match);
+	printf("exit_samples=%lu exit_io_at_rip=%lu exit_io_other_rip=%lu\n",
+	       p.exit_samples, p.exit_io_at_rip, p.exit_io_other_rip);
+	for (i = 0, n = 0; i < 64; i++)
+		n += !!p.vcpus[i];
+	printf("sample_vcpus=%u isa=%u lstar=0x%llx\n", n, info.isa,
+	       info.guest_lstar);
+	for (i = 0; i < st.nr_exits && i < st.exits_cap; i++)
+		printf("exit reason=0x%x count=%llu vmm_ns=%llu\n",
+		       exits[i].reason, exits[i].count, exits[i].vmm_ns);
+	munmap(map, info.mmap_size);
+	close(fd);
+	return 0;
+}
