@@ -99,15 +99,23 @@ workload_net() {
 	nsenter -t "$peer" -n sh -c \
 		'ip link set lo up; ip addr add 192.0.2.2/24 dev eth1; ip link set eth1 up'
 
-	# e1000 reports carrier a moment after "up": wait until the path works.
+	say "net setup uptime=$(uptime)"
+	# e1000 reports carrier a moment after "up".  Poll carrier instead of
+	# pinging blindly: a ping sent too early costs a whole -W timeout.
 	i=0
-	until ping -c 1 -W 1 192.0.2.2 >/dev/null 2>&1; do
+	until ip link show eth0 | grep -q LOWER_UP &&
+	      nsenter -t "$peer" -n ip link show eth1 | grep -q LOWER_UP; do
 		i=$((i + 1))
-		if [ $i -ge 20 ]; then
-			say "error: 192.0.2.2 unreachable over eth0"
+		if [ $i -ge 100 ]; then
+			say "error: no carrier on eth0/eth1"
 			return 1
 		fi
+		usleep 100000
 	done
+	if ! ping -c 1 -W 2 192.0.2.2 >/dev/null 2>&1; then
+		say "error: 192.0.2.2 unreachable over eth0"
+		return 1
+	fi
 
 	# Both ends send zeros, so both drivers transmit and receive at full
 	# rate.  The sink's stdin must not be /dev/null (the default for a
