@@ -49,11 +49,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
-uptime() {
+up() {
 	cut -d' ' -f1 /proc/uptime
 }
 
-say "ready kver=$(uname -r) workload=$workload seconds=$seconds cpus=$(nproc) uptime=$(uptime)"
+say "ready kver=$(uname -r) workload=$workload seconds=$seconds cpus=$(nproc) uptime=$(up)"
 
 # Runtime kernel addresses, readable by root while kptr_restrict is 0 or 1.
 text=$(grep -m1 ' _text$' /proc/kallsyms | cut -d' ' -f1)
@@ -99,7 +99,7 @@ workload_net() {
 	nsenter -t "$peer" -n sh -c \
 		'ip link set lo up; ip addr add 192.0.2.2/24 dev eth1; ip link set eth1 up'
 
-	say "net setup uptime=$(uptime)"
+	say "net setup uptime=$(up)"
 	# e1000 reports carrier a moment after "up".  Poll carrier instead of
 	# pinging blindly: a ping sent too early costs a whole -W timeout.
 	i=0
@@ -123,7 +123,7 @@ workload_net() {
 	nsenter -t "$peer" -n nc -l -p 5001 </dev/zero >/dev/null &
 	sink=$!
 	usleep 200000
-	say "workload net start uptime=$(uptime)"
+	say "workload net start uptime=$(up)"
 	t0=$(date +%s)
 	timeout "$seconds" nc 192.0.2.2 5001 </dev/zero >/dev/null
 	say "workload net end elapsed=$(($(date +%s) - t0))s"
@@ -160,5 +160,5 @@ idle) workload_idle ;;
 *) say "error: unknown workload '$workload'" ;;
 esac
 
-say "done uptime=$(uptime)"
+say "done uptime=$(up)"
 poweroff -f
