@@ -1,0 +1,945 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmprof record: sample a KVM guest through /dev/vmprof into a data file.
+ *
+ *   open -> GET_VERSION -> ATTACH -> GET_INFO -> mmap -> ENABLE
+ *   -> poll + drain the rings -> DISABLE -> drain -> GET_STATS
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vmprof.h>
+
+#include "builtin.h"
+#include "data.h"
+#include "names.h"
+#include "procfs.h"
+#include "ring.h"
+#include "util.h"
+
+#define DEFAULT_FREQ		1000
+#define POLL_TIMEOUT_MS		100
+#define STATUS_INTERVAL_NS	250000000ULL
+#define INFO_INTERVAL_NS	1000000000ULL
+#define EXITS_CAP_START		64
+
+static const char record_usage[] =
+"Usage: vmprof record -p PID [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"       vmprof record -a [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"\n"
+"Sample the vCPUs of the KVM guest owned by a VMM (e.g. QEMU) process, or\n"
+"the whole host, through /dev/vmprof, and write the samples to a file.\n"
+"Recording stops at SIGINT/SIGTERM, when COMMAND exits, after -d\n"
+"seconds, or when the VM exits.\n"
+"\n"
+"Options:\n"
+"  -p, --pid PID           profile the VM of this VMM process\n"
+"  -a, --all-cpus          system-wide: every CPU, guest samples tagged\n"
+"  -e, --event EVENT       cycles (default), instructions, cache-misses,\n"
+"                          branch-misses, cpu-clock; without -e, a host\n"
+"                          with no hardware PMU falls back to cpu-clock\n"
+"  -F, --freq HZ           sample at this frequency (default: 1000)\n"
+"  -c, --count PERIOD      sample every PERIOD events (ns for cpu-clock)\n"
+"      --switch cpu|domain accounting: cpu (default) samples the guest\n"
+"                          only; domain also samples the VMM's work for\n"
+"                          it and charges it to the exiting guest code\n"
+"  -o, --output FILE       data file to write (default: vmprof.data)\n"
+"  -d, --duration SECONDS  stop after this many seconds\n"
+"      --ring-pages N      data pages per ring, a power of two\n"
+"                          (default: the module's, 64)\n"
+"  -q, --quiet             no status line or summary\n"
+"  -h, --help              show this help\n"
+"  -- COMMAND [ARGS...]    run COMMAND and stop when it exits\n"
+"\n"
+"Opening /dev/vmprof needs CAP_PERFMON or CAP_SYS_ADMIN; profiling a\n"
+"process needs the right to ptrace it.\n"
+"Exit status: 0 ok, 1 error, 64 usage.\n";
+
+enum {
+	OPT_SWITCH = 256,
+	OPT_RING_PAGES,
+};
+
+static const struct option record_options[] = {
+	{ "pid",	required_argument,	NULL, 'p' },
+	{ "all-cpus",	no_argument,		NULL, 'a' },
+	{ "event",	required_argument,	NULL, 'e' },
+	{ "freq",	required_argument,	NULL, 'F' },
+	{ "count",	required_argument,	NULL, 'c' },
+	{ "switch",	required_argument,	NULL, OPT_SWITCH },
+	{ "output",	required_argument,	NULL, 'o' },
+	{ "duration",	required_argument,	NULL, 'd' },
+	{ "ring-pages",	required_argument,	NULL, OPT_RING_PAGES },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct record {
+	/* options */
+	pid_t pid;
+	bool system;
+	uint32_t event;
+	bool event_given;
+	bool freq;
+	uint64_t sample;
+	bool period_given;
+	uint32_t mode;
+	const char *output;
+	double duration;
+	uint32_t ring_pages;
+	bool quiet;
+	char **command;
+	char *cmdline;		/* of vmprof record itself */
+
+	/* session */
+	int fd;
+	struct vmprof_version version;
+	struct vmprof_info info;
+	void *map;
+	struct vmprof_ring *rings;
+	uint32_t nr_rings;
+	struct vmprof_data_writer w;
+	bool writer_open;
+	char *comm;
+	int pidfd;
+	pid_t child;
+	int child_status;
+
+	/* progress */
+	uint64_t start_ns;
+	uint64_t samples;
+	uint64_t lost;
+	uint64_t unknown;
+	bool status_shown;
+	uint32_t stop_reason;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static uint64_t now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static char *join_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+	int i;
+
+	for (i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xmalloc(len);
+	s[0] = 0;
+	for (i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int parse_options(struct record *rec, int argc, char **argv)
+{
+	bool have_pid = false, have_freq = false;
+	uint64_t v;
+	char *end;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+p:ae:F:c:o:d:qh",
+				record_options, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &v, 10) || !v || v > 0x3fffffff) {
+				pr_usage("record", "-p takes a process id, not '%s'",
+					 optarg);
+				return -1;
+			}
+			rec->pid = v;
+			have_pid = true;
+			break;
+		case 'a':
+			rec->system = true;
+			break;
+		case 'e':
+			rec->event = vmprof_event__parse(optarg);
+			if (!rec->event) {
+				pr_usage("record",
+					 "unknown event '%s' (events: cycles, instructions, cache-misses, branch-misses, cpu-clock)",
+					 optarg);
+				return -1;
+			}
+			rec->event_given = true;
+			break;
+		case 'F':
+			if (parse_u64(optarg, &v, 10) || !v) {
+				pr_usage("record",
+					 "-F takes a frequency in Hz, not '%s'",
+					 optarg);
+				return -1;
+			}
+			rec->sample = v;
+			rec->freq = true;
+			have_freq = true;
+			break;
+		case 'c':
+			if (parse_u64(optarg, &v, 10) || !v) {
+				pr_usage("record",
+					 "-c takes a sample period, not '%s'",
+					 optarg);
+				return -1;
+			}
+			rec->sample = v;
+			rec->freq = false;
+			rec->period_given = true;
+			break;
+		case OPT_SWITCH:
+			if (!strcmp(optarg, "cpu")) {
+				rec->mode = VMPROF_MODE_CPU_SWITCH;
+			} else if (!strcmp(optarg, "domain")) {
+				rec->mode = VMPROF_MODE_DOMAIN_SWITCH;
+			} else {
+				pr_usage("record",
+					 "--switch takes cpu or domain, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case 'o':
+			rec->output = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			rec->duration = strtod(optarg, &end);
+			if (errno || *end || end == optarg ||
+			    !(rec->duration > 0) || !isfinite(rec->duration)) {
+				pr_usage("record",
+					 "-d takes a number of seconds, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_RING_PAGES:
+			if (parse_u64(optarg, &v, 10) || !v || (v & (v - 1)) ||
+			    v > VMPROF_RING_PAGES_MAX) {
+				pr_usage("record",
+					 "--ring-pages takes a power of two up to %u, not '%s'",
+					 VMPROF_RING_PAGES_MAX, optarg);
+				return -1;
+			}
+			rec->ring_pages = v;
+			break;
+		case 'q':
+			rec->quiet = true;
+			break;
+		case 'h':
+			fputs(record_usage, stdout);
+			return 1;
+		default:
+			pr_usage("record", "bad option");
+			return -1;
+		}
+	}
+	if (have_freq && rec->period_given) {
+		pr_usage("record", "-F and -c cannot be used together");
+		return -1;
+	}
+	if (have_pid == rec->system) {
+		pr_usage("record", have_pid ?
+			 "-p and -a cannot be used together" :
+			 "give the VMM process with -p PID, or -a for the whole system");
+		return -1;
+	}
+	if (rec->system && rec->mode) {
+		pr_usage("record", "--switch does not apply to -a");
+		return -1;
+	}
+	if (optind < argc)
+		rec->command = argv + optind;
+	if (!rec->mode)
+		rec->mode = rec->system ? VMPROF_MODE_SYSTEM :
+			    VMPROF_MODE_CPU_SWITCH;
+	return 0;
+}
+
+/* ---- device ---- */
+
+static int open_device(struct record *rec)
+{
+	rec->fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (rec->fd >= 0)
+		return 0;
+	switch (errno) {
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+		pr_err("%s not found: the vmprof module is not loaded (try: modprobe vmprof)",
+		       VMPROF_DEVICE_PATH);
+		break;
+	case EPERM:
+	case EACCES:
+		pr_err("cannot open %s: %s: vmprof needs CAP_PERFMON or CAP_SYS_ADMIN (run it as root, or give it the capability: setcap cap_perfmon+ep)",
+		       VMPROF_DEVICE_PATH, strerror(errno));
+		break;
+	default:
+		pr_err("cannot open %s: %s", VMPROF_DEVICE_PATH,
+		       strerror(errno));
+		break;
+	}
+	return -1;
+}
+
+static int check_version(struct record *rec)
+{
+	memset(&rec->version, 0, sizeof(rec->version));
+	if (ioctl(rec->fd, VMPROF_IOC_GET_VERSION, &rec->version)) {
+		pr_err("VMPROF_IOC_GET_VERSION failed: %s", strerror(errno));
+		return -1;
+	}
+	rec->version.module_version[sizeof(rec->version.module_version) - 1] = 0;
+	if (rec->version.abi_major != VMPROF_ABI_MAJOR) {
+		pr_err("the vmprof module (version %s) speaks ABI %u.%u, this vmprof %s speaks ABI %u.%u: install matching versions of the module and the tool",
+		       rec->version.module_version, rec->version.abi_major,
+		       rec->version.abi_minor, vmprof_version(),
+		       VMPROF_ABI_MAJOR, VMPROF_ABI_MINOR);
+		return -1;
+	}
+	pr_debug("module %s, ABI %u.%u", rec->version.module_version,
+		 rec->version.abi_major, rec->version.abi_minor);
+	return 0;
+}
+
+static int do_attach(struct record *rec, uint32_t event)
+{
+	struct vmprof_attach at;
+
+	memset(&at, 0, sizeof(at));
+	at.size = sizeof(at);
+	at.flags = rec->freq ? VMPROF_ATTACH_FREQ : 0;
+	at.pid = rec->system ? -1 : rec->pid;
+	at.mode = rec->mode;
+	at.event = event;
+	at.ring_pages = rec->ring_pages;
+	at.sample = rec->sample;
+	return ioctl(rec->fd, VMPROF_IOC_ATTACH, &at);
+}
+
+static const char *target_comm(struct record *rec)
+{
+	return rec->comm ? rec->comm : "?";
+}
+
+static int attach(struct record *rec)
+{
+	if (!do_attach(rec, rec->event))
+		return 0;
+	if (errno == ENOENT && !rec->event_given &&
+	    rec->event == VMPROF_EVENT_CYCLES) {
+		pr_note("this host has no hardware PMU: sampling with cpu-clock instead of cycles%s",
+			rec->period_given ? " (the -c period is now in ns)" :
+			"");
+		rec->event = VMPROF_EVENT_CPU_CLOCK;
+		if (!do_attach(rec, rec->event))
+			return 0;
+	}
+	switch (errno) {
+	case ESRCH:
+		pr_err("no process with PID %d", (int)rec->pid);
+		break;
+	case ENODEV:
+		pr_err("process %d (%s) is not running a KVM virtual machine",
+		       (int)rec->pid, target_comm(rec));
+		break;
+	case EACCES:
+	case EPERM:
+		pr_err("not allowed to profile process %d (%s): the same rule as ptrace applies: the same user and a dumpable process, or CAP_SYS_PTRACE (run as root?)",
+		       (int)rec->pid, target_comm(rec));
+		break;
+	case ENOENT:
+		pr_err("event %s needs a hardware PMU and this host has none: use -e cpu-clock",
+		       vmprof_event__name(rec->event));
+		break;
+	case EBUSY:
+		pr_err("the vmprof session is already attached");
+		break;
+	case ENOMEM:
+		pr_err("the vmprof module is out of memory for the rings (try --ring-pages with a smaller number)");
+		break;
+	case EINVAL:
+	case E2BIG:
+		pr_err("the vmprof module rejected the request (%s): check -F/-c, --ring-pages, and that module and tool versions match",
+		       strerror(errno));
+		break;
+	default:
+		pr_err("VMPROF_IOC_ATTACH failed: %s", strerror(errno));
+		break;
+	}
+	return -1;
+}
+
+static int get_info(struct record *rec, struct vmprof_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (ioctl(rec->fd, VMPROF_IOC_GET_INFO, info)) {
+		pr_err("VMPROF_IOC_GET_INFO failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int map_rings(struct record *rec)
+{
+	const struct vmprof_info *info = &rec->info;
+	uint32_t i;
+
+	if (!info->nr_rings || !info->ring_stride ||
+	    info->mmap_size / info->ring_stride < info->nr_rings) {
+		pr_err("the vmprof module reports an unusable ring layout (%u rings, stride %llu, %llu bytes)",
+		       info->nr_rings, (unsigned long long)info->ring_stride,
+		       (unsigned long long)info->mmap_size);
+		return -1;
+	}
+	rec->map = mmap(NULL, info->mmap_size, PROT_READ | PROT_WRITE,
+			MAP_SHARED, rec->fd, 0);
+	if (rec->map == MAP_FAILED) {
+		rec->map = NULL;
+		pr_err("cannot mmap the vmprof rings (%llu bytes): %s",
+		       (unsigned long long)info->mmap_size, strerror(errno));
+		return -1;
+	}
+	rec->nr_rings = info->nr_rings;
+	rec->rings = xcalloc(rec->nr_rings, sizeof(*rec->rings));
+	for (i = 0; i < rec->nr_rings; i++) {
+		if (vmprof_ring__init(&rec->rings[i], rec->map,
+				      info->ring_stride, i)) {
+			pr_err("ring %u has an inconsistent control page", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- data file ---- */
+
+static void fill_file_info(struct record *rec, struct vmprof_file_info *fi)
+{
+	const struct vmprof_info *info = &rec->info;
+
+	memset(fi, 0, sizeof(*fi));
+	fi->mode = info->mode;
+	fi->event = info->event;
+	fi->isa = info->isa;
+	fi->info_flags = info->flags;
+	fi->attach_flags = info->attach_flags;
+	fi->pid = info->pid;
+	fi->sample = info->sample;
+	fi->nr_vcpus = info->nr_vcpus;
+	fi->nr_rings = info->nr_rings;
+	fi->guest_lstar = info->guest_lstar;
+	fi->start_ns = rec->start_ns;
+	fi->start_realtime_ns = 0;
+	fi->abi_major = rec->version.abi_major;
+	fi->abi_minor = rec->version.abi_minor;
+}
+
+static uint64_t start_realtime_ns;
+
+static int write_info(struct record *rec)
+{
+	struct vmprof_file_info fi;
+
+	fill_file_info(rec, &fi);
+	fi.start_realtime_ns = start_realtime_ns;
+	return vmprof_writer__add(&rec->w, VMPROF_REC_INFO, &fi, sizeof(fi),
+				  NULL, 0);
+}
+
+static void write_str(struct record *rec, uint32_t key, const char *s)
+{
+	if (s)
+		vmprof_writer__string(&rec->w, key, s, strlen(s));
+}
+
+static void write_metadata(struct record *rec)
+{
+	struct procfs_map *maps = NULL;
+	struct utsname u;
+	size_t nr = 0, i, len;
+	char *ks, *cmd;
+
+	if (!uname(&u)) {
+		write_str(rec, VMPROF_STR_HOST_RELEASE, u.release);
+		write_str(rec, VMPROF_STR_HOSTNAME, u.nodename);
+		write_str(rec, VMPROF_STR_HOST_MACHINE, u.machine);
+	}
+	write_str(rec, VMPROF_STR_TOOL_VERSION, vmprof_version());
+	write_str(rec, VMPROF_STR_MODULE_VERSION,
+		  rec->version.module_version);
+	write_str(rec, VMPROF_STR_COMMAND, rec->cmdline);
+	if (!rec->system) {
+		write_str(rec, VMPROF_STR_VMM_COMM, rec->comm);
+		cmd = procfs__cmdline(rec->pid);
+		write_str(rec, VMPROF_STR_VMM_CMDLINE, cmd);
+		free(cmd);
+		if (!procfs__exec_maps(rec->pid, &maps, &nr)) {
+			for (i = 0; i < nr; i++)
+				vmprof_writer__add(&rec->w, VMPROF_REC_MMAP,
+						   &maps[i].m,
+						   sizeof(maps[i].m),
+						   maps[i].path,
+						   maps[i].m.path_len);
+			procfs__free_maps(maps, nr);
+		} else {
+			pr_warn("cannot read /proc/%d/maps: VMM user-space samples will be [unknown]",
+				(int)rec->pid);
+		}
+	}
+	ks = procfs__text_kallsyms(&len);
+	if (ks) {
+		struct vmprof_file_kallsyms k = { .len = len };
+
+		vmprof_writer__add(&rec->w, VMPROF_REC_KALLSYMS, &k, sizeof(k),
+				   ks, len);
+		free(ks);
+	} else {
+		pr_warn("host kernel symbols are hidden (/proc/sys/kernel/kptr_restrict) or unreadable: host kernel samples will be [unknown]");
+	}
+}
+
+/* ---- the recording loop ---- */
+
+static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
+			  const struct vmprof_record_header *h)
+{
+	struct record *rec = ctx;
+
+	switch (h->type) {
+	case VMPROF_RECORD_SAMPLE: {
+		const struct vmprof_sample *rs = (const void *)h;
+		struct vmprof_sample tmp;
+		struct vmprof_file_sample s;
+
+		/* A smaller (older) record is zero-extended. */
+		memset(&tmp, 0, sizeof(tmp));
+		memcpy(&tmp, rs, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
+		s.time_ns = tmp.time_ns;
+		s.guest_rip = tmp.guest_rip;
+		s.guest_cr3 = tmp.guest_cr3;
+		s.host_ip = tmp.host_ip;
+		s.exit_guest_rip = tmp.exit_guest_rip;
+		s.period = tmp.period;
+		s.exit_reason = tmp.exit_reason;
+		s.cpu = tmp.cpu;
+		s.pid = tmp.pid;
+		s.tid = tmp.tid;
+		s.vcpu = tmp.vcpu;
+		s.context = tmp.context;
+		s.flags = tmp.flags;
+		rec->samples++;
+		return vmprof_writer__add(&rec->w, VMPROF_REC_SAMPLE, &s,
+					  sizeof(s), NULL, 0);
+	}
+	case VMPROF_RECORD_LOST: {
+		struct vmprof_lost tmp;
+		struct vmprof_file_lost l;
+
+		memset(&tmp, 0, sizeof(tmp));
+		memcpy(&tmp, h, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
+		memset(&l, 0, sizeof(l));
+		l.lost = tmp.lost;
+		l.time_ns = tmp.time_ns;
+		l.cpu = ring->index;
+		rec->lost += tmp.lost;
+		return vmprof_writer__add(&rec->w, VMPROF_REC_LOST, &l,
+					  sizeof(l), NULL, 0);
+	}
+	default:
+		rec->unknown++;
+		return 0;
+	}
+}
+
+static int drain_all(struct record *rec)
+{
+	uint32_t i;
+
+	for (i = 0; i < rec->nr_rings; i++) {
+		uint64_t bad = rec->rings[i].bad;
+
+		if (vmprof_ring__drain(&rec->rings[i], on_ring_record,
+				       rec) < 0)
+			return -1;
+		if (rec->rings[i].bad != bad)
+			pr_warn("ring %u was inconsistent and was resynchronized: some samples were skipped",
+				i);
+	}
+	return 0;
+}
+
+static void show_status(struct record *rec, bool final)
+{
+	double secs = (now_ns(CLOCK_MONOTONIC) - rec->start_ns) / 1e9;
+
+	if (rec->quiet || !isatty(STDERR_FILENO))
+		return;
+	if (final) {
+		if (rec->status_shown)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	fprintf(stderr, "\r\033[Kvmprof: recording %s%.1f s, %llu samples, %llu lost",
+		rec->system ? "" : "", secs,
+		(unsigned long long)rec->samples,
+		(unsigned long long)rec->lost);
+	rec->status_shown = true;
+}
+
+static bool target_gone(struct record *rec)
+{
+	if (rec->system)
+		return false;
+	if (rec->pidfd >= 0) {
+		struct pollfd p = { .fd = rec->pidfd, .events = POLLIN };
+
+		return poll(&p, 1, 0) > 0;
+	}
+	return kill(rec->pid, 0) && errno == ESRCH;
+}
+
+static int start_command(struct record *rec)
+{
+	int pipefd[2];
+	int err = 0;
+	ssize_t n;
+
+	if (pipe2(pipefd, O_CLOEXEC)) {
+		pr_err("pipe: %s", strerror(errno));
+		return -1;
+	}
+	rec->child = fork();
+	if (rec->child < 0) {
+		pr_err("fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (!rec->child) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		close(pipefd[0]);
+		execvp(rec->command[0], rec->command);
+		err = errno;
+		if (write(pipefd[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	do {
+		n = read(pipefd[0], &err, sizeof(err));
+	} while (n < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (n == sizeof(err)) {
+		pr_err("cannot run %s: %s", rec->command[0], strerror(err));
+		waitpid(rec->child, NULL, 0);
+		rec->child = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static bool child_exited(struct record *rec)
+{
+	pid_t p;
+
+	if (rec->child <= 0)
+		return false;
+	p = waitpid(rec->child, &rec->child_status, WNOHANG);
+	if (p == rec->child) {
+		rec->child = 0;
+		return true;
+	}
+	return false;
+}
+
+static void stop_child(struct record *rec)
+{
+	if (rec->child <= 0)
+		return;
+	kill(rec->child, SIGTERM);
+	waitpid(rec->child, &rec->child_status, 0);
+	rec->child = 0;
+}
+
+static int record_loop(struct record *rec)
+{
+	uint64_t deadline = 0, last_status = 0, last_info;
+	struct pollfd pfd[2];
+	int nfds;
+
+	if (rec->duration > 0)
+		deadline = rec->start_ns + (uint64_t)(rec->duration * 1e9);
+	last_info = rec->start_ns;
+	for (;;) {
+		uint64_t now;
+		int n;
+
+		nfds = 0;
+		pfd[nfds].fd = rec->fd;
+		pfd[nfds].events = POLLIN;
+		pfd[nfds++].revents = 0;
+		if (rec->pidfd >= 0) {
+			pfd[nfds].fd = rec->pidfd;
+			pfd[nfds].events = POLLIN;
+			pfd[nfds++].revents = 0;
+		}
+		n = poll(pfd, nfds, POLL_TIMEOUT_MS);
+		if (n < 0 && errno != EINTR) {
+			pr_err("poll: %s", strerror(errno));
+			rec->stop_reason = VMPROF_STOP_ERROR;
+			return -1;
+		}
+		if (drain_all(rec) || vmprof_writer__flush(&rec->w)) {
+			rec->stop_reason = VMPROF_STOP_ERROR;
+			return -1;
+		}
+		now = now_ns(CLOCK_MONOTONIC);
+		if (now - last_status >= STATUS_INTERVAL_NS) {
+			show_status(rec, false);
+			last_status = now;
+		}
+		/* Save the guest LSTAR (KASLR hint) as soon as it is seen,
+		 * so that even an interrupted recording has it. */
+		if (!(rec->info.flags & VMPROF_INFO_LSTAR) &&
+		    now - last_info >= INFO_INTERVAL_NS) {
+			struct vmprof_info info;
+
+			last_info = now;
+			if (!get_info(rec, &info) &&
+			    (info.flags & VMPROF_INFO_LSTAR)) {
+				rec->info = info;
+				write_info(rec);
+			}
+		}
+		if (stop_signal) {
+			rec->stop_reason = VMPROF_STOP_SIGNAL;
+			break;
+		}
+		if (child_exited(rec)) {
+			rec->stop_reason = VMPROF_STOP_COMMAND;
+			break;
+		}
+		if (deadline && now >= deadline) {
+			rec->stop_reason = VMPROF_STOP_DURATION;
+			break;
+		}
+		if ((nfds && (pfd[0].revents & (POLLHUP | POLLERR))) ||
+		    target_gone(rec)) {
+			rec->stop_reason = VMPROF_STOP_VM_EXIT;
+			break;
+		}
+	}
+	return 0;
+}
+
+static int finish(struct record *rec)
+{
+	struct vmprof_stats st;
+	struct vmprof_exit_stat *exits = NULL;
+	struct vmprof_file_stats fst;
+	struct vmprof_file_end end;
+	struct vmprof_info info;
+	uint32_t cap = EXITS_CAP_START;
+	int ret = 0;
+
+	if (ioctl(rec->fd, VMPROF_IOC_DISABLE))
+		pr_warn("VMPROF_IOC_DISABLE failed: %s", strerror(errno));
+	memset(&end, 0, sizeof(end));
+	end.end_ns = now_ns(CLOCK_MONOTONIC);
+	end.end_realtime_ns = now_ns(CLOCK_REALTIME);
+	end.stop_reason = rec->stop_reason;
+	if (drain_all(rec))
+		ret = -1;
+	if (!get_info(rec, &info)) {
+		rec->info = info;
+		write_info(rec);
+	}
+	for (;;) {
+		exits = xrealloc(exits, cap * sizeof(*exits));
+		memset(&st, 0, sizeof(st));
+		st.size = sizeof(st);
+		st.exits_cap = cap;
+		st.exits = (uintptr_t)exits;
+		if (ioctl(rec->fd, VMPROF_IOC_GET_STATS, &st)) {
+			pr_warn("VMPROF_IOC_GET_STATS failed: %s: the file has no totals or exit statistics",
+				strerror(errno));
+			break;
+		}
+		if (st.nr_exits > cap) {
+			cap = st.nr_exits;
+			continue;
+		}
+		{
+			struct vmprof_file_exit_stats h = {
+				.nr = st.nr_exits,
+			};
+
+			vmprof_writer__add(&rec->w, VMPROF_REC_EXIT_STATS, &h,
+					   sizeof(h), exits,
+					   st.nr_exits * sizeof(*exits));
+		}
+		memset(&fst, 0, sizeof(fst));
+		fst.samples = st.samples;
+		fst.lost = st.lost;
+		fst.filtered = st.filtered;
+		fst.nr_vcpus = st.nr_vcpus;
+		fst.target_alive = st.target_alive;
+		vmprof_writer__add(&rec->w, VMPROF_REC_STATS, &fst,
+				   sizeof(fst), NULL, 0);
+		if (st.lost > rec->lost)
+			rec->lost = st.lost;
+		break;
+	}
+	free(exits);
+	vmprof_writer__add(&rec->w, VMPROF_REC_END, &end, sizeof(end), NULL,
+			   0);
+	return ret;
+}
+
+static void cleanup(struct record *rec)
+{
+	if (rec->map)
+		munmap(rec->map, rec->info.mmap_size);
+	free(rec->rings);
+	if (rec->fd >= 0)
+		close(rec->fd);
+	if (rec->pidfd >= 0)
+		close(rec->pidfd);
+	free(rec->comm);
+	free(rec->cmdline);
+}
+
+static void open_pidfd(struct record *rec)
+{
+	rec->pidfd = -1;
+	if (rec->system)
+		return;
+#ifdef SYS_pidfd_open
+	rec->pidfd = syscall(SYS_pidfd_open, rec->pid, 0);
+	if (rec->pidfd < 0)
+		rec->pidfd = -1;
+#endif
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record rec = {
+		.event = VMPROF_EVENT_CYCLES,
+		.freq = true,
+		.sample = DEFAULT_FREQ,
+		.output = "vmprof.data",
+		.fd = -1,
+		.pidfd = -1,
+	};
+	struct sigaction sa;
+	int ret = VMPROF_EXIT_ERROR, err;
+
+	switch (parse_options(&rec, argc, argv)) {
+	case 1:
+		return VMPROF_EXIT_OK;
+	case -1:
+		return VMPROF_EXIT_USAGE;
+	}
+	rec.cmdline = join_args(argc, argv);
+	if (!rec.system)
+		rec.comm = procfs__comm(rec.pid);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	if (open_device(&rec) || check_version(&rec) || attach(&rec) ||
+	    get_info(&rec, &rec.info) || map_rings(&rec))
+		goto out;
+	open_pidfd(&rec);
+
+	if (vmprof_writer__open(&rec.w, rec.output)) {
+		pr_err("cannot write %s: %s", rec.output, strerror(rec.w.err));
+		goto out;
+	}
+	rec.writer_open = true;
+	write_metadata(&rec);
+
+	if (ioctl(rec.fd, VMPROF_IOC_ENABLE)) {
+		pr_err("VMPROF_IOC_ENABLE failed: %s", strerror(errno));
+		goto out;
+	}
+	rec.start_ns = now_ns(CLOCK_MONOTONIC);
+	start_realtime_ns = now_ns(CLOCK_REALTIME);
+	write_info(&rec);
+	if (vmprof_writer__flush(&rec.w))
+		goto out;
+	if (rec.command && start_command(&rec)) {
+		rec.stop_reason = VMPROF_STOP_ERROR;
+		finish(&rec);
+		goto out;
+	}
+
+	record_loop(&rec);
+	stop_child(&rec);
+	finish(&rec);
+	show_status(&rec, true);
+	if (rec.unknown)
+		pr_debug("skipped %llu ring records of unknown types",
+			 (unsigned long long)rec.unknown);
+	ret = VMPROF_EXIT_OK;
+out:
+	if (rec.writer_open) {
+		uint64_t size;
+
+		vmprof_writer__flush(&rec.w);
+		size = rec.w.offset;
+		err = vmprof_writer__close(&rec.w);
+		if (err) {
+			pr_err("writing %s: %s: recording stopped; the file keeps the %llu bytes written before",
+			       rec.output, strerror(err),
+			       (unsigned long long)size);
+			ret = VMPROF_EXIT_ERROR;
+		} else if (ret == VMPROF_EXIT_OK && !rec.quiet) {
+			fprintf(stderr,
+				"vmprof: wrote %s (%.3f MB): %llu samples, %llu lost\n",
+				rec.output, size / 1e6,
+				(unsigned long long)rec.samples,
+				(unsigned long long)rec.lost);
+		}
+	}
+	stop_child(&rec);
+	cleanup(&rec);
+	return ret;
+}

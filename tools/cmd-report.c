@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmprof report: read a data file and print a symbolized profile.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "builtin.h"
+#include "data.h"
+#include "report.h"
+#include "util.h"
+
+static const char report_usage[] =
+"Usage: vmprof report [OPTIONS]\n"
+"\n"
+"Print a symbolized profile from a file written by 'vmprof record'.\n"
+"\n"
+"Options:\n"
+"  -i, --input FILE            data file to read (default: vmprof.data)\n"
+"      --guest-vmlinux PATH    guest kernel ELF (vmlinux or any guest ELF):\n"
+"                              symbols, and file:line from its DWARF\n"
+"      --guest-system-map PATH guest System.map (\"ADDR TYPE NAME\" lines)\n"
+"      --guest-kallsyms PATH   guest /proc/kallsyms copy; [module] names\n"
+"                              become the dso of module symbols\n"
+"      --kaslr-offset HEX      guest KASLR offset to undo (default: the\n"
+"                              recorded guest LSTAR minus the address of\n"
+"                              entry_SYSCALL_64 in the guest symbols, or 0)\n"
+"  -s, --sort KEYS             comma-separated row keys: sym, dso, context,\n"
+"                              vcpu, exit (default: sym, i.e. symbol + dso\n"
+"                              + context); rows by samples, descending\n"
+"      --vcpu N                only samples of vCPU N\n"
+"      --format text|json      output format (default: text); JSON is\n"
+"                              described in docs/report-json.md\n"
+"      --exits                 add the exit-reason table: count, total and\n"
+"                              mean VMM time, guest functions causing them\n"
+"  -h, --help                  show this help\n"
+"\n"
+"Exit status: 0 ok, 1 error, 2 partial report (truncated file), 64 usage.\n";
+
+enum {
+	OPT_VMLINUX = 256,
+	OPT_SYSTEM_MAP,
+	OPT_KALLSYMS,
+	OPT_KASLR,
+	OPT_VCPU,
+	OPT_FORMAT,
+	OPT_EXITS,
+};
+
+static const struct option report_options[] = {
+	{ "input",		required_argument,	NULL, 'i' },
+	{ "guest-vmlinux",	required_argument,	NULL, OPT_VMLINUX },
+	{ "guest-system-map",	required_argument,	NULL, OPT_SYSTEM_MAP },
+	{ "guest-kallsyms",	required_argument,	NULL, OPT_KALLSYMS },
+	{ "kaslr-offset",	required_argument,	NULL, OPT_KASLR },
+	{ "sort",		required_argument,	NULL, 's' },
+	{ "vcpu",		required_argument,	NULL, OPT_VCPU },
+	{ "format",		required_argument,	NULL, OPT_FORMAT },
+	{ "exits",		no_argument,		NULL, OPT_EXITS },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void __printf(2, 3) report_error(struct report *rep,
+					const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (rep->json) {
+		print_error_json(stdout, msg);
+		fflush(stdout);
+	} else {
+		pr_err("%s", msg);
+	}
+}
+
+static int parse_options(struct report *rep, int argc, char **argv)
+{
+	uint64_t v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+i:s:h", report_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			rep->input = optarg;
+			break;
+		case OPT_VMLINUX:
+			rep->guest.vmlinux = optarg;
+			break;
+		case OPT_SYSTEM_MAP:
+			rep->guest.system_map = optarg;
+			break;
+		case OPT_KALLSYMS:
+			rep->guest.kallsyms = optarg;
+			break;
+		case OPT_KASLR:
+			if (parse_u64(optarg, &v, 16)) {
+				pr_usage("report",
+					 "--kaslr-offset takes a hex number, not '%s'",
+					 optarg);
+				return -1;
+			}
+			rep->guest.have_kaslr_offset = true;
+			rep->guest.kaslr_offset = v;
+			break;
+		case 's':
+			if (report__parse_sort(rep, optarg))
+				return -1;
+			break;
+		case OPT_VCPU:
+			if (parse_u64(optarg, &v, 10) || v >= VMPROF_VCPU_NONE) {
+				pr_usage("report",
+					 "--vcpu takes a vCPU index, not '%s'",
+					 optarg);
+				return -1;
+			}
+			rep->have_vcpu = true;
+			rep->vcpu = v;
+			break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "json")) {
+				rep->json = true;
+			} else if (!strcmp(optarg, "text")) {
+				rep->json = false;
+			} else {
+				pr_usage("report",
+					 "--format takes text or json, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_EXITS:
+			rep->show_exits = true;
+			break;
+		case 'h':
+			fputs(report_usage, stdout);
+			return 1;
+		default:
+			pr_usage("report", "bad option");
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		pr_usage("report", "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (rep->guest.system_map && rep->guest.kallsyms) {
+		pr_usage("report",
+			 "give --guest-system-map or --guest-kallsyms, not both");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_readable(struct report *rep, const char *opt,
+			  const char *path)
+{
+	if (path && access(path, R_OK)) {
+		report_error(rep, "%s %s: %s", opt, path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report rep;
+	struct vmprof_data_result *res = &rep.result;
+	char err[1024];
+	int ret = VMPROF_EXIT_ERROR;
+
+	report__init(&rep);
+	switch (parse_options(&rep, argc, argv)) {
+	case 1:
+		ret = VMPROF_EXIT_OK;
+		goto out;
+	case -1:
+		ret = VMPROF_EXIT_USAGE;
+		goto out;
+	}
+	if (check_readable(&rep, "--guest-vmlinux", rep.guest.vmlinux) ||
+	    check_readable(&rep, "--guest-system-map", rep.guest.system_map) ||
+	    check_readable(&rep, "--guest-kallsyms", rep.guest.kallsyms))
+		goto out;
+
+	switch (vmprof_data__read_file(rep.input, &report_data_ops, &rep,
+				       res)) {
+	case VMPROF_DATA_OK:
+		break;
+	case VMPROF_DATA_TRUNCATED:
+		pr_warn("%s: truncated at offset %llu: %s; reporting the %llu complete records",
+			rep.input, (unsigned long long)res->offset, res->msg,
+			(unsigned long long)res->nr_records);
+		break;
+	case VMPROF_DATA_CORRUPT:
+		report_error(&rep, "%s: corrupt data at offset %llu: %s",
+			     rep.input, (unsigned long long)res->offset,
+			     res->msg);
+		goto out;
+	case VMPROF_DATA_IO_ERROR:
+		if (res->offset == 0 && !res->size)
+			report_error(&rep, "cannot open %s: %s%s", rep.input,
+				     res->msg,
+				     access(rep.input, F_OK) ?
+				     " (record one with 'vmprof record')" : "");
+		else
+			report_error(&rep, "%s: %s", rep.input, res->msg);
+		goto out;
+	case VMPROF_DATA_ABORTED:
+		report_error(&rep, "%s: %s", rep.input, res->msg);
+		goto out;
+	}
+	if (res->nr_unknown)
+		pr_debug("%s: skipped %llu records of unknown types", rep.input,
+			 (unsigned long long)res->nr_unknown);
+
+	if (vmprof_resolver__set_guest(rep.resolver, &rep.guest,
+				       rep.have_info && (rep.info.info_flags &
+							 VMPROF_INFO_LSTAR),
+				       rep.info.guest_lstar, err,
+				       sizeof(err))) {
+		report_error(&rep, "%s", err);
+		goto out;
+	}
+	if (!vmprof_resolver__has_guest(rep.resolver) &&
+	    report__guest_samples(&rep) && !rep.json)
+		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms): guest samples are shown as [unknown]");
+
+	report__build(&rep);
+	if (rep.json)
+		print_report_json(&rep, stdout);
+	else
+		print_report_plain(&rep, stdout);
+	if (fflush(stdout) || ferror(stdout)) {
+		pr_err("writing the report: %s", strerror(errno));
+		goto out;
+	}
+	ret = res->status == VMPROF_DATA_TRUNCATED ? VMPROF_EXIT_PARTIAL :
+	      VMPROF_EXIT_OK;
+out:
+	report__exit(&rep);
+	return ret;
+}

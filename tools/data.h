@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The vmprof.data file format (see docs/data-format.md).
+ *
+ * A file is a header followed by records.  Every record starts with
+ * struct vmprof_file_rec {type, size}; size covers the whole record, is a
+ * multiple of 8 and at least 8.  All integers are little-endian.  Readers
+ * skip record types they do not know, and ignore bytes past the fields
+ * they know at the end of a known record (newer writers may append
+ * fields).
+ */
+#ifndef VMPROF_DATA_H
+#define VMPROF_DATA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <vmprof.h>
+
+#define VMPROF_FILE_MAGIC	"VMPROF\0\1"
+#define VMPROF_FILE_MAGIC_LEN	8
+#define VMPROF_FILE_VERSION	1
+
+/* Records larger than this are treated as corrupt. */
+#define VMPROF_FILE_REC_MAX	(256u << 20)
+
+struct vmprof_file_header {
+	char magic[8];		/* VMPROF_FILE_MAGIC */
+	__u32 version;		/* VMPROF_FILE_VERSION */
+	__u32 header_size;	/* bytes before the first record, >= 24 */
+	__u64 flags;		/* 0 */
+};
+
+struct vmprof_file_rec {
+	__u32 type;		/* VMPROF_REC_* */
+	__u32 size;		/* whole record in bytes, multiple of 8 */
+};
+
+enum vmprof_rec_type {
+	VMPROF_REC_INFO		= 1,
+	VMPROF_REC_STRING	= 2,
+	VMPROF_REC_KALLSYMS	= 3,
+	VMPROF_REC_MMAP		= 4,
+	VMPROF_REC_SAMPLE	= 5,
+	VMPROF_REC_LOST		= 6,
+	VMPROF_REC_EXIT_STATS	= 7,
+	VMPROF_REC_STATS	= 8,
+	VMPROF_REC_END		= 9,
+};
+
+/* VMPROF_REC_INFO: the session; written at the start and again whenever
+ * it changes (e.g. once the guest LSTAR has been seen).  Last one wins. */
+struct vmprof_file_info {
+	__u32 mode;		/* VMPROF_MODE_* */
+	__u32 event;		/* VMPROF_EVENT_* actually counting */
+	__u32 isa;		/* VMPROF_ISA_* */
+	__u32 info_flags;	/* VMPROF_INFO_* */
+	__u32 attach_flags;	/* VMPROF_ATTACH_* */
+	__s32 pid;		/* VMM pid, -1 system-wide */
+	__u64 sample;		/* period or frequency, see attach_flags */
+	__u32 nr_vcpus;
+	__u32 nr_rings;
+	__u64 guest_lstar;	/* valid if info_flags & VMPROF_INFO_LSTAR */
+	__u64 start_ns;		/* CLOCK_MONOTONIC at ENABLE */
+	__u64 start_realtime_ns; /* CLOCK_REALTIME at ENABLE */
+	__u32 abi_major;	/* of the module that recorded */
+	__u32 abi_minor;
+};
+
+/* VMPROF_REC_STRING: __u32 key, __u32 len, then len bytes (no NUL). */
+enum vmprof_string_key {
+	VMPROF_STR_HOST_RELEASE	= 1,	/* uname -r */
+	VMPROF_STR_VMM_CMDLINE	= 2,	/* /proc/PID/cmdline, NULs as spaces */
+	VMPROF_STR_VMM_COMM	= 3,	/* /proc/PID/comm */
+	VMPROF_STR_MODULE_VERSION = 4,	/* vmprof_version.module_version */
+	VMPROF_STR_TOOL_VERSION	= 5,	/* vmprof tool version */
+	VMPROF_STR_HOSTNAME	= 6,
+	VMPROF_STR_COMMAND	= 7,	/* the vmprof record command line */
+	VMPROF_STR_HOST_MACHINE	= 8,	/* uname -m */
+};
+
+struct vmprof_file_string {
+	__u32 key;
+	__u32 len;
+};
+
+/* VMPROF_REC_KALLSYMS: __u64 len, then len bytes of /proc/kallsyms text
+ * ("ADDR TYPE NAME [module]" lines). */
+struct vmprof_file_kallsyms {
+	__u64 len;
+};
+
+/* VMPROF_REC_MMAP: an executable mapping of the VMM, then path_len bytes
+ * of path (no NUL). */
+#define VMPROF_BUILD_ID_MAX	32
+struct vmprof_file_mmap {
+	__u64 start;
+	__u64 end;
+	__u64 pgoff;		/* file offset mapped at start */
+	__s32 pid;
+	__u16 path_len;
+	__u8 build_id_size;	/* 0: unknown */
+	__u8 flags;		/* 0 */
+	__u8 build_id[VMPROF_BUILD_ID_MAX];
+};
+
+/* VMPROF_REC_SAMPLE: struct vmprof_sample without its ring header. */
+struct vmprof_file_sample {
+	__u64 time_ns;
+	__u64 guest_rip;
+	__u64 guest_cr3;
+	__u64 host_ip;
+	__u64 exit_guest_rip;
+	__u64 period;
+	__u32 exit_reason;
+	__u32 cpu;
+	__u32 pid;
+	__u32 tid;
+	__u32 vcpu;
+	__u16 context;
+	__u16 flags;
+};
+
+/* VMPROF_REC_LOST: samples dropped on a ring (from ring LOST records). */
+struct vmprof_file_lost {
+	__u64 lost;
+	__u64 time_ns;
+	__u32 cpu;
+	__u32 reserved;
+};
+
+/* VMPROF_REC_EXIT_STATS: __u32 nr, __u32 reserved, then nr entries of
+ * struct vmprof_exit_stat (24 bytes each). */
+struct vmprof_file_exit_stats {
+	__u32 nr;
+	__u32 reserved;
+};
+
+/* VMPROF_REC_STATS: totals from VMPROF_IOC_GET_STATS. */
+struct vmprof_file_stats {
+	__u64 samples;
+	__u64 lost;
+	__u64 filtered;
+	__u64 nr_vcpus;
+	__u32 target_alive;
+	__u32 reserved;
+};
+
+/* VMPROF_REC_END: the recording ended normally; always the last record. */
+enum vmprof_stop_reason {
+	VMPROF_STOP_UNKNOWN	= 0,
+	VMPROF_STOP_SIGNAL	= 1,	/* SIGINT / SIGTERM */
+	VMPROF_STOP_COMMAND	= 2,	/* the COMMAND exited */
+	VMPROF_STOP_DURATION	= 3,	/* -d elapsed */
+	VMPROF_STOP_VM_EXIT	= 4,	/* the VMM process went away */
+	VMPROF_STOP_ERROR	= 5,	/* write or read error */
+};
+
+struct vmprof_file_end {
+	__u64 end_ns;		/* CLOCK_MONOTONIC at DISABLE */
+	__u64 end_realtime_ns;
+	__u32 stop_reason;	/* VMPROF_STOP_* */
+	__u32 reserved;
+};
+
+/* ---- reader ---- */
+
+struct vmprof_data_ops {
+	int (*info)(void *ctx, const struct vmprof_file_info *info);
+	int (*string)(void *ctx, __u32 key, const char *str, size_t len);
+	int (*kallsyms)(void *ctx, const char *text, size_t len);
+	int (*mmap)(void *ctx, const struct vmprof_file_mmap *m,
+		    const char *path, size_t path_len);
+	int (*sample)(void *ctx, const struct vmprof_file_sample *s);
+	int (*lost)(void *ctx, const struct vmprof_file_lost *l);
+	int (*exit_stats)(void *ctx, const struct vmprof_exit_stat *e,
+			  __u32 nr);
+	int (*stats)(void *ctx, const struct vmprof_file_stats *st);
+	int (*end)(void *ctx, const struct vmprof_file_end *end);
+	int (*unknown)(void *ctx, __u32 type, __u64 offset, __u32 size);
+};
+
+enum vmprof_data_status {
+	VMPROF_DATA_OK		= 0,	/* complete file */
+	VMPROF_DATA_TRUNCATED	= 1,	/* cut short: the records before are valid */
+	VMPROF_DATA_CORRUPT	= 2,	/* invalid content at err.offset */
+	VMPROF_DATA_IO_ERROR	= 3,	/* open/read failed */
+	VMPROF_DATA_ABORTED	= 4,	/* a callback returned non-zero */
+};
+
+struct vmprof_data_result {
+	enum vmprof_data_status status;
+	__u64 offset;		/* where the problem is */
+	__u64 size;		/* bytes in the file / buffer */
+	__u64 nr_records;
+	__u64 nr_unknown;	/* skipped records of unknown type */
+	__u32 version;
+	char msg[200];		/* what is wrong (CORRUPT, TRUNCATED, IO) */
+};
+
+/*
+ * Parse a whole file image in memory.  Never reads outside [buf, buf+len)
+ * and never crashes on any input: this is the entry point for fuzzers.
+ */
+enum vmprof_data_status
+vmprof_data__parse_mem(const void *buf, size_t len,
+		       const struct vmprof_data_ops *ops, void *ctx,
+		       struct vmprof_data_result *res);
+
+/* Parse a file, streaming it in chunks (memory use is independent of the
+ * file size). */
+enum vmprof_data_status
+vmprof_data__read_file(const char *path, const struct vmprof_data_ops *ops,
+		       void *ctx, struct vmprof_data_result *res);
+
+/* ---- writer ---- */
+
+struct vmprof_data_writer {
+	int fd;
+	char *buf;
+	size_t len;
+	size_t cap;
+	__u64 offset;		/* bytes written to fd */
+	int err;		/* first errno seen, sticky */
+};
+
+int vmprof_writer__open(struct vmprof_data_writer *w, const char *path);
+int vmprof_writer__open_fd(struct vmprof_data_writer *w, int fd);
+/* Append a record made of a fixed part and an optional tail; pads to 8. */
+int vmprof_writer__add(struct vmprof_data_writer *w, __u32 type,
+		       const void *body, size_t len,
+		       const void *tail, size_t tail_len);
+int vmprof_writer__string(struct vmprof_data_writer *w, __u32 key,
+			  const char *s, size_t len);
+int vmprof_writer__flush(struct vmprof_data_writer *w);
+/* Flush, fsync-free close; returns 0 or the first error (errno value). */
+int vmprof_writer__close(struct vmprof_data_writer *w);
+
+#endif /* VMPROF_DATA_H */

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMPROF_HIST_H
+#define VMPROF_HIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HIST_NO_EXIT	0xffffffffU
+
+/*
+ * Samples aggregated by address (and the few other fields that can make
+ * two samples land in different rows), so that each distinct address is
+ * symbolized once and samples need not be kept.
+ */
+struct hist_key {
+	uint64_t addr;		/* guest RIP, host IP or exit guest RIP */
+	uint32_t exit_reason;	/* HIST_NO_EXIT unless charged */
+	uint32_t vcpu;		/* 0 unless rows are split by vCPU */
+	uint32_t pid;		/* VMM pid for user-space host IPs, else 0 */
+	uint16_t context;	/* VMPROF_CTX_* of the sample */
+	uint16_t charged;	/* VMM sample charged to a guest address */
+};
+
+struct hist_entry {
+	struct hist_key key;
+	uint64_t samples;
+	uint64_t period;
+};
+
+struct hist {
+	struct hist_entry *tab;
+	size_t cap;		/* power of two */
+	size_t nr;
+};
+
+void hist__init(struct hist *h);
+void hist__exit(struct hist *h);
+/* key must be fully initialized, padding included (memset it). */
+void hist__add(struct hist *h, const struct hist_key *key, uint64_t period);
+
+/* Iterate: for (i = 0; i < h->cap; i++) if (hist__used(&h->tab[i])) ... */
+static inline int hist__used(const struct hist_entry *e)
+{
+	return e->samples != 0;
+}
+
+#endif /* VMPROF_HIST_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMPROF_KALLSYMS_H
+#define VMPROF_KALLSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Symbols from kallsyms / System.map text ("ADDR TYPE NAME [module]"),
+ * text symbols only, sorted by address.  A symbol ends where the next
+ * one starts; the last one covers 4 KiB.
+ */
+struct vmprof_ksym {
+	uint64_t addr;
+	uint64_t end;
+	const char *name;
+	const char *module;	/* "" for the kernel image */
+};
+
+struct vmprof_kallsyms {
+	struct vmprof_ksym *syms;
+	size_t nr;
+	char *text;		/* names point into this copy */
+	size_t nr_bad;		/* lines that were not understood */
+};
+
+/* Parse len bytes of text (no NUL needed); never fails on bad input. */
+struct vmprof_kallsyms *vmprof_kallsyms__parse(const char *text, size_t len);
+struct vmprof_kallsyms *vmprof_kallsyms__load(const char *path, char *err,
+					      size_t errlen);
+void vmprof_kallsyms__free(struct vmprof_kallsyms *ks);
+
+const struct vmprof_ksym *vmprof_kallsyms__lookup(
+	const struct vmprof_kallsyms *ks, uint64_t addr);
+int vmprof_kallsyms__find(const struct vmprof_kallsyms *ks, const char *name,
+			  uint64_t *addr);
+
+/* True for the symbol types kept (text: t T w W). */
+int vmprof_kallsyms__is_text_type(char type);
+
+#endif /* VMPROF_KALLSYMS_H */

@@ -1,0 +1,602 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmprof report output: every part has a print_*_plain and a
+ * print_*_json version.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit-reasons.h"
+#include "json.h"
+#include "names.h"
+#include "report.h"
+#include "util.h"
+
+static double pct(uint64_t part, uint64_t total)
+{
+	return total ? 100.0 * (double)part / (double)total : 0.0;
+}
+
+static const char *kaslr_source_name(enum vmprof_kaslr_source s)
+{
+	switch (s) {
+	case VMPROF_KASLR_LSTAR:
+		return "lstar";
+	case VMPROF_KASLR_USER:
+		return "option";
+	default:
+		return "none";
+	}
+}
+
+static void fmt_ns(char *buf, size_t len, double ns)
+{
+	if (ns < 1e3)
+		snprintf(buf, len, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.3f us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.3f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.3f s", ns / 1e9);
+}
+
+static const char *exit_name(uint32_t isa, uint32_t reason, char *buf,
+			     size_t len)
+{
+	return vmprof_exit__name(isa, reason, buf, len);
+}
+
+static uint32_t sample_isa(const struct report *rep)
+{
+	return rep->have_info ? rep->info.isa : VMPROF_ISA_UNKNOWN;
+}
+
+static bool show_vmm_columns(const struct report *rep)
+{
+	return rep->sort_has[SORT_SYM] &&
+	       (rep->charged || (rep->have_info &&
+				 rep->info.mode == VMPROF_MODE_DOMAIN_SWITCH));
+}
+
+/* ---- header ---- */
+
+static void print_header_plain(struct report *rep, FILE *fp)
+{
+	uint64_t lost = report__lost(rep), host = report__host_samples(rep);
+	enum vmprof_kaslr_source ksrc;
+	uint64_t koff = vmprof_resolver__kaslr_offset(rep->resolver, &ksrc);
+	const char *s;
+	char dur[32];
+
+	fprintf(fp, "# vmprof report\n");
+	fprintf(fp, "# samples: %" PRIu64 "  lost: %" PRIu64 " (%.2f%%)",
+		rep->total, lost, pct(lost, rep->total + lost));
+	if (rep->have_stats)
+		fprintf(fp, "  filtered: %" PRIu64,
+			(uint64_t)rep->stats.filtered);
+	fputc('\n', fp);
+	fprintf(fp, "# guest: %.2f%% (%" PRIu64 ")  vmm: %.2f%% (%" PRIu64 ")",
+		pct(report__guest_samples(rep), rep->total),
+		report__guest_samples(rep),
+		pct(report__vmm_samples(rep), rep->total),
+		report__vmm_samples(rep));
+	if (host || (rep->have_info && rep->info.mode == VMPROF_MODE_SYSTEM))
+		fprintf(fp, "  host: %.2f%% (%" PRIu64 ")",
+			pct(host, rep->total), host);
+	fputc('\n', fp);
+	if (rep->have_info) {
+		fprintf(fp, "# mode: %s  event: %s (%s %" PRIu64 "%s)  isa: %s\n",
+			vmprof_mode__name(rep->info.mode),
+			vmprof_event__name(rep->info.event),
+			rep->info.attach_flags & VMPROF_ATTACH_FREQ ?
+			"frequency" : "period",
+			(uint64_t)rep->info.sample,
+			rep->info.attach_flags & VMPROF_ATTACH_FREQ ? " Hz" :
+			rep->info.event == VMPROF_EVENT_CPU_CLOCK ? " ns" : "",
+			vmprof_isa__name(rep->info.isa));
+	}
+	fmt_ns(dur, sizeof(dur), (double)report__duration_ns(rep));
+	fprintf(fp, "# duration: %s  exits: %" PRIu64, dur,
+		report__nr_exits(rep));
+	if (rep->have_stats)
+		fprintf(fp, "  vcpus: %" PRIu64, (uint64_t)rep->stats.nr_vcpus);
+	else if (rep->have_info)
+		fprintf(fp, "  vcpus: %u", rep->info.nr_vcpus);
+	fputc('\n', fp);
+	if (rep->have_info && rep->info.pid > 0) {
+		s = report__string(rep, VMPROF_STR_VMM_CMDLINE);
+		fprintf(fp, "# vmm: pid %d%s%s\n", rep->info.pid,
+			s ? ": " : "", s ? s : "");
+	}
+	s = report__string(rep, VMPROF_STR_HOST_RELEASE);
+	if (s)
+		fprintf(fp, "# host kernel: %s\n", s);
+	if (vmprof_resolver__has_guest(rep->resolver))
+		fprintf(fp, "# guest kaslr offset: 0x%" PRIx64 " (%s)\n", koff,
+			ksrc == VMPROF_KASLR_LSTAR ? "from the recorded guest LSTAR" :
+			ksrc == VMPROF_KASLR_USER ? "from --kaslr-offset" :
+			"none");
+	if (rep->have_vcpu)
+		fprintf(fp, "# vcpu: %u (%" PRIu64 " other samples not shown)\n",
+			rep->vcpu, rep->vcpu_skipped);
+	if (lost)
+		fprintf(fp, "# WARNING: %" PRIu64 " samples were lost: the profile is incomplete\n",
+			lost);
+	if (rep->result.status == VMPROF_DATA_TRUNCATED)
+		fprintf(fp, "# WARNING: the data file is truncated: partial profile\n");
+	fprintf(fp, "#\n");
+}
+
+static void print_header_json(struct report *rep, struct json_writer *j)
+{
+	enum vmprof_kaslr_source ksrc;
+	uint64_t koff = vmprof_resolver__kaslr_offset(rep->resolver, &ksrc);
+	char buf[32];
+	int i;
+
+	json__u64(j, "format_version", 1);
+	json__bool(j, "truncated",
+		   rep->result.status == VMPROF_DATA_TRUNCATED);
+	json__string(j, "mode", rep->have_info ?
+		     vmprof_mode__name(rep->info.mode) : "unknown");
+	json__string(j, "event", rep->have_info ?
+		     vmprof_event__name(rep->info.event) : "unknown");
+	json__string(j, "isa", vmprof_isa__name(sample_isa(rep)));
+	if (rep->have_info) {
+		json__string(j, "sample_type",
+			     rep->info.attach_flags & VMPROF_ATTACH_FREQ ?
+			     "frequency" : "period");
+		json__u64(j, "sample", rep->info.sample);
+	}
+	json__u64(j, "duration_ns", report__duration_ns(rep));
+	json__u64(j, "total_samples", rep->total);
+	json__u64(j, "lost_samples", report__lost(rep));
+	json__u64(j, "filtered_samples",
+		  rep->have_stats ? rep->stats.filtered : 0);
+	json__u64(j, "guest_samples", report__guest_samples(rep));
+	json__u64(j, "vmm_samples", report__vmm_samples(rep));
+	json__u64(j, "host_samples", report__host_samples(rep));
+	json__fixed(j, "guest_percent",
+		    pct(report__guest_samples(rep), rep->total), 2);
+	json__fixed(j, "vmm_percent",
+		    pct(report__vmm_samples(rep), rep->total), 2);
+	json__u64(j, "nr_exits", report__nr_exits(rep));
+	json__u64(j, "nr_vcpus", rep->have_stats ? rep->stats.nr_vcpus :
+		  rep->have_info ? rep->info.nr_vcpus : 0);
+	if (rep->have_info && rep->info.pid > 0)
+		json__i64(j, "vmm_pid", rep->info.pid);
+	else
+		json__null(j, "vmm_pid");
+	json__string(j, "vmm_cmdline",
+		     report__string(rep, VMPROF_STR_VMM_CMDLINE));
+	json__string(j, "host_release",
+		     report__string(rep, VMPROF_STR_HOST_RELEASE));
+	snprintf(buf, sizeof(buf), "0x%" PRIx64, koff);
+	json__string(j, "kaslr_offset", buf);
+	json__string(j, "kaslr_source", kaslr_source_name(ksrc));
+	json__begin_array(j, "sort");
+	for (i = 0; i < rep->nr_sort; i++)
+		json__string(j, NULL, report__sort_name(rep->sort[i]));
+	json__end_array(j);
+	if (rep->have_vcpu)
+		json__u64(j, "vcpu_filter", rep->vcpu);
+	else
+		json__null(j, "vcpu_filter");
+}
+
+/* ---- rows ---- */
+
+enum column {
+	COL_OVERHEAD, COL_SAMPLES, COL_VMM, COL_EXITS, COL_SYMBOL, COL_DSO,
+	COL_CONTEXT, COL_VCPU, COL_EXIT, COL_SRCLINE, COL__MAX,
+};
+
+static const char * const col_titles[COL__MAX] = {
+	"Overhead", "Samples", "VMM", "Exits", "Symbol", "Dso", "Context",
+	"vCPU", "Exit", "Srcline",
+};
+
+static bool col_right(int c)
+{
+	return c == COL_OVERHEAD || c == COL_SAMPLES || c == COL_VMM ||
+	       c == COL_VCPU;
+}
+
+static void row_cell(struct report *rep, const struct report_row *r, int col,
+		     char *buf, size_t len)
+{
+	char name[64];
+	size_t i, used;
+
+	buf[0] = 0;
+	switch (col) {
+	case COL_OVERHEAD:
+		snprintf(buf, len, "%.2f%%", pct(r->samples, rep->total));
+		break;
+	case COL_SAMPLES:
+		snprintf(buf, len, "%" PRIu64, r->samples);
+		break;
+	case COL_VMM:
+		snprintf(buf, len, "%" PRIu64, r->vmm_samples);
+		break;
+	case COL_EXITS:
+		used = 0;
+		for (i = 0; i < r->nr_exits && i < REPORT_TOP_EXITS; i++) {
+			int w = snprintf(buf + used, len - used, "%s%s:%" PRIu64,
+					 i ? " " : "",
+					 exit_name(sample_isa(rep),
+						   r->exits[i].reason, name,
+						   sizeof(name)),
+					 r->exits[i].samples);
+
+			if (w < 0 || (size_t)w >= len - used)
+				break;
+			used += w;
+		}
+		if (r->nr_exits > REPORT_TOP_EXITS && used + 5 < len)
+			strcat(buf, " ...");
+		if (!r->nr_exits)
+			snprintf(buf, len, "-");
+		break;
+	case COL_SYMBOL:
+		if (r->unknown)
+			snprintf(buf, len, "[unknown] 0x%" PRIx64, r->address);
+		else
+			snprintf(buf, len, "%s", r->symbol);
+		break;
+	case COL_DSO:
+		snprintf(buf, len, "%s", r->dso);
+		break;
+	case COL_CONTEXT:
+		snprintf(buf, len, "%s", vmprof_context__name(r->context));
+		break;
+	case COL_VCPU:
+		if (r->vcpu == VMPROF_VCPU_NONE)
+			snprintf(buf, len, "-");
+		else
+			snprintf(buf, len, "%u", r->vcpu);
+		break;
+	case COL_EXIT:
+		if (r->exit == HIST_NO_EXIT)
+			snprintf(buf, len, "-");
+		else
+			exit_name(sample_isa(rep), r->exit, buf, len);
+		break;
+	case COL_SRCLINE:
+		if (r->srcline && r->inlined)
+			snprintf(buf, len, "%s (inlined: %s)", r->srcline,
+				 r->inlined);
+		else if (r->srcline)
+			snprintf(buf, len, "%s", r->srcline);
+		break;
+	}
+}
+
+static int pick_columns(struct report *rep, int *cols)
+{
+	bool have[COL__MAX] = { false };
+	int n = 0, i;
+	size_t k;
+
+	cols[n++] = COL_OVERHEAD;
+	cols[n++] = COL_SAMPLES;
+	if (show_vmm_columns(rep)) {
+		cols[n++] = COL_VMM;
+		cols[n++] = COL_EXITS;
+	}
+	for (i = 0; i < rep->nr_sort; i++) {
+		int want[3], nw = 0, w;
+
+		switch (rep->sort[i]) {
+		case SORT_SYM:
+			want[nw++] = COL_SYMBOL;
+			want[nw++] = COL_DSO;
+			want[nw++] = COL_CONTEXT;
+			break;
+		case SORT_DSO:
+			want[nw++] = COL_DSO;
+			break;
+		case SORT_CONTEXT:
+			want[nw++] = COL_CONTEXT;
+			break;
+		case SORT_VCPU:
+			want[nw++] = COL_VCPU;
+			break;
+		case SORT_EXIT:
+			want[nw++] = COL_EXIT;
+			break;
+		}
+		for (w = 0; w < nw; w++) {
+			if (!have[want[w]]) {
+				have[want[w]] = true;
+				cols[n++] = want[w];
+			}
+		}
+	}
+	for (k = 0; k < rep->nr_rows; k++) {
+		if (rep->rows[k]->srcline) {
+			cols[n++] = COL_SRCLINE;
+			break;
+		}
+	}
+	return n;
+}
+
+#define CELL_MAX	1024
+
+static void print_rows_plain(struct report *rep, FILE *fp)
+{
+	int cols[COL__MAX], n = pick_columns(rep, cols), c;
+	size_t width[COL__MAX], i;
+	char cell[CELL_MAX];
+
+	for (c = 0; c < n; c++)
+		width[c] = strlen(col_titles[cols[c]]);
+	/* The first column also holds the "# " of the title line. */
+	width[0] += 2;
+	for (i = 0; i < rep->nr_rows; i++) {
+		for (c = 0; c < n; c++) {
+			row_cell(rep, rep->rows[i], cols[c], cell,
+				 sizeof(cell));
+			if (strlen(cell) > width[c])
+				width[c] = strlen(cell);
+		}
+	}
+
+	for (c = 0; c < n; c++) {
+		const char *t = col_titles[cols[c]];
+		int w = (int)width[c] - (c ? 0 : 2);
+
+		fputs(c ? "  " : "# ", fp);
+		if (c == n - 1 && !col_right(cols[c]))
+			fputs(t, fp);
+		else
+			fprintf(fp, col_right(cols[c]) ? "%*s" : "%-*s", w, t);
+	}
+	fputc('\n', fp);
+	for (i = 0; i < rep->nr_rows; i++) {
+		for (c = 0; c < n; c++) {
+			row_cell(rep, rep->rows[i], cols[c], cell,
+				 sizeof(cell));
+			if (c)
+				fputs("  ", fp);
+			if (c == n - 1 && !col_right(cols[c]))
+				fputs(cell, fp);
+			else
+				fprintf(fp, col_right(cols[c]) ? "%*s" : "%-*s",
+					(int)width[c], cell);
+		}
+		fputc('\n', fp);
+	}
+	if (!rep->nr_rows)
+		fprintf(fp, "# (no samples)\n");
+}
+
+static void print_rows_json(struct report *rep, struct json_writer *j)
+{
+	char buf[64];
+	size_t i, k;
+
+	json__begin_array(j, "rows");
+	for (i = 0; i < rep->nr_rows; i++) {
+		const struct report_row *r = rep->rows[i];
+
+		json__begin_object(j, NULL);
+		json__string(j, "symbol", r->symbol);
+		json__string(j, "dso", r->dso);
+		if (r->context)
+			json__string(j, "context",
+				     vmprof_context__name(r->context));
+		else
+			json__null(j, "context");
+		json__u64(j, "samples", r->samples);
+		json__fixed(j, "percent", pct(r->samples, rep->total), 2);
+		json__u64(j, "period", r->period);
+		json__u64(j, "vmm_samples", r->vmm_samples);
+		json__begin_array(j, "exit_reasons");
+		for (k = 0; k < r->nr_exits; k++) {
+			json__begin_object(j, NULL);
+			json__string(j, "reason",
+				     exit_name(sample_isa(rep),
+					       r->exits[k].reason, buf,
+					       sizeof(buf)));
+			json__u64(j, "code", r->exits[k].reason);
+			json__u64(j, "samples", r->exits[k].samples);
+			json__end_object(j);
+		}
+		json__end_array(j);
+		if (r->unknown) {
+			snprintf(buf, sizeof(buf), "0x%" PRIx64, r->address);
+			json__string(j, "address", buf);
+		}
+		if (r->srcline)
+			json__string(j, "srcline", r->srcline);
+		if (r->inlined)
+			json__string(j, "inlined", r->inlined);
+		if (rep->sort_has[SORT_VCPU]) {
+			if (r->vcpu == VMPROF_VCPU_NONE)
+				json__null(j, "vcpu");
+			else
+				json__u64(j, "vcpu", r->vcpu);
+		}
+		if (rep->sort_has[SORT_EXIT]) {
+			if (r->exit == HIST_NO_EXIT) {
+				json__null(j, "exit");
+			} else {
+				json__string(j, "exit",
+					     exit_name(sample_isa(rep), r->exit,
+						       buf, sizeof(buf)));
+				json__u64(j, "exit_code", r->exit);
+			}
+		}
+		json__end_object(j);
+	}
+	json__end_array(j);
+}
+
+/* ---- exits ---- */
+
+static void func_label(const struct report_func_count *f, char *buf,
+		       size_t len)
+{
+	if (f->unknown)
+		snprintf(buf, len, "[unknown] 0x%" PRIx64, f->address);
+	else
+		snprintf(buf, len, "%s", f->symbol);
+}
+
+static void print_exits_plain(struct report *rep, FILE *fp)
+{
+	static const char * const titles[] = {
+		"Reason", "Code", "Count", "VMM time", "Mean", "Samples",
+		"Top guest functions",
+	};
+	size_t width[ARRAY_SIZE(titles)], i, c;
+	char cells[ARRAY_SIZE(titles)][CELL_MAX];
+
+	fprintf(fp, "\n# Exit reasons\n");
+	if (!rep->nr_exit_rows) {
+		fprintf(fp, "# (no exits recorded)\n");
+		return;
+	}
+	for (c = 0; c < ARRAY_SIZE(titles); c++)
+		width[c] = strlen(titles[c]) + (c ? 0 : 2);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			for (c = 0; c < ARRAY_SIZE(titles); c++) {
+				int w = (int)width[c] - (c ? 0 : 2);
+
+				fputs(c ? "  " : "# ", fp);
+				if (c == ARRAY_SIZE(titles) - 1)
+					fputs(titles[c], fp);
+				else
+					fprintf(fp, c >= 2 ? "%*s" : "%-*s", w,
+						titles[c]);
+			}
+			fputc('\n', fp);
+		}
+		for (i = 0; i < rep->nr_exit_rows; i++) {
+			const struct report_exit *e = &rep->exit_rows[i];
+			size_t k, used = 0;
+
+			exit_name(e->isa, e->reason, cells[0], CELL_MAX);
+			snprintf(cells[1], CELL_MAX, "0x%x", e->reason);
+			snprintf(cells[2], CELL_MAX, "%" PRIu64, e->count);
+			fmt_ns(cells[3], CELL_MAX, (double)e->vmm_ns);
+			if (e->count)
+				fmt_ns(cells[4], CELL_MAX,
+				       (double)e->vmm_ns / (double)e->count);
+			else
+				snprintf(cells[4], CELL_MAX, "-");
+			snprintf(cells[5], CELL_MAX, "%" PRIu64, e->samples);
+			cells[6][0] = 0;
+			for (k = 0; k < e->nr_funcs && k < REPORT_TOP_FUNCS;
+			     k++) {
+				char name[256];
+				int w;
+
+				func_label(&e->funcs[k], name, sizeof(name));
+				w = snprintf(cells[6] + used, CELL_MAX - used,
+					     "%s%s (%" PRIu64 ")",
+					     k ? ", " : "", name,
+					     e->funcs[k].samples);
+				if (w < 0 || (size_t)w >= CELL_MAX - used)
+					break;
+				used += w;
+			}
+			if (!e->nr_funcs)
+				snprintf(cells[6], CELL_MAX, "-");
+			for (c = 0; c < ARRAY_SIZE(titles); c++) {
+				if (!pass) {
+					if (strlen(cells[c]) > width[c])
+						width[c] = strlen(cells[c]);
+					continue;
+				}
+				if (c)
+					fputs("  ", fp);
+				if (c == ARRAY_SIZE(titles) - 1)
+					fputs(cells[c], fp);
+				else
+					fprintf(fp, c >= 2 ? "%*s" : "%-*s",
+						(int)width[c], cells[c]);
+			}
+			if (pass)
+				fputc('\n', fp);
+		}
+	}
+}
+
+static void print_exits_json(struct report *rep, struct json_writer *j)
+{
+	char buf[256];
+	size_t i, k;
+
+	json__begin_array(j, "exits");
+	for (i = 0; i < rep->nr_exit_rows; i++) {
+		const struct report_exit *e = &rep->exit_rows[i];
+
+		json__begin_object(j, NULL);
+		json__string(j, "reason", exit_name(e->isa, e->reason, buf,
+						    sizeof(buf)));
+		json__u64(j, "code", e->reason);
+		json__string(j, "isa", vmprof_isa__name(e->isa));
+		json__u64(j, "count", e->count);
+		json__u64(j, "vmm_ns", e->vmm_ns);
+		json__u64(j, "mean_ns", e->count ? e->vmm_ns / e->count : 0);
+		json__u64(j, "samples", e->samples);
+		json__begin_array(j, "functions");
+		for (k = 0; k < e->nr_funcs; k++) {
+			const struct report_func_count *f = &e->funcs[k];
+
+			json__begin_object(j, NULL);
+			json__string(j, "symbol", f->symbol);
+			json__string(j, "dso", f->dso);
+			if (f->unknown) {
+				snprintf(buf, sizeof(buf), "0x%" PRIx64,
+					 f->address);
+				json__string(j, "address", buf);
+			}
+			json__u64(j, "samples", f->samples);
+			json__end_object(j);
+		}
+		json__end_array(j);
+		json__end_object(j);
+	}
+	json__end_array(j);
+}
+
+/* ---- whole report ---- */
+
+void print_report_plain(struct report *rep, FILE *fp)
+{
+	print_header_plain(rep, fp);
+	print_rows_plain(rep, fp);
+	if (rep->show_exits)
+		print_exits_plain(rep, fp);
+}
+
+void print_report_json(struct report *rep, FILE *fp)
+{
+	struct json_writer j;
+
+	json__init(&j, fp);
+	json__begin_object(&j, NULL);
+	print_header_json(rep, &j);
+	print_rows_json(rep, &j);
+	print_exits_json(rep, &j);
+	json__end_object(&j);
+	json__finish(&j);
+}
+
+void print_error_json(FILE *fp, const char *msg)
+{
+	struct json_writer j;
+
+	json__init(&j, fp);
+	json__begin_object(&j, NULL);
+	json__string(&j, "error", msg);
+	json__end_object(&j);
+	json__finish(&j);
+}

@@ -1,0 +1,712 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmprof report: aggregation of samples and symbolization into rows.
+ *
+ * Samples are counted in a hash table keyed by address while the file
+ * streams by; afterwards each distinct address is symbolized once and
+ * folded into rows keyed by the --sort keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "exit-reasons.h"
+#include "names.h"
+#include "report.h"
+#include "util.h"
+
+static const char * const sort_names[SORT__MAX] = {
+	[SORT_SYM]	= "sym",
+	[SORT_DSO]	= "dso",
+	[SORT_CONTEXT]	= "context",
+	[SORT_VCPU]	= "vcpu",
+	[SORT_EXIT]	= "exit",
+};
+
+const char *report__sort_name(int key)
+{
+	return sort_names[key];
+}
+
+int report__parse_sort(struct report *rep, const char *arg)
+{
+	char *copy = xstrdup(arg), *tok, *save = NULL;
+	int k;
+
+	rep->nr_sort = 0;
+	memset(rep->sort_has, 0, sizeof(rep->sort_has));
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (k = 0; k < SORT__MAX; k++)
+			if (!strcmp(tok, sort_names[k]))
+				break;
+		if (k == SORT__MAX) {
+			pr_usage("report",
+				 "unknown sort key '%s' (keys: sym, dso, context, vcpu, exit)",
+				 tok);
+			free(copy);
+			return -1;
+		}
+		if (rep->sort_has[k])
+			continue;
+		rep->sort_has[k] = true;
+		rep->sort[rep->nr_sort++] = k;
+	}
+	free(copy);
+	if (!rep->nr_sort) {
+		pr_usage("report", "--sort needs at least one key");
+		return -1;
+	}
+	return 0;
+}
+
+void report__init(struct report *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->input = "vmprof.data";
+	rep->sort[0] = SORT_SYM;
+	rep->nr_sort = 1;
+	rep->sort_has[SORT_SYM] = true;
+	hist__init(&rep->hist);
+	rep->resolver = vmprof_resolver__new();
+}
+
+void report__exit(struct report *rep)
+{
+	size_t i;
+
+	for (i = 0; i < rep->nr_rows; i++) {
+		free(rep->rows[i]->exits);
+		free(rep->rows[i]->srcline);
+		free(rep->rows[i]->inlined);
+		free(rep->rows[i]);
+	}
+	free(rep->rows);
+	for (i = 0; i < rep->nr_exit_rows; i++)
+		free(rep->exit_rows[i].funcs);
+	free(rep->exit_rows);
+	free(rep->exit_stats);
+	for (i = 0; i < ARRAY_SIZE(rep->strings); i++)
+		free(rep->strings[i]);
+	hist__exit(&rep->hist);
+	vmprof_resolver__delete(rep->resolver);
+}
+
+/* ---- reading the file ---- */
+
+static int on_info(void *ctx, const struct vmprof_file_info *info)
+{
+	struct report *rep = ctx;
+
+	rep->info = *info;
+	rep->have_info = true;
+	return 0;
+}
+
+static int on_string(void *ctx, __u32 key, const char *s, size_t len)
+{
+	struct report *rep = ctx;
+
+	if (key >= ARRAY_SIZE(rep->strings))
+		return 0;
+	free(rep->strings[key]);
+	rep->strings[key] = xstrndup(s, len);
+	return 0;
+}
+
+static int on_kallsyms(void *ctx, const char *text, size_t len)
+{
+	struct report *rep = ctx;
+
+	vmprof_resolver__set_host_kallsyms(rep->resolver, text, len);
+	rep->have_host_kallsyms = true;
+	return 0;
+}
+
+static int on_mmap(void *ctx, const struct vmprof_file_mmap *m,
+		   const char *path, size_t len)
+{
+	struct report *rep = ctx;
+
+	vmprof_resolver__add_mmap(rep->resolver, m, path, len);
+	rep->nr_mmaps++;
+	return 0;
+}
+
+static bool is_vmm(uint32_t context)
+{
+	return context == VMPROF_CTX_VMM_KERNEL ||
+	       context == VMPROF_CTX_VMM_USER;
+}
+
+static int on_sample(void *ctx, const struct vmprof_file_sample *s)
+{
+	struct report *rep = ctx;
+	struct hist_key key;
+	uint32_t c = s->context;
+
+	if (rep->have_vcpu && s->vcpu != rep->vcpu) {
+		rep->vcpu_skipped++;
+		return 0;
+	}
+	if (c >= REPORT_CTX_MAX)
+		c = 0;
+	memset(&key, 0, sizeof(key));
+	key.context = c;
+	key.exit_reason = HIST_NO_EXIT;
+	switch (c) {
+	case VMPROF_CTX_GUEST_KERNEL:
+	case VMPROF_CTX_GUEST_USER:
+		key.addr = s->guest_rip;
+		break;
+	case VMPROF_CTX_VMM_USER:
+	case VMPROF_CTX_HOST_USER:
+		key.addr = s->host_ip;
+		key.pid = s->pid;
+		break;
+	default:
+		key.addr = s->host_ip;
+		break;
+	}
+	if (rep->have_info &&
+	    rep->info.mode == VMPROF_MODE_DOMAIN_SWITCH && is_vmm(c) &&
+	    (s->flags & VMPROF_SAMPLE_EXIT)) {
+		/* Domain switch: VMM work is charged to the guest
+		 * instruction that caused the exit. */
+		key.charged = 1;
+		key.addr = s->exit_guest_rip;
+		key.pid = 0;
+		key.exit_reason = s->exit_reason;
+		rep->charged++;
+	}
+	if (rep->sort_has[SORT_VCPU])
+		key.vcpu = s->vcpu;
+	hist__add(&rep->hist, &key, s->period);
+	rep->total++;
+	rep->total_period += s->period;
+	rep->ctx_samples[c]++;
+	if (!rep->first_ns || s->time_ns < rep->first_ns)
+		rep->first_ns = s->time_ns;
+	if (s->time_ns > rep->last_ns)
+		rep->last_ns = s->time_ns;
+	return 0;
+}
+
+static int on_lost(void *ctx, const struct vmprof_file_lost *l)
+{
+	struct report *rep = ctx;
+
+	rep->lost_records += l->lost;
+	if (l->time_ns > rep->last_ns)
+		rep->last_ns = l->time_ns;
+	return 0;
+}
+
+static int on_exit_stats(void *ctx, const struct vmprof_exit_stat *e,
+			 __u32 nr)
+{
+	struct report *rep = ctx;
+
+	/* The last EXIT_STATS record holds the totals. */
+	free(rep->exit_stats);
+	rep->exit_stats = xmalloc((nr ? nr : 1) * sizeof(*e));
+	memcpy(rep->exit_stats, e, nr * sizeof(*e));
+	rep->nr_exit_stats = nr;
+	return 0;
+}
+
+static int on_stats(void *ctx, const struct vmprof_file_stats *st)
+{
+	struct report *rep = ctx;
+
+	rep->stats = *st;
+	rep->have_stats = true;
+	return 0;
+}
+
+static int on_end(void *ctx, const struct vmprof_file_end *end)
+{
+	struct report *rep = ctx;
+
+	rep->end = *end;
+	rep->have_end = true;
+	return 0;
+}
+
+static int on_unknown(void *ctx __maybe_unused, __u32 type, __u64 off,
+		      __u32 size)
+{
+	pr_debug("skipping record of unknown type %u (%u bytes) at offset %llu",
+		 type, size, (unsigned long long)off);
+	return 0;
+}
+
+const struct vmprof_data_ops report_data_ops = {
+	.info		= on_info,
+	.string		= on_string,
+	.kallsyms	= on_kallsyms,
+	.mmap		= on_mmap,
+	.sample		= on_sample,
+	.lost		= on_lost,
+	.exit_stats	= on_exit_stats,
+	.stats		= on_stats,
+	.end		= on_end,
+	.unknown	= on_unknown,
+};
+
+/* ---- totals ---- */
+
+uint64_t report__lost(const struct report *rep)
+{
+	if (rep->have_stats && rep->stats.lost > rep->lost_records)
+		return rep->stats.lost;
+	return rep->lost_records;
+}
+
+uint64_t report__nr_exits(const struct report *rep)
+{
+	uint64_t n = 0;
+	size_t i;
+
+	for (i = 0; i < rep->nr_exit_stats; i++)
+		n += rep->exit_stats[i].count;
+	return n;
+}
+
+uint64_t report__duration_ns(const struct report *rep)
+{
+	uint64_t start = rep->have_info ? rep->info.start_ns : 0;
+	uint64_t end = rep->have_end ? rep->end.end_ns : rep->last_ns;
+
+	if (!start)
+		start = rep->first_ns;
+	return end > start ? end - start : 0;
+}
+
+uint64_t report__guest_samples(const struct report *rep)
+{
+	return rep->ctx_samples[VMPROF_CTX_GUEST_KERNEL] +
+	       rep->ctx_samples[VMPROF_CTX_GUEST_USER];
+}
+
+uint64_t report__vmm_samples(const struct report *rep)
+{
+	return rep->ctx_samples[VMPROF_CTX_VMM_KERNEL] +
+	       rep->ctx_samples[VMPROF_CTX_VMM_USER];
+}
+
+uint64_t report__host_samples(const struct report *rep)
+{
+	return rep->total - report__guest_samples(rep) -
+	       report__vmm_samples(rep);
+}
+
+const char *report__string(const struct report *rep, unsigned int key)
+{
+	if (key >= ARRAY_SIZE(rep->strings))
+		return NULL;
+	return rep->strings[key];
+}
+
+/* ---- symbolization cache: one lookup per distinct address ---- */
+
+enum addr_space { SPACE_GUEST = 1, SPACE_HOST_KERNEL, SPACE_HOST_USER };
+
+struct sym_cache_entry {
+	uint64_t addr;
+	uint32_t pid;
+	uint32_t space;		/* 0: free slot */
+	struct vmprof_resolved res;
+};
+
+struct sym_cache {
+	struct sym_cache_entry *tab;
+	size_t cap, nr;
+};
+
+static size_t sym_cache_slot(struct sym_cache_entry *tab, size_t cap,
+			     uint32_t space, uint32_t pid, uint64_t addr)
+{
+	size_t i = hash_u64(addr ^ ((uint64_t)pid << 32 | space)) & (cap - 1);
+
+	while (tab[i].space && (tab[i].addr != addr || tab[i].pid != pid ||
+				tab[i].space != space))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static const struct vmprof_resolved *
+resolve(struct report *rep, struct sym_cache *c, uint32_t space,
+	uint32_t pid, uint64_t addr)
+{
+	struct sym_cache_entry *e;
+	size_t i;
+
+	if ((c->nr + 1) * 2 > c->cap) {
+		size_t ncap = c->cap ? c->cap * 2 : 1024, j;
+		struct sym_cache_entry *nt = xcalloc(ncap, sizeof(*nt));
+
+		for (j = 0; j < c->cap; j++)
+			if (c->tab[j].space)
+				nt[sym_cache_slot(nt, ncap, c->tab[j].space,
+						  c->tab[j].pid,
+						  c->tab[j].addr)] = c->tab[j];
+		free(c->tab);
+		c->tab = nt;
+		c->cap = ncap;
+	}
+	i = sym_cache_slot(c->tab, c->cap, space, pid, addr);
+	e = &c->tab[i];
+	if (e->space)
+		return &e->res;
+	e->space = space;
+	e->pid = pid;
+	e->addr = addr;
+	c->nr++;
+	switch (space) {
+	case SPACE_GUEST:
+		vmprof_resolver__guest(rep->resolver, addr, &e->res);
+		break;
+	case SPACE_HOST_KERNEL:
+		vmprof_resolver__host_kernel(rep->resolver, addr, &e->res);
+		break;
+	default:
+		vmprof_resolver__host_user(rep->resolver, pid, addr, &e->res);
+		break;
+	}
+	return &e->res;
+}
+
+/* ---- rows ---- */
+
+struct row_table {
+	struct report_row **buckets;
+	size_t cap;
+	size_t nr;
+};
+
+static uint64_t str_hash(const char *s)
+{
+	return s ? hash_str(s) : 0x1234;
+}
+
+static uint64_t row_hash(const struct report_row *k)
+{
+	uint64_t h = str_hash(k->symbol) * 3 + str_hash(k->dso) * 7;
+
+	h ^= hash_u64(((uint64_t)k->context << 40) ^ ((uint64_t)k->vcpu << 8)
+		      ^ k->exit);
+	h ^= hash_u64(k->address + k->unknown);
+	return h;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return !strcmp(a, b);
+}
+
+static bool row_eq(const struct report_row *a, const struct report_row *b)
+{
+	return a->hash == b->hash && a->context == b->context &&
+	       a->vcpu == b->vcpu && a->exit == b->exit &&
+	       a->unknown == b->unknown && a->address == b->address &&
+	       str_eq(a->symbol, b->symbol) && str_eq(a->dso, b->dso);
+}
+
+static struct report_row *row_get(struct row_table *t,
+				  const struct report_row *key)
+{
+	struct report_row *r;
+	size_t b;
+
+	if (t->nr >= t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 256, i;
+		struct report_row **nb = xcalloc(ncap, sizeof(*nb));
+
+		for (i = 0; i < t->cap; i++) {
+			while ((r = t->buckets[i])) {
+				t->buckets[i] = r->next;
+				r->next = nb[r->hash & (ncap - 1)];
+				nb[r->hash & (ncap - 1)] = r;
+			}
+		}
+		free(t->buckets);
+		t->buckets = nb;
+		t->cap = ncap;
+	}
+	b = key->hash & (t->cap - 1);
+	for (r = t->buckets[b]; r; r = r->next)
+		if (row_eq(r, key))
+			return r;
+	r = xmalloc(sizeof(*r));
+	*r = *key;
+	r->next = t->buckets[b];
+	t->buckets[b] = r;
+	t->nr++;
+	return r;
+}
+
+static void add_exit_count(struct report_exit_count **v, size_t *nr,
+			   uint32_t reason, uint64_t samples)
+{
+	size_t i;
+
+	for (i = 0; i < *nr; i++) {
+		if ((*v)[i].reason == reason) {
+			(*v)[i].samples += samples;
+			return;
+		}
+	}
+	*v = xrealloc(*v, (*nr + 1) * sizeof(**v));
+	(*v)[*nr].reason = reason;
+	(*v)[*nr].samples = samples;
+	(*nr)++;
+}
+
+static int exit_count_cmp(const void *a, const void *b)
+{
+	const struct report_exit_count *x = a, *y = b;
+
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	return x->reason < y->reason ? -1 : x->reason > y->reason;
+}
+
+static struct report_exit *exit_row(struct report *rep, uint32_t isa,
+				    uint32_t reason)
+{
+	struct report_exit *e;
+	size_t i;
+
+	for (i = 0; i < rep->nr_exit_rows; i++)
+		if (rep->exit_rows[i].isa == isa &&
+		    rep->exit_rows[i].reason == reason)
+			return &rep->exit_rows[i];
+	rep->exit_rows = xrealloc(rep->exit_rows, (rep->nr_exit_rows + 1) *
+				  sizeof(*rep->exit_rows));
+	e = &rep->exit_rows[rep->nr_exit_rows++];
+	memset(e, 0, sizeof(*e));
+	e->isa = isa;
+	e->reason = reason;
+	return e;
+}
+
+static void exit_add_func(struct report_exit *e,
+			  const struct vmprof_resolved *res, uint64_t addr,
+			  uint64_t samples)
+{
+	struct report_func_count *f;
+	bool unknown = !res->symbol;
+	size_t i;
+
+	for (i = 0; i < e->nr_funcs; i++) {
+		f = &e->funcs[i];
+		if (f->unknown == unknown && str_eq(f->dso, res->dso) &&
+		    (unknown ? f->address == addr :
+		     str_eq(f->symbol, res->symbol))) {
+			f->samples += samples;
+			return;
+		}
+	}
+	e->funcs = xrealloc(e->funcs, (e->nr_funcs + 1) * sizeof(*e->funcs));
+	f = &e->funcs[e->nr_funcs++];
+	f->symbol = unknown ? "[unknown]" : res->symbol;
+	f->dso = res->dso;
+	f->unknown = unknown;
+	f->address = unknown ? addr : 0;
+	f->samples = samples;
+}
+
+static int func_cmp(const void *a, const void *b)
+{
+	const struct report_func_count *x = a, *y = b;
+	int c;
+
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	c = strcmp(x->symbol, y->symbol);
+	if (c)
+		return c;
+	c = strcmp(x->dso, y->dso);
+	if (c)
+		return c;
+	return x->address < y->address ? -1 : x->address > y->address;
+}
+
+static int exit_row_cmp(const void *a, const void *b)
+{
+	const struct report_exit *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->samples != y->samples)
+		return x->samples > y->samples ? -1 : 1;
+	if (x->isa != y->isa)
+		return x->isa < y->isa ? -1 : 1;
+	return x->reason < y->reason ? -1 : x->reason > y->reason;
+}
+
+static int cmp_str(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !a ? (b ? -1 : 0) : 1;
+	return strcmp(a, b);
+}
+
+static int row_cmp(const void *pa, const void *pb)
+{
+	const struct report_row *a = *(struct report_row * const *)pa;
+	const struct report_row *b = *(struct report_row * const *)pb;
+	int c;
+
+	if (a->samples != b->samples)
+		return a->samples > b->samples ? -1 : 1;
+	c = cmp_str(a->symbol, b->symbol);
+	if (c)
+		return c;
+	c = cmp_str(a->dso, b->dso);
+	if (c)
+		return c;
+	if (a->context != b->context)
+		return a->context < b->context ? -1 : 1;
+	if (a->vcpu != b->vcpu)
+		return a->vcpu < b->vcpu ? -1 : 1;
+	if (a->exit != b->exit)
+		return a->exit < b->exit ? -1 : 1;
+	return a->address < b->address ? -1 : a->address > b->address;
+}
+
+/* Context of a guest address charged with VMM work: the exit does not
+ * say the guest's CPL, so use the address half (and the symbols). */
+static uint32_t charged_context(const struct vmprof_resolved *res,
+				uint64_t addr)
+{
+	if (res->symbol || (addr >> 63))
+		return VMPROF_CTX_GUEST_KERNEL;
+	return VMPROF_CTX_GUEST_USER;
+}
+
+void report__build(struct report *rep)
+{
+	struct sym_cache cache = { 0 };
+	struct row_table rows = { 0 };
+	uint32_t isa = rep->have_info ? rep->info.isa : VMPROF_ISA_UNKNOWN;
+	size_t i, n;
+
+	for (i = 0; i < rep->nr_exit_stats; i++) {
+		const struct vmprof_exit_stat *s = &rep->exit_stats[i];
+		struct report_exit *e = exit_row(rep, s->isa, s->reason);
+
+		e->count += s->count;
+		e->vmm_ns += s->vmm_ns;
+	}
+
+	for (i = 0; i < rep->hist.cap; i++) {
+		const struct hist_entry *e = &rep->hist.tab[i];
+		const struct vmprof_resolved *res;
+		struct report_row key, *row;
+		uint32_t space, context;
+
+		if (!hist__used(e))
+			continue;
+		switch (e->key.context) {
+		case VMPROF_CTX_GUEST_KERNEL:
+		case VMPROF_CTX_GUEST_USER:
+			space = SPACE_GUEST;
+			break;
+		case VMPROF_CTX_VMM_KERNEL:
+		case VMPROF_CTX_HOST_KERNEL:
+			space = SPACE_HOST_KERNEL;
+			break;
+		case VMPROF_CTX_VMM_USER:
+		case VMPROF_CTX_HOST_USER:
+			space = SPACE_HOST_USER;
+			break;
+		default:
+			space = SPACE_HOST_KERNEL;
+			break;
+		}
+		if (e->key.charged)
+			space = SPACE_GUEST;
+		res = resolve(rep, &cache, space, e->key.pid, e->key.addr);
+		context = e->key.charged ? charged_context(res, e->key.addr) :
+			  e->key.context;
+
+		memset(&key, 0, sizeof(key));
+		key.exit = HIST_NO_EXIT;
+		if (rep->sort_has[SORT_SYM]) {
+			key.symbol = res->symbol ? res->symbol : "[unknown]";
+			key.unknown = !res->symbol;
+			key.address = key.unknown ? e->key.addr : 0;
+		}
+		if (rep->sort_has[SORT_SYM] || rep->sort_has[SORT_DSO])
+			key.dso = res->dso;
+		if (rep->sort_has[SORT_SYM] || rep->sort_has[SORT_CONTEXT])
+			key.context = context;
+		if (rep->sort_has[SORT_VCPU])
+			key.vcpu = e->key.vcpu;
+		if (rep->sort_has[SORT_EXIT])
+			key.exit = e->key.exit_reason;
+		key.hash = row_hash(&key);
+		row = row_get(&rows, &key);
+		row->samples += e->samples;
+		row->period += e->period;
+		if (e->key.charged) {
+			struct report_exit *x;
+
+			row->vmm_samples += e->samples;
+			add_exit_count(&row->exits, &row->nr_exits,
+				       e->key.exit_reason, e->samples);
+			x = exit_row(rep, isa, e->key.exit_reason);
+			x->samples += e->samples;
+			exit_add_func(x, res, e->key.addr, e->samples);
+		}
+		if (e->samples > row->hot_samples ||
+		    (e->samples == row->hot_samples &&
+		     e->key.addr < row->hot_addr)) {
+			row->hot_samples = e->samples;
+			row->hot_addr = e->key.addr;
+			row->hot = *res;
+		}
+	}
+
+	rep->rows = xmalloc((rows.nr ? rows.nr : 1) * sizeof(*rep->rows));
+	for (i = 0, n = 0; i < rows.cap; i++) {
+		struct report_row *r;
+
+		for (r = rows.buckets[i]; r; r = r->next)
+			rep->rows[n++] = r;
+	}
+	rep->nr_rows = n;
+	free(rows.buckets);
+	qsort(rep->rows, n, sizeof(*rep->rows), row_cmp);
+
+	for (i = 0; i < n; i++) {
+		struct report_row *r = rep->rows[i];
+		char line[512], inl[512];
+
+		if (r->nr_exits > 1)
+			qsort(r->exits, r->nr_exits, sizeof(*r->exits),
+			      exit_count_cmp);
+		if (!rep->sort_has[SORT_SYM] || r->unknown)
+			continue;
+		if (!vmprof_resolver__srcline(&r->hot, line, sizeof(line),
+					      inl, sizeof(inl))) {
+			r->srcline = xstrdup(line);
+			if (inl[0])
+				r->inlined = xstrdup(inl);
+		}
+	}
+	for (i = 0; i < rep->nr_exit_rows; i++) {
+		struct report_exit *e = &rep->exit_rows[i];
+
+		if (e->nr_funcs > 1)
+			qsort(e->funcs, e->nr_funcs, sizeof(*e->funcs),
+			      func_cmp);
+	}
+	if (rep->nr_exit_rows > 1)
+		qsort(rep->exit_rows, rep->nr_exit_rows,
+		      sizeof(*rep->exit_rows), exit_row_cmp);
+	free(cache.tab);
+}

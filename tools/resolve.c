@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Address spaces of a recording and the symbol sources behind them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kallsyms.h"
+#include "resolve.h"
+#include "symbolize.h"
+#include "util.h"
+
+#define DSO_UNKNOWN		"[unknown]"
+#define DSO_GUEST_KERNEL	"[guest.kernel]"
+#define DSO_HOST_KERNEL		"[kernel.kallsyms]"
+#define KASLR_SYMBOL		"entry_SYSCALL_64"
+
+struct vmm_dso {
+	char *path;
+	char *name;		/* basename */
+	unsigned char build_id[VMPROF_BUILD_ID_MAX];
+	int build_id_size;
+	bool tried;
+	struct vmprof_elf *elf;	/* NULL if unusable */
+};
+
+struct vmm_map {
+	uint64_t start, end, pgoff;
+	uint32_t pid;
+	struct vmm_dso *dso;
+};
+
+struct vmprof_resolver {
+	/* guest */
+	struct vmprof_elf *guest_elf;
+	char *guest_elf_name;
+	uint64_t guest_elf_offset;
+	struct vmprof_kallsyms *guest_map;
+	uint64_t guest_map_offset;
+	enum vmprof_kaslr_source kaslr_src;
+	uint64_t kaslr_offset;
+	/* host kernel */
+	struct vmprof_kallsyms *host_ks;
+	/* VMM mappings, sorted on first lookup */
+	struct vmm_map *maps;
+	size_t nr_maps, cap_maps;
+	bool maps_sorted;
+	struct vmm_dso **dsos;
+	size_t nr_dsos;
+	/* module names as "[mod]" are the kallsyms' own strings */
+};
+
+struct vmprof_resolver *vmprof_resolver__new(void)
+{
+	return xcalloc(1, sizeof(struct vmprof_resolver));
+}
+
+void vmprof_resolver__delete(struct vmprof_resolver *r)
+{
+	size_t i;
+
+	if (!r)
+		return;
+	vmprof_elf__close(r->guest_elf);
+	free(r->guest_elf_name);
+	vmprof_kallsyms__free(r->guest_map);
+	vmprof_kallsyms__free(r->host_ks);
+	for (i = 0; i < r->nr_dsos; i++) {
+		vmprof_elf__close(r->dsos[i]->elf);
+		free(r->dsos[i]->path);
+		free(r->dsos[i]->name);
+		free(r->dsos[i]);
+	}
+	free(r->dsos);
+	free(r->maps);
+	free(r);
+}
+
+static const char *basename_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s ? s + 1 : path;
+}
+
+int vmprof_resolver__set_guest(struct vmprof_resolver *r,
+			       const struct vmprof_guest_opts *opts,
+			       bool have_lstar, uint64_t lstar,
+			       char *err, size_t errlen)
+{
+	const char *map_path = opts->system_map ? opts->system_map :
+			       opts->kallsyms;
+	uint64_t addr;
+	bool found = false;
+
+	if (opts->vmlinux) {
+		r->guest_elf = vmprof_elf__open(opts->vmlinux, err, errlen);
+		if (!r->guest_elf)
+			return -1;
+		r->guest_elf_name = xstrdup(basename_of(opts->vmlinux));
+	}
+	if (opts->system_map && opts->kallsyms) {
+		snprintf(err, errlen,
+			 "give --guest-system-map or --guest-kallsyms, not both");
+		return -1;
+	}
+	if (map_path) {
+		r->guest_map = vmprof_kallsyms__load(map_path, err, errlen);
+		if (!r->guest_map)
+			return -1;
+		if (!r->guest_map->nr) {
+			snprintf(err, errlen,
+				 "%s: no text symbols (expected lines \"ADDR TYPE NAME [module]\")",
+				 map_path);
+			return -1;
+		}
+	}
+
+	if (opts->have_kaslr_offset) {
+		r->kaslr_src = VMPROF_KASLR_USER;
+		r->kaslr_offset = opts->kaslr_offset;
+		r->guest_elf_offset = opts->kaslr_offset;
+		r->guest_map_offset = opts->kaslr_offset;
+		return 0;
+	}
+	r->kaslr_src = VMPROF_KASLR_NONE;
+	if (!have_lstar)
+		return 0;
+	/* Each source gets its own offset: a kallsyms taken inside the
+	 * running guest already has runtime addresses (offset 0). */
+	if (r->guest_elf &&
+	    !vmprof_elf__find_symbol(r->guest_elf, KASLR_SYMBOL, &addr)) {
+		r->guest_elf_offset = lstar - addr;
+		r->kaslr_offset = r->guest_elf_offset;
+		found = true;
+	}
+	if (r->guest_map && !vmprof_kallsyms__find(r->guest_map, KASLR_SYMBOL,
+						   &addr)) {
+		r->guest_map_offset = lstar - addr;
+		if (!found)
+			r->kaslr_offset = r->guest_map_offset;
+		found = true;
+	}
+	if (found)
+		r->kaslr_src = VMPROF_KASLR_LSTAR;
+	else if (r->guest_elf || r->guest_map)
+		pr_debug("no %s in the guest symbols: KASLR offset 0",
+			 KASLR_SYMBOL);
+	if (found && (r->kaslr_offset & 0xfff))
+		pr_warn("guest KASLR offset 0x%llx is not page aligned: do the guest symbols match the recorded guest kernel?",
+			(unsigned long long)r->kaslr_offset);
+	return 0;
+}
+
+bool vmprof_resolver__has_guest(const struct vmprof_resolver *r)
+{
+	return r->guest_elf || r->guest_map;
+}
+
+uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
+				       enum vmprof_kaslr_source *src)
+{
+	if (src)
+		*src = r->kaslr_src;
+	return r->kaslr_offset;
+}
+
+void vmprof_resolver__set_host_kallsyms(struct vmprof_resolver *r,
+					const char *text, size_t len)
+{
+	vmprof_kallsyms__free(r->host_ks);
+	r->host_ks = vmprof_kallsyms__parse(text, len);
+}
+
+static struct vmm_dso *find_dso(struct vmprof_resolver *r, const char *path,
+				const unsigned char *bid, int bid_size)
+{
+	struct vmm_dso *d;
+	size_t i;
+
+	for (i = 0; i < r->nr_dsos; i++) {
+		d = r->dsos[i];
+		if (!strcmp(d->path, path) && d->build_id_size == bid_size &&
+		    !memcmp(d->build_id, bid, bid_size))
+			return d;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->path = xstrdup(path);
+	d->name = xstrdup(basename_of(path));
+	memcpy(d->build_id, bid, bid_size);
+	d->build_id_size = bid_size;
+	r->dsos = xrealloc(r->dsos, (r->nr_dsos + 1) * sizeof(*r->dsos));
+	r->dsos[r->nr_dsos++] = d;
+	return d;
+}
+
+void vmprof_resolver__add_mmap(struct vmprof_resolver *r,
+			       const struct vmprof_file_mmap *m,
+			       const char *path, size_t path_len)
+{
+	char *p = xstrndup(path, path_len);
+	struct vmm_map *map;
+
+	if (!*p || m->end <= m->start) {
+		free(p);
+		return;
+	}
+	if (r->nr_maps == r->cap_maps) {
+		r->cap_maps = r->cap_maps ? r->cap_maps * 2 : 16;
+		r->maps = xrealloc(r->maps, r->cap_maps * sizeof(*r->maps));
+	}
+	map = &r->maps[r->nr_maps++];
+	map->start = m->start;
+	map->end = m->end;
+	map->pgoff = m->pgoff;
+	map->pid = m->pid;
+	map->dso = find_dso(r, p, m->build_id, m->build_id_size);
+	r->maps_sorted = false;
+	free(p);
+}
+
+static void set_unknown(struct vmprof_resolved *out, const char *dso)
+{
+	out->symbol = NULL;
+	out->dso = dso;
+	out->elf = NULL;
+	out->elf_addr = 0;
+}
+
+void vmprof_resolver__guest(struct vmprof_resolver *r, uint64_t addr,
+			    struct vmprof_resolved *out)
+{
+	const struct vmprof_ksym *ks;
+
+	if (r->guest_elf) {
+		uint64_t a = addr - r->guest_elf_offset;
+		const char *name = vmprof_elf__symbol(r->guest_elf, a);
+
+		if (name) {
+			out->symbol = name;
+			out->dso = r->guest_elf_name;
+			out->elf = r->guest_elf;
+			out->elf_addr = a;
+			return;
+		}
+	}
+	if (r->guest_map) {
+		ks = vmprof_kallsyms__lookup(r->guest_map,
+					     addr - r->guest_map_offset);
+		if (ks) {
+			out->symbol = ks->name;
+			out->dso = ks->module[0] ? ks->module :
+				   DSO_GUEST_KERNEL;
+			out->elf = NULL;
+			out->elf_addr = 0;
+			return;
+		}
+	}
+	set_unknown(out, DSO_UNKNOWN);
+}
+
+void vmprof_resolver__host_kernel(struct vmprof_resolver *r, uint64_t addr,
+				  struct vmprof_resolved *out)
+{
+	const struct vmprof_ksym *ks;
+
+	if (r->host_ks) {
+		ks = vmprof_kallsyms__lookup(r->host_ks, addr);
+		if (ks) {
+			out->symbol = ks->name;
+			out->dso = ks->module[0] ? ks->module :
+				   DSO_HOST_KERNEL;
+			out->elf = NULL;
+			out->elf_addr = 0;
+			return;
+		}
+	}
+	set_unknown(out, DSO_UNKNOWN);
+}
+
+static int map_cmp(const void *a, const void *b)
+{
+	const struct vmm_map *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return 0;
+}
+
+static struct vmm_map *find_map(struct vmprof_resolver *r, uint32_t pid,
+				uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!r->maps_sorted) {
+		if (r->nr_maps)
+			qsort(r->maps, r->nr_maps, sizeof(*r->maps), map_cmp);
+		r->maps_sorted = true;
+	}
+	hi = r->nr_maps;
+	/* Last map with (pid, start) <= (pid, addr). */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct vmm_map *m = &r->maps[mid];
+
+		if (m->pid < pid || (m->pid == pid && m->start <= addr))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	if (r->maps[lo - 1].pid != pid || addr >= r->maps[lo - 1].end)
+		return NULL;
+	return &r->maps[lo - 1];
+}
+
+static void load_dso(struct vmm_dso *d)
+{
+	const unsigned char *bid;
+	char err[512];
+	int n;
+
+	d->tried = true;
+	d->elf = vmprof_elf__open(d->path, err, sizeof(err));
+	if (!d->elf) {
+		pr_warn("%s; its samples are shown as [unknown]", err);
+		return;
+	}
+	if (!d->build_id_size)
+		return;
+	n = vmprof_elf__build_id(d->elf, &bid);
+	if (n != d->build_id_size || memcmp(bid, d->build_id, n)) {
+		pr_warn("%s: build-id does not match the recorded one (the file changed since the recording); its samples are shown as [unknown]",
+			d->path);
+		vmprof_elf__close(d->elf);
+		d->elf = NULL;
+	}
+}
+
+void vmprof_resolver__host_user(struct vmprof_resolver *r, uint32_t pid,
+				uint64_t addr, struct vmprof_resolved *out)
+{
+	struct vmm_map *m = find_map(r, pid, addr);
+	uint64_t vaddr;
+	const char *name;
+
+	if (!m) {
+		set_unknown(out, DSO_UNKNOWN);
+		return;
+	}
+	if (!m->dso->tried)
+		load_dso(m->dso);
+	set_unknown(out, m->dso->name);
+	if (!m->dso->elf)
+		return;
+	if (vmprof_elf__offset_to_vaddr(m->dso->elf,
+					addr - m->start + m->pgoff, &vaddr))
+		return;
+	name = vmprof_elf__symbol(m->dso->elf, vaddr);
+	if (!name)
+		return;
+	out->symbol = name;
+	out->elf = m->dso->elf;
+	out->elf_addr = vaddr;
+}
+
+int vmprof_resolver__srcline(const struct vmprof_resolved *res, char *line,
+			     size_t line_len, char *inlined, size_t inl_len)
+{
+	line[0] = 0;
+	inlined[0] = 0;
+	if (!res->elf)
+		return -1;
+	return vmprof_elf__srcline(res->elf, res->elf_addr, line, line_len,
+				   inlined, inl_len);
+}

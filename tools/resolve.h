@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMPROF_RESOLVE_H
+#define VMPROF_RESOLVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data.h"
+
+struct vmprof_elf;
+
+/*
+ * The address spaces of a recording: the guest kernel (vmlinux and/or a
+ * System.map / kallsyms text, with the KASLR offset undone), the host
+ * kernel (kallsyms saved in the data file) and the VMM's mappings (ELF
+ * files checked against their recorded build-ids).
+ */
+struct vmprof_guest_opts {
+	const char *vmlinux;
+	const char *system_map;
+	const char *kallsyms;
+	bool have_kaslr_offset;
+	uint64_t kaslr_offset;
+};
+
+enum vmprof_kaslr_source {
+	VMPROF_KASLR_NONE,	/* offset 0: no hint, or nothing to match */
+	VMPROF_KASLR_LSTAR,	/* guest_lstar - entry_SYSCALL_64 */
+	VMPROF_KASLR_USER,	/* --kaslr-offset */
+};
+
+struct vmprof_resolved {
+	const char *symbol;	/* NULL: unknown */
+	const char *dso;	/* never NULL */
+	struct vmprof_elf *elf;	/* for source lines, or NULL */
+	uint64_t elf_addr;	/* addr in elf's link addresses */
+};
+
+struct vmprof_resolver;
+
+struct vmprof_resolver *vmprof_resolver__new(void);
+void vmprof_resolver__delete(struct vmprof_resolver *r);
+
+/* Load the guest symbol sources; err is set and -1 returned when a given
+ * file cannot be used. */
+int vmprof_resolver__set_guest(struct vmprof_resolver *r,
+			       const struct vmprof_guest_opts *opts,
+			       bool have_lstar, uint64_t lstar,
+			       char *err, size_t errlen);
+bool vmprof_resolver__has_guest(const struct vmprof_resolver *r);
+uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
+				       enum vmprof_kaslr_source *src);
+
+void vmprof_resolver__set_host_kallsyms(struct vmprof_resolver *r,
+					const char *text, size_t len);
+void vmprof_resolver__add_mmap(struct vmprof_resolver *r,
+			       const struct vmprof_file_mmap *m,
+			       const char *path, size_t path_len);
+
+void vmprof_resolver__guest(struct vmprof_resolver *r, uint64_t addr,
+			    struct vmprof_resolved *out);
+void vmprof_resolver__host_kernel(struct vmprof_resolver *r, uint64_t addr,
+				  struct vmprof_resolved *out);
+void vmprof_resolver__host_user(struct vmprof_resolver *r, uint32_t pid,
+				uint64_t addr, struct vmprof_resolved *out);
+
+/* "file:line" and inline chain for a resolved address; 0 if found. */
+int vmprof_resolver__srcline(const struct vmprof_resolved *res, char *line,
+			     size_t line_len, char *inlined, size_t inl_len);
+
+#endif /* VMPROF_RESOLVE_H */

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMPROF_UTIL_H
+#define VMPROF_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes of the vmprof program (listed in vmprof --help). */
+#define VMPROF_EXIT_OK		0	/* success */
+#define VMPROF_EXIT_ERROR	1	/* error */
+#define VMPROF_EXIT_PARTIAL	2	/* partial result, e.g. truncated file */
+#define VMPROF_EXIT_USAGE	64	/* bad command line (EX_USAGE) */
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#ifndef __maybe_unused
+#define __maybe_unused	__attribute__((unused))
+#endif
+#define __printf(a, b)	__attribute__((format(printf, a, b)))
+
+extern int verbose;
+
+const char *vmprof_version(void);
+
+void pr_err(const char *fmt, ...) __printf(1, 2);
+void pr_warn(const char *fmt, ...) __printf(1, 2);
+void pr_note(const char *fmt, ...) __printf(1, 2);
+void pr_debug(const char *fmt, ...) __printf(1, 2);
+void pr_usage(const char *cmd, const char *fmt, ...) __printf(2, 3);
+
+void *xmalloc(size_t size);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *ptr, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+
+/* Parse a whole unsigned number (base 0, or 16 when hex is set). */
+int parse_u64(const char *s, uint64_t *val, int base);
+
+/* 64-bit hash mixing (splitmix64 finalizer). */
+static inline uint64_t hash_u64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+uint64_t hash_str(const char *s);
+
+#endif /* VMPROF_UTIL_H */
