@@ -326,50 +326,97 @@ static int pick_columns(struct report *rep, int *cols)
 
 #define CELL_MAX	1024
 
+/*
+ * A text table: titles on a "# " line, cells padded to the widest in
+ * their column (numbers right-aligned), no trailing blanks.
+ */
+struct text_table {
+	int nr_cols;
+	const char *titles[COL__MAX];
+	bool right[COL__MAX];
+	char **cells;		/* nr_rows * nr_cols strings */
+	size_t nr_rows;
+};
+
+static void table__print(const struct text_table *t, FILE *fp)
+{
+	size_t width[COL__MAX], r, len;
+	char line[COL__MAX * (CELL_MAX + 2) + 4];
+	int c;
+
+	for (c = 0; c < t->nr_cols; c++)
+		width[c] = strlen(t->titles[c]) + (c ? 0 : 2);
+	for (r = 0; r < t->nr_rows; r++) {
+		for (c = 0; c < t->nr_cols; c++) {
+			len = strlen(t->cells[r * t->nr_cols + c]) +
+			      (c || t->right[c] ? 0 : 2);
+			if (len > width[c])
+				width[c] = len;
+		}
+	}
+	for (r = 0; r <= t->nr_rows; r++) {
+		size_t used = 0;
+
+		for (c = 0; c < t->nr_cols; c++) {
+			const char *cell = r ? t->cells[(r - 1) * t->nr_cols + c]
+					     : t->titles[c];
+			const char *lead = "  ";
+			int w = (int)width[c];
+
+			/* The first column starts with the "# " of the title
+			 * line; right-aligned cells may use it. */
+			if (!c) {
+				lead = r ? "  " : "# ";
+				w -= 2;
+				if (r && t->right[c]) {
+					lead = "";
+					w += 2;
+				}
+			}
+			used += snprintf(line + used, sizeof(line) - used,
+					 t->right[c] ? "%s%*s" : "%s%-*s",
+					 lead, w, cell);
+			if (used >= sizeof(line))
+				used = sizeof(line) - 1;
+		}
+		while (used && line[used - 1] == ' ')
+			used--;
+		line[used] = 0;
+		fprintf(fp, "%s\n", line);
+	}
+}
+
+static void table__free(struct text_table *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->nr_rows * t->nr_cols; i++)
+		free(t->cells[i]);
+	free(t->cells);
+}
+
 static void print_rows_plain(struct report *rep, FILE *fp)
 {
 	int cols[COL__MAX], n = pick_columns(rep, cols), c;
-	size_t width[COL__MAX], i;
+	struct text_table t = { .nr_cols = n };
 	char cell[CELL_MAX];
-
-	for (c = 0; c < n; c++)
-		width[c] = strlen(col_titles[cols[c]]);
-	/* The first column also holds the "# " of the title line. */
-	width[0] += 2;
-	for (i = 0; i < rep->nr_rows; i++) {
-		for (c = 0; c < n; c++) {
-			row_cell(rep, rep->rows[i], cols[c], cell,
-				 sizeof(cell));
-			if (strlen(cell) > width[c])
-				width[c] = strlen(cell);
-		}
-	}
+	size_t i;
 
 	for (c = 0; c < n; c++) {
-		const char *t = col_titles[cols[c]];
-		int w = (int)width[c] - (c ? 0 : 2);
-
-		fputs(c ? "  " : "# ", fp);
-		if (c == n - 1 && !col_right(cols[c]))
-			fputs(t, fp);
-		else
-			fprintf(fp, col_right(cols[c]) ? "%*s" : "%-*s", w, t);
+		t.titles[c] = col_titles[cols[c]];
+		t.right[c] = col_right(cols[c]);
 	}
-	fputc('\n', fp);
+	t.nr_rows = rep->nr_rows;
+	t.cells = xcalloc(t.nr_rows * n + 1, sizeof(*t.cells));
 	for (i = 0; i < rep->nr_rows; i++) {
 		for (c = 0; c < n; c++) {
 			row_cell(rep, rep->rows[i], cols[c], cell,
 				 sizeof(cell));
-			if (c)
-				fputs("  ", fp);
-			if (c == n - 1 && !col_right(cols[c]))
-				fputs(cell, fp);
-			else
-				fprintf(fp, col_right(cols[c]) ? "%*s" : "%-*s",
-					(int)width[c], cell);
+			t.cells[i * n + c] = xstrdup(cell);
 		}
-		fputc('\n', fp);
 	}
+	table__print(&t, fp);
+	table__free(&t);
 	if (!rep->nr_rows)
 		fprintf(fp, "# (no samples)\n");
 }
@@ -453,79 +500,63 @@ static void print_exits_plain(struct report *rep, FILE *fp)
 		"Reason", "Code", "Count", "VMM time", "Mean", "Samples",
 		"Top guest functions",
 	};
-	size_t width[ARRAY_SIZE(titles)], i, c;
-	char cells[ARRAY_SIZE(titles)][CELL_MAX];
+	const int n = ARRAY_SIZE(titles);
+	struct text_table t = { .nr_cols = n };
+	char cell[CELL_MAX];
+	size_t i, k;
+	int c;
 
 	fprintf(fp, "\n# Exit reasons\n");
 	if (!rep->nr_exit_rows) {
 		fprintf(fp, "# (no exits recorded)\n");
 		return;
 	}
-	for (c = 0; c < ARRAY_SIZE(titles); c++)
-		width[c] = strlen(titles[c]) + (c ? 0 : 2);
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass) {
-			for (c = 0; c < ARRAY_SIZE(titles); c++) {
-				int w = (int)width[c] - (c ? 0 : 2);
-
-				fputs(c ? "  " : "# ", fp);
-				if (c == ARRAY_SIZE(titles) - 1)
-					fputs(titles[c], fp);
-				else
-					fprintf(fp, c >= 2 ? "%*s" : "%-*s", w,
-						titles[c]);
-			}
-			fputc('\n', fp);
-		}
-		for (i = 0; i < rep->nr_exit_rows; i++) {
-			const struct report_exit *e = &rep->exit_rows[i];
-			size_t k, used = 0;
-
-			exit_name(e->isa, e->reason, cells[0], CELL_MAX);
-			snprintf(cells[1], CELL_MAX, "0x%x", e->reason);
-			snprintf(cells[2], CELL_MAX, "%" PRIu64, e->count);
-			fmt_ns(cells[3], CELL_MAX, (double)e->vmm_ns);
-			if (e->count)
-				fmt_ns(cells[4], CELL_MAX,
-				       (double)e->vmm_ns / (double)e->count);
-			else
-				snprintf(cells[4], CELL_MAX, "-");
-			snprintf(cells[5], CELL_MAX, "%" PRIu64, e->samples);
-			cells[6][0] = 0;
-			for (k = 0; k < e->nr_funcs && k < REPORT_TOP_FUNCS;
-			     k++) {
-				char name[256];
-				int w;
-
-				func_label(&e->funcs[k], name, sizeof(name));
-				w = snprintf(cells[6] + used, CELL_MAX - used,
-					     "%s%s (%" PRIu64 ")",
-					     k ? ", " : "", name,
-					     e->funcs[k].samples);
-				if (w < 0 || (size_t)w >= CELL_MAX - used)
-					break;
-				used += w;
-			}
-			if (!e->nr_funcs)
-				snprintf(cells[6], CELL_MAX, "-");
-			for (c = 0; c < ARRAY_SIZE(titles); c++) {
-				if (!pass) {
-					if (strlen(cells[c]) > width[c])
-						width[c] = strlen(cells[c]);
-					continue;
-				}
-				if (c)
-					fputs("  ", fp);
-				if (c == ARRAY_SIZE(titles) - 1)
-					fputs(cells[c], fp);
-				else
-					fprintf(fp, c >= 2 ? "%*s" : "%-*s",
-						(int)width[c], cells[c]);
-			}
-			if (pass)
-				fputc('\n', fp);
-		}
+	for (c = 0; c < n; c++) {
+		t.titles[c] = titles[c];
+		t.right[c] = c >= 2 && c <= 5;
 	}
+	t.nr_rows = rep->nr_exit_rows;
+	t.cells = xcalloc(t.nr_rows * n, sizeof(*t.cells));
+	for (i = 0; i < rep->nr_exit_rows; i++) {
+		const struct report_exit *e = &rep->exit_rows[i];
+		char **row = &t.cells[i * n];
+		size_t used = 0;
+
+		row[0] = xstrdup(exit_name(e->isa, e->reason, cell,
+					   sizeof(cell)));
+		snprintf(cell, sizeof(cell), "0x%x", e->reason);
+		row[1] = xstrdup(cell);
+		snprintf(cell, sizeof(cell), "%" PRIu64, e->count);
+		row[2] = xstrdup(cell);
+		fmt_ns(cell, sizeof(cell), (double)e->vmm_ns);
+		row[3] = xstrdup(cell);
+		if (e->count)
+			fmt_ns(cell, sizeof(cell),
+			       (double)e->vmm_ns / (double)e->count);
+		else
+			snprintf(cell, sizeof(cell), "-");
+		row[4] = xstrdup(cell);
+		snprintf(cell, sizeof(cell), "%" PRIu64, e->samples);
+		row[5] = xstrdup(cell);
+		cell[0] = 0;
+		for (k = 0; k < e->nr_funcs && k < REPORT_TOP_FUNCS; k++) {
+			char name[256];
+			int w;
+
+			func_label(&e->funcs[k], name, sizeof(name));
+			w = snprintf(cell + used, sizeof(cell) - used,
+				     "%s%s (%" PRIu64 ")", k ? ", " : "", name,
+				     e->funcs[k].samples);
+			if (w < 0 || (size_t)w >= sizeof(cell) - used)
+				break;
+			used += w;
+		}
+		if (!e->nr_funcs)
+			snprintf(cell, sizeof(cell), "-");
+		row[6] = xstrdup(cell);
+	}
+	table__print(&t, fp);
+	table__free(&t);
 }
 
 static void print_exits_json(struct report *rep, struct json_writer *j)

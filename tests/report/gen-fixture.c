@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gen-fixture: write a vmprof data file from a text spec, with the
+ * writer in tools/data.c, for the report tests.
+ *
+ *   gen-fixture OUT.data < SPEC
+ *
+ * One directive a line; '#' starts a comment; values are decimal or 0x
+ * hex.  Keys not given are 0 unless noted.
+ *
+ *   info mode=cpu-switch|domain-switch|system event=NAME isa=svm|vmx
+ *        pid=N sample=N freq=0|1 vcpus=N lstar=ADDR start=NS
+ *   string KEY TEXT...        KEY: host-release vmm-cmdline vmm-comm
+ *                             module-version tool-version hostname
+ *   kallsyms FILE             embed FILE as the host kallsyms
+ *   mmap start= end= pgoff= pid= path=PATH build-id=HEX|auto|none
+ *   sample ctx=CONTEXT rip= host-ip= exit-rip= exit= vcpu= pid= tid=
+ *          cpu= period= time= count=N (default 1) flags=exit,vcpu
+ *          (time auto-increments by 1 ms per sample when not given;
+ *           exit-rip implies flags=exit, vcpu defaults to 0)
+ *   lost n=N time=NS cpu=N
+ *   exit isa=svm|vmx reason=N count=N ns=N   (collected into one
+ *                                            EXIT_STATS record)
+ *   exit-stats                write the collected EXIT_STATS now
+ *   stats samples= lost= filtered= vcpus= alive=
+ *   raw type=N size=N         a record of a type vmprof does not know
+ *   end time=NS reason=N
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data.h"
+#include "names.h"
+#include "symbolize.h"
+
+static const char *cur_line;
+static int lineno;
+
+static void __attribute__((noreturn)) die(const char *what)
+{
+	fprintf(stderr, "gen-fixture: line %d: %s: %s", lineno, what,
+		cur_line ? cur_line : "\n");
+	exit(1);
+}
+
+struct kv {
+	char *key;
+	char *val;
+};
+
+static int split(char *s, struct kv *kv, int max)
+{
+	int n = 0;
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(s, " \t\n", &save); tok;
+	     tok = strtok_r(NULL, " \t\n", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (n == max)
+			die("too many fields");
+		kv[n].key = tok;
+		kv[n].val = NULL;
+		if (eq) {
+			*eq = 0;
+			kv[n].val = eq + 1;
+		}
+		n++;
+	}
+	return n;
+}
+
+static const char *get(struct kv *kv, int n, const char *key)
+{
+	int i;
+
+	for (i = 1; i < n; i++)
+		if (!strcmp(kv[i].key, key))
+			return kv[i].val ? kv[i].val : "";
+	return NULL;
+}
+
+static unsigned long long num(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || end == s)
+		die("bad number");
+	return v;
+}
+
+static unsigned long long getnum(struct kv *kv, int n, const char *key,
+				 unsigned long long def)
+{
+	const char *v = get(kv, n, key);
+
+	return v ? num(v) : def;
+}
+
+static uint32_t isa_of(const char *s)
+{
+	if (!s)
+		return VMPROF_ISA_UNKNOWN;
+	if (!strcmp(s, "svm"))
+		return VMPROF_ISA_SVM;
+	if (!strcmp(s, "vmx"))
+		return VMPROF_ISA_VMX;
+	return num(s);
+}
+
+static int hexbyte(const char *s)
+{
+	unsigned int v;
+
+	if (sscanf(s, "%2x", &v) != 1)
+		die("bad build-id");
+	return v;
+}
+
+int main(int argc, char **argv)
+{
+	struct vmprof_data_writer w;
+	struct vmprof_exit_stat exits[256];
+	unsigned int nr_exits = 0;
+	unsigned long long time_ns = 1000000000ULL;
+	char line[8192], copy[8192];
+	struct kv kv[64];
+	int n, err;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: gen-fixture OUT.data < SPEC\n");
+		return 1;
+	}
+	if (vmprof_writer__open(&w, argv[1])) {
+		fprintf(stderr, "gen-fixture: %s: %s\n", argv[1],
+			strerror(w.err));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), stdin)) {
+		char *hash = strchr(line, '#');
+		const char *d;
+
+		lineno++;
+		cur_line = strcpy(copy, line);
+		if (hash)
+			*hash = 0;
+		n = split(line, kv, 64);
+		if (!n)
+			continue;
+		d = kv[0].key;
+		if (!strcmp(d, "info")) {
+			struct vmprof_file_info fi;
+			const char *m = get(kv, n, "mode");
+			const char *e = get(kv, n, "event");
+
+			memset(&fi, 0, sizeof(fi));
+			fi.mode = m ? vmprof_mode__parse(m) : 1;
+			fi.event = e ? vmprof_event__parse(e) : 1;
+			if (!fi.mode || !fi.event)
+				die("bad mode or event");
+			fi.isa = isa_of(get(kv, n, "isa"));
+			fi.pid = getnum(kv, n, "pid", 0);
+			fi.sample = getnum(kv, n, "sample", 1000);
+			fi.attach_flags = getnum(kv, n, "freq", 1) ?
+					  VMPROF_ATTACH_FREQ : 0;
+			fi.nr_vcpus = getnum(kv, n, "vcpus", 1);
+			fi.nr_rings = getnum(kv, n, "rings", 2);
+			if (get(kv, n, "lstar")) {
+				fi.guest_lstar = getnum(kv, n, "lstar", 0);
+				fi.info_flags |= VMPROF_INFO_LSTAR;
+			}
+			fi.start_ns = getnum(kv, n, "start", time_ns);
+			fi.start_realtime_ns = 1700000000000000000ULL;
+			fi.abi_major = VMPROF_ABI_MAJOR;
+			fi.abi_minor = VMPROF_ABI_MINOR;
+			vmprof_writer__add(&w, VMPROF_REC_INFO, &fi, sizeof(fi),
+					   NULL, 0);
+		} else if (!strcmp(d, "string")) {
+			static const char * const keys[] = {
+				[VMPROF_STR_HOST_RELEASE] = "host-release",
+				[VMPROF_STR_VMM_CMDLINE] = "vmm-cmdline",
+				[VMPROF_STR_VMM_COMM] = "vmm-comm",
+				[VMPROF_STR_MODULE_VERSION] = "module-version",
+				[VMPROF_STR_TOOL_VERSION] = "tool-version",
+				[VMPROF_STR_HOSTNAME] = "hostname",
+			};
+			const char *text, *p;
+			unsigned int k;
+			size_t len;
+
+			if (n < 3)
+				die("string needs KEY TEXT");
+			for (k = 1; k < sizeof(keys) / sizeof(keys[0]); k++)
+				if (keys[k] && !strcmp(keys[k], kv[1].key))
+					break;
+			if (k == sizeof(keys) / sizeof(keys[0]))
+				die("unknown string key");
+			/* The text is the rest of the original line. */
+			p = strstr(copy, kv[1].key) + strlen(kv[1].key);
+			while (*p == ' ' || *p == '\t')
+				p++;
+			text = p;
+			len = strcspn(text, "#\n");
+			while (len && (text[len - 1] == ' '))
+				len--;
+			vmprof_writer__string(&w, k, text, len);
+		} else if (!strcmp(d, "kallsyms")) {
+			struct vmprof_file_kallsyms k;
+			char *buf;
+			long len;
+			FILE *fp;
+
+			if (n < 2 || !(fp = fopen(kv[1].key, "r")))
+				die("cannot read kallsyms file");
+			fseek(fp, 0, SEEK_END);
+			len = ftell(fp);
+			rewind(fp);
+			buf = malloc(len + 1);
+			if (!buf || fread(buf, 1, len, fp) != (size_t)len)
+				die("cannot read kallsyms file");
+			fclose(fp);
+			k.len = len;
+			vmprof_writer__add(&w, VMPROF_REC_KALLSYMS, &k,
+					   sizeof(k), buf, len);
+			free(buf);
+		} else if (!strcmp(d, "mmap")) {
+			struct vmprof_file_mmap m;
+			const char *path = get(kv, n, "path");
+			const char *bid = get(kv, n, "build-id");
+
+			if (!path)
+				die("mmap needs path=");
+			memset(&m, 0, sizeof(m));
+			m.start = getnum(kv, n, "start", 0);
+			m.end = getnum(kv, n, "end", 0);
+			m.pgoff = getnum(kv, n, "pgoff", 0);
+			m.pid = getnum(kv, n, "pid", 0);
+			m.path_len = strlen(path);
+			if (bid && !strcmp(bid, "auto")) {
+				int r = vmprof_elf__read_build_id(path,
+						m.build_id, VMPROF_BUILD_ID_MAX);
+
+				m.build_id_size = r > 0 ? r : 0;
+			} else if (bid && strcmp(bid, "none")) {
+				size_t i, l = strlen(bid);
+
+				if (l % 2 || l / 2 > VMPROF_BUILD_ID_MAX)
+					die("bad build-id");
+				for (i = 0; i < l / 2; i++)
+					m.build_id[i] = hexbyte(bid + 2 * i);
+				m.build_id_size = l / 2;
+			}
+			vmprof_writer__add(&w, VMPROF_REC_MMAP, &m, sizeof(m),
+					   path, m.path_len);
+		} else if (!strcmp(d, "sample")) {
+			struct vmprof_file_sample s;
+			const char *ctx = get(kv, n, "ctx");
+			const char *fl = get(kv, n, "flags");
+			unsigned long long count, i;
+
+			memset(&s, 0, sizeof(s));
+			s.context = ctx ? vmprof_context__parse(ctx) : 0;
+			if (!s.context)
+				die("bad ctx=");
+			s.guest_rip = getnum(kv, n, "rip", 0);
+			s.host_ip = getnum(kv, n, "host-ip", 0);
+			s.exit_guest_rip = getnum(kv, n, "exit-rip", 0);
+			s.exit_reason = getnum(kv, n, "exit", 0);
+			s.vcpu = getnum(kv, n, "vcpu", 0);
+			s.pid = getnum(kv, n, "pid", 0);
+			s.tid = getnum(kv, n, "tid", s.pid);
+			s.cpu = getnum(kv, n, "cpu", 0);
+			s.period = getnum(kv, n, "period", 1000000);
+			if (get(kv, n, "exit-rip"))
+				s.flags |= VMPROF_SAMPLE_EXIT;
+			if (s.vcpu != VMPROF_VCPU_NONE)
+				s.flags |= VMPROF_SAMPLE_VCPU_THREAD;
+			if (fl && !strstr(fl, "exit"))
+				s.flags &= ~VMPROF_SAMPLE_EXIT;
+			count = getnum(kv, n, "count", 1);
+			for (i = 0; i < count; i++) {
+				s.time_ns = getnum(kv, n, "time", time_ns);
+				time_ns += 1000000;
+				vmprof_writer__add(&w, VMPROF_REC_SAMPLE, &s,
+						   sizeof(s), NULL, 0);
+			}
+		} else if (!strcmp(d, "lost")) {
+			struct vmprof_file_lost l;
+
+			memset(&l, 0, sizeof(l));
+			l.lost = getnum(kv, n, "n", 1);
+			l.time_ns = getnum(kv, n, "time", time_ns);
+			l.cpu = getnum(kv, n, "cpu", 0);
+			vmprof_writer__add(&w, VMPROF_REC_LOST, &l, sizeof(l),
+					   NULL, 0);
+		} else if (!strcmp(d, "exit")) {
+			struct vmprof_exit_stat *e = &exits[nr_exits];
+
+			if (nr_exits == 256)
+				die("too many exits");
+			e->isa = isa_of(get(kv, n, "isa"));
+			e->reason = getnum(kv, n, "reason", 0);
+			e->count = getnum(kv, n, "count", 0);
+			e->vmm_ns = getnum(kv, n, "ns", 0);
+			nr_exits++;
+		} else if (!strcmp(d, "exit-stats")) {
+			struct vmprof_file_exit_stats h = { .nr = nr_exits };
+
+			vmprof_writer__add(&w, VMPROF_REC_EXIT_STATS, &h,
+					   sizeof(h), exits,
+					   nr_exits * sizeof(exits[0]));
+		} else if (!strcmp(d, "stats")) {
+			struct vmprof_file_stats st;
+
+			memset(&st, 0, sizeof(st));
+			st.samples = getnum(kv, n, "samples", 0);
+			st.lost = getnum(kv, n, "lost", 0);
+			st.filtered = getnum(kv, n, "filtered", 0);
+			st.nr_vcpus = getnum(kv, n, "vcpus", 0);
+			st.target_alive = getnum(kv, n, "alive", 0);
+			vmprof_writer__add(&w, VMPROF_REC_STATS, &st,
+					   sizeof(st), NULL, 0);
+		} else if (!strcmp(d, "raw")) {
+			static const char zero[4096];
+			unsigned long long size = getnum(kv, n, "size", 16);
+
+			if (size < 8 || size % 8 || size - 8 > sizeof(zero))
+				die("bad raw size");
+			vmprof_writer__add(&w, getnum(kv, n, "type", 1000),
+					   zero, size - 8, NULL, 0);
+		} else if (!strcmp(d, "end")) {
+			struct vmprof_file_end e;
+
+			memset(&e, 0, sizeof(e));
+			e.end_ns = getnum(kv, n, "time", time_ns);
+			e.end_realtime_ns = 1700000000000000000ULL;
+			e.stop_reason = getnum(kv, n, "reason",
+					       VMPROF_STOP_SIGNAL);
+			vmprof_writer__add(&w, VMPROF_REC_END, &e, sizeof(e),
+					   NULL, 0);
+		} else {
+			die("unknown directive");
+		}
+	}
+	err = vmprof_writer__close(&w);
+	if (err) {
+		fprintf(stderr, "gen-fixture: %s: %s\n", argv[1],
+			strerror(err));
+		return 1;
+	}
+	return 0;
+}
