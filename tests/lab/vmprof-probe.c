@@ -8,7 +8,9 @@
  *
  * usage: vmprof-probe [-m cpu|domain|system] [-p PID] [-d SECONDS]
  *                     [-F HZ | -c PERIOD] [-r LO:HI] [-i IO_RIP]
- *                     [-P RING_PAGES] [-s]   (-s: never read: overflow)
+ *                     [-P RING_PAGES] [-T PID] [-s]
+ *   -T  the VMM pid guest samples should carry (system-wide)
+ *   -s  never read until the end: let the rings overflow
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -139,7 +141,7 @@ int main(int argc, char **argv)
 	uint32_t i, n;
 	uint8_t *map;
 
-	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:s")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:s")) != -1) {
 		switch (c) {
 		case 'm': at.mode = mode_of(optarg); break;
 		case 'p': at.pid = atoi(optarg); break;
@@ -150,11 +152,13 @@ int main(int argc, char **argv)
 		case 'r': sscanf(optarg, "%lx:%lx", &p.lo, &p.hi); break;
 		case 'i': p.io_rip = strtoull(optarg, NULL, 0); break;
 		case 'P': at.ring_pages = atoi(optarg); break;
+		case 'T': p.pid = atoi(optarg); break;
 		case 's': stall = 1; break;
 		default: return 64;
 		}
 	}
-	p.pid = at.pid;
+	if (!p.pid)
+		p.pid = at.pid;
 	fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 	if (fd < 0 || ioctl(fd, VMPROF_IOC_ATTACH, &at) ||
 	    ioctl(fd, VMPROF_IOC_GET_INFO, &info)) {

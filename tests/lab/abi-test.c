@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abi-test: the /dev/vmprof contract of include/vmprof.h, checked call by
+ * call.  Each check prints "PASS: abi: <what>" or "FAIL: abi: <what>: <why>".
+ *
+ * usage: abi-test VMM_PID OTHER_PID
+ *   VMM_PID    a process that runs a KVM VM (kvm-run or QEMU), owned by root
+ *   OTHER_PID  a live process that runs no VM
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <vmprof.h>
+
+#ifndef CAP_PERFMON
+#define CAP_PERFMON 38
+#endif
+
+static int failures;
+
+static void check(int ok, const char *what, const char *fmt, long a, long b)
+{
+	if (ok) {
+		printf("PASS: abi: %s\n", what);
+		return;
+	}
+	printf("FAIL: abi: %s: ", what);
+	printf(fmt, a, b);
+	printf("\n");
+	failures++;
+}
+
+/* ioctl() must fail with @err; */
+static void expect_errno(int ret, int err, const char *what)
+{
+	int e = ret < 0 ? errno : 0;
+
+	check(ret < 0 && e == err, what, "want errno %ld, got %ld", err, e);
+}
+
+static int dev_open(void)
+{
+	int fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("FAIL: abi: open %s: %s\n", VMPROF_DEVICE_PATH,
+		       strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+static struct vmprof_attach good_attach(int pid)
+{
+	struct vmprof_attach at = {
+		.size = sizeof(at), .pid = pid,
+		.mode = VMPROF_MODE_CPU_SWITCH, .event = VMPROF_EVENT_CPU_CLOCK,
+		.flags = VMPROF_ATTACH_FREQ, .sample = 100,
+	};
+	return at;
+}
+
+static void attach_expect(int pid, struct vmprof_attach at, int err,
+			  const char *what)
+{
+	int fd = dev_open();
+
+	(void)pid;
+	expect_errno(ioctl(fd, VMPROF_IOC_ATTACH, &at), err, what);
+	close(fd);
+}
+
+static void test_version(void)
+{
+	struct vmprof_version v;
+	int fd = dev_open();
+
+	memset(&v, 0xff, sizeof(v));
+	check(ioctl(fd, VMPROF_IOC_GET_VERSION, &v) == 0 &&
+	      v.abi_major == VMPROF_ABI_MAJOR && v.module_version[0] &&
+	      memchr(v.module_version, 0, sizeof(v.module_version)),
+	      "GET_VERSION reports ABI major and module version",
+	      "major %ld, errno %ld", v.abi_major, errno);
+	expect_errno(ioctl(fd, _IO(VMPROF_IOC_MAGIC, 0x7f)), ENOTTY,
+		     "unknown command is ENOTTY");
+	expect_errno(ioctl(fd, _IOR('X', 0, int)), ENOTTY,
+		     "foreign magic is ENOTTY");
+	expect_errno(ioctl(fd, VMPROF_IOC_ENABLE), EINVAL,
+		     "ENABLE before ATTACH is EINVAL");
+	check(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED &&
+	      errno == EINVAL, "mmap before ATTACH is EINVAL", "errno %ld%ld",
+	      errno, 0);
+	close(fd);
+}
+
+static void test_attach_args(int vmm, int other)
+{
+	struct vmprof_attach at;
+	struct {
+		struct vmprof_attach at;
+		uint64_t tail;
+	} big;
+
+	at = good_attach(vmm);
+	at.size = VMPROF_ATTACH_SIZE_VER0 - 8;
+	attach_expect(vmm, at, EINVAL, "attach size below VER0 is EINVAL");
+	at = good_attach(vmm);
+	at.reserved[2] = 1;
+	attach_expect(vmm, at, EINVAL, "non-zero reserved is EINVAL");
+	at = good_attach(vmm);
+	at.reserved0 = 1;
+	attach_expect(vmm, at, EINVAL, "non-zero reserved0 is EINVAL");
+	at = good_attach(vmm);
+	at.flags = 0x80;
+	attach_expect(vmm, at, EINVAL, "unknown flag is EINVAL");
+	at = good_attach(vmm);
+	at.mode = 9;
+	attach_expect(vmm, at, EINVAL, "unknown mode is EINVAL");
+	at = good_attach(vmm);
+	at.event = 0;
+	attach_expect(vmm, at, EINVAL, "unknown event is EINVAL");
+	at = good_attach(vmm);
+	at.sample = 0;
+	attach_expect(vmm, at, EINVAL, "zero sample is EINVAL");
+	at = good_attach(vmm);
+	at.ring_pages = 3;
+	attach_expect(vmm, at, EINVAL, "ring_pages not a power of 2 is EINVAL");
+	at = good_attach(vmm);
+	at.mode = VMPROF_MODE_SYSTEM;
+	attach_expect(vmm, at, EINVAL, "system-wide with a pid is EINVAL");
+
+	memset(&big, 0, sizeof(big));
+	big.at = good_attach(vmm);
+	big.at.size = sizeof(big);
+	big.tail = 1;
+	attach_expect(vmm, big.at, E2BIG, "larger struct with non-zero tail is E2BIG");
+
+	at = good_attach(other);
+	attach_expect(other, at, ENODEV, "process without a VM is ENODEV");
+	at = good_attach(999999);
+	attach_expect(999999, at, ESRCH, "missing process is ESRCH");
+}
+
+static void test_session(int vmm)
+{
+	struct vmprof_attach at = good_attach(vmm);
+	struct vmprof_info info = { .size = sizeof(info) };
+	struct vmprof_stats st = { .size = sizeof(st) };
+	struct {
+		struct vmprof_attach at;
+		uint64_t tail;
+	} big;
+	void *map;
+	int fd = dev_open();
+
+	memset(&big, 0, sizeof(big));
+	big.at = at;
+	big.at.size = sizeof(big);
+	check(ioctl(fd, VMPROF_IOC_ATTACH, &big) == 0,
+	      "larger struct with zero tail attaches", "errno %ld%ld", errno, 0);
+	expect_errno(ioctl(fd, VMPROF_IOC_ATTACH, &at), EBUSY,
+		     "second ATTACH on a session is EBUSY");
+	check(ioctl(fd, VMPROF_IOC_GET_INFO, &info) == 0 &&
+	      info.nr_rings > 0 && info.mmap_size ==
+	      info.nr_rings * info.ring_stride && info.pid == vmm,
+	      "GET_INFO describes the rings", "errno %ld rings %ld", errno,
+	      info.nr_rings);
+	check(mmap(NULL, info.mmap_size - 4096, PROT_READ, MAP_SHARED, fd, 0) ==
+	      MAP_FAILED && errno == EINVAL, "mmap of a wrong length is EINVAL",
+	      "errno %ld%ld", errno, 0);
+	check(mmap(NULL, info.mmap_size - 4096, PROT_READ, MAP_SHARED, fd,
+		   4096) == MAP_FAILED && errno == EINVAL,
+	      "mmap at an offset is EINVAL", "errno %ld%ld", errno, 0);
+	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   fd, 0);
+	check(map != MAP_FAILED, "mmap of mmap_size works", "errno %ld%ld",
+	      errno, 0);
+	check(ioctl(fd, VMPROF_IOC_ENABLE) == 0 &&
+	      ioctl(fd, VMPROF_IOC_ENABLE) == 0 &&
+	      ioctl(fd, VMPROF_IOC_DISABLE) == 0 &&
+	      ioctl(fd, VMPROF_IOC_DISABLE) == 0,
+	      "ENABLE and DISABLE are idempotent", "errno %ld%ld", errno, 0);
+	st.exits = 0;
+	st.exits_cap = 0;
+	check(ioctl(fd, VMPROF_IOC_GET_STATS, &st) == 0 && st.target_alive == 1,
+	      "GET_STATS with no exit array", "errno %ld alive %ld", errno,
+	      st.target_alive);
+	st.exits = 8;	/* a bad user pointer */
+	st.exits_cap = 4;
+	st.nr_exits = 0;
+	if (ioctl(fd, VMPROF_IOC_GET_STATS, &st) == 0)
+		check(st.nr_exits == 0, "GET_STATS with a bad pointer",
+		      "nr_exits %ld%ld", st.nr_exits, 0);
+	else
+		expect_errno(-1, EFAULT, "GET_STATS with a bad pointer is EFAULT");
+	st.exits = 0;
+	st.reserved[0] = 1;
+	expect_errno(ioctl(fd, VMPROF_IOC_GET_STATS, &st), EINVAL,
+		     "GET_STATS with non-zero reserved is EINVAL");
+	if (map != MAP_FAILED) {
+		/* A hostile tail must not hurt the kernel. */
+		struct vmprof_ring_ctl *ctl = map;
+
+		ctl->data_tail = ~0ULL;
+		ctl->data_head = 12345;
+		ioctl(fd, VMPROF_IOC_ENABLE);
+		usleep(200000);
+		ioctl(fd, VMPROF_IOC_DISABLE);
+		munmap(map, info.mmap_size);
+	}
+	close(fd);
+}
+
+static void drop_to(uid_t uid, int keep_perfmon)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2] = { { 0 } };
+
+	prctl(PR_SET_KEEPCAPS, 1);
+	if (setresgid(uid, uid, uid) || setresuid(uid, uid, uid))
+		exit(3);
+	if (keep_perfmon) {
+		d[CAP_PERFMON / 32].effective = 1u << (CAP_PERFMON % 32);
+		d[CAP_PERFMON / 32].permitted = 1u << (CAP_PERFMON % 32);
+	}
+	if (syscall(SYS_capset, &h, d))
+		exit(4);
+}
+
+static void test_privilege(int vmm)
+{
+	int status, fd, ret;
+	pid_t child;
+
+	child = fork();
+	if (!child) {
+		drop_to(65534, 0);
+		fd = open(VMPROF_DEVICE_PATH, O_RDWR);
+		exit(fd < 0 && errno == EPERM ? 0 : 1);
+	}
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "unprivileged open is EPERM", "child status %ld%ld", status, 0);
+
+	child = fork();
+	if (!child) {
+		struct vmprof_attach at = good_attach(vmm);
+
+		drop_to(65534, 1);
+		fd = open(VMPROF_DEVICE_PATH, O_RDWR);
+		if (fd < 0)
+			exit(10 + errno);
+		ret = ioctl(fd, VMPROF_IOC_ATTACH, &at);
+		exit(ret < 0 && errno == EACCES ? 0 : 2);
+	}
+	waitpid(child, &status, 0);
+	check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "CAP_PERFMON without ptrace right over the VMM is EACCES",
+	      "child exit %ld%ld", WEXITSTATUS(status), 0);
+}
+
+int main(int argc, char **argv)
+{
+	int vmm, other;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: abi-test VMM_PID OTHER_PID\n");
+		return 64;
+	}
+	vmm = atoi(argv[1]);
+	other = atoi(argv[2]);
+	test_version();
+	test_attach_args(vmm, other);
+	test_session(vmm);
+	test_privilege(vmm);
+	return failures ? 1 : 0;
+}

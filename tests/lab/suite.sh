@@ -1,0 +1,15 @@
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the lab (see lab.sh): every lab test, in one boot.
+# usage (inside the lab): bash tests/lab/suite.sh [TEST...]
+# TEST names a t_* function; default: all of them.
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+for f in "$here"/t-*.sh; do
+	. "$f"
+done
+tests=${LAB_TESTS:-$(declare -F | awk '{print $3}' | grep -E '^t_[a-z]+$')}
+for t in $tests; do
+	echo "== $t"
+	"$t"
+done
+exit "$lab_failed"
