@@ -246,8 +246,17 @@ void vmprof_resolver__guest(struct vmprof_resolver *r, uint64_t addr,
 		}
 	}
 	if (r->guest_map) {
+		/* The KASLR offset moves the kernel image; modules are
+		 * placed on their own and listed at runtime addresses. */
 		ks = vmprof_kallsyms__lookup(r->guest_map,
 					     addr - r->guest_map_offset);
+		if (ks && ks->module[0])
+			ks = NULL;
+		if (!ks) {
+			ks = vmprof_kallsyms__lookup(r->guest_map, addr);
+			if (ks && !ks->module[0])
+				ks = NULL;
+		}
 		if (ks) {
 			out->symbol = ks->name;
 			out->dso = ks->module[0] ? ks->module :
