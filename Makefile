@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# vmprof: profile KVM guests from the host.
+#
+#   make              the module (against KDIR) and the vmprof tool
+#   make check        install missing Debian packages, run every test
+#   make demo         install missing Debian packages, profile a Linux guest
+#                     in the lab in both modes, print both reports
+#   make bench        benchmarks against perf (not part of check)
+#   make deps         install missing Debian packages
+#   make dkms-install add, build and install the module with DKMS
+#   make install      the tool, man pages, completion and DKMS source
+#
+# KVER selects a kernel release; KDIR its build directory.  By default the
+# running kernel's, else the newest installed one (said on stderr).
+# V=1 shows the commands.
+
+ifneq ($(KERNELRELEASE),)
+# Invoked by Kbuild: the Kbuild file next to this one does the work.
+include $(src)/Kbuild
+else
+
+KVER	?= $(shell scripts/kver.sh)
+KDIR	?= /lib/modules/$(KVER)/build
+VERSION	:= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+PREFIX	?= /usr/local
+DESTDIR	?=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+MAKEFLAGS += --no-print-directory
+endif
+
+all: module tools
+
+module:
+	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules $(if $(Q),>/dev/null)
+
+tools:
+	$(Q)$(MAKE) -C tools
+
+guests:
+	$(Q)$(MAKE) -C tests/guest
+	$(Q)$(MAKE) -C tests/lab
+
+deps:
+	$(Q)scripts/install-deps
+
+check: deps
+	$(Q)$(MAKE) check-run
+
+check-run:
+	$(Q)tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) demo-run
+
+demo-run: all guests
+	$(Q)tests/demo.sh
+
+bench: deps
+	$(Q)$(MAKE) all guests
+	$(Q)bench/run.sh
+
+dkms-install:
+	$(Q)rm -rf /usr/src/vmprof-$(VERSION)
+	$(Q)mkdir -p /usr/src/vmprof-$(VERSION)
+	$(Q)cp -r Kbuild Makefile dkms.conf include kmod scripts /usr/src/vmprof-$(VERSION)/
+	$(Q)$(MAKE) -C /usr/src/vmprof-$(VERSION) clean-module
+	dkms add -m vmprof -v $(VERSION)
+	dkms build -m vmprof -v $(VERSION) -k $(KVER)
+	dkms install -m vmprof -v $(VERSION) -k $(KVER)
+
+clean-module:
+	$(Q)rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd \
+		kmod/modules.order kmod/Module.symvers .*.cmd modules.order \
+		Module.symvers
+
+clean: clean-module
+	$(Q)$(MAKE) -C tools clean
+	$(Q)rm -rf tests/guest/build tests/lab/build
+
+.PHONY: all module tools guests deps check check-run demo demo-run bench \
+	dkms-install clean-module clean
+endif

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Every test of vmprof: builds, the tool's tests on fixtures, DKMS, and the
+# lab (the module with real KVM guests).  Each check prints "PASS: name" or
+# "FAIL: name: why"; the last line is "N passed, N failed".
+#
+# usage: tests/run.sh [SUITE...]   suites: build report dkms lab
+set -uo pipefail
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+suites=${*:-build report dkms lab}
+
+# step NAME COMMAND...: run a step; its PASS/FAIL lines count.  A step that
+# fails without saying why gets a FAIL line of its own.
+step() {
+	local name=$1 rc
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee -a "$log.step"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$log.step"; then
+		echo "FAIL: $name: exit status $rc" | tee -a "$log.step"
+	fi
+	cat "$log.step" >> "$log"
+	rm -f "$log.step"
+}
+
+build_module() {
+	local out
+	out=$(make module V=1 2>&1)
+	local rc=$?
+	if [ $rc != 0 ]; then
+		echo "$out" | tail -n 20
+		echo "FAIL: build: module: make failed"
+	elif grep -q 'warning:' <<< "$out"; then
+		grep 'warning:' <<< "$out"
+		echo "FAIL: build: module has W=1 warnings"
+	else
+		echo "PASS: build: module with W=1, no warnings"
+	fi
+}
+
+build_others() {
+	if make tools >/dev/null; then
+		echo "PASS: build: vmprof tool with -Wall -Wextra -Werror"
+	else
+		echo "FAIL: build: vmprof tool"
+	fi
+	if make guests >/dev/null; then
+		echo "PASS: build: lab programs and guests"
+	else
+		echo "FAIL: build: lab programs and guests"
+	fi
+}
+
+for s in $suites; do
+	case "$s" in
+	(build)
+		step "build: module" build_module
+		step "build: tool, guests" build_others
+		;;
+	(report)
+		step "report: the tool on fixtures" bash tests/report/run.sh
+		;;
+	(dkms)
+		step "dkms" bash tests/dkms.sh
+		;;
+	(lab)
+		step "lab" tests/lab/lab.sh --timeout 900 tests/lab/suite.sh
+		;;
+	(*)
+		echo "tests/run.sh: unknown suite $s" >&2
+		exit 64
+		;;
+	esac
+done
+
+passed=$(grep -c '^PASS: ' "$log")
+failed=$(grep -c '^FAIL: ' "$log")
+if [ "$failed" != 0 ]; then
+	echo
+	echo "Failed:"
+	grep '^FAIL: ' "$log"
+fi
+echo
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" != 0 ]
