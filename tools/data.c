@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "data.h"
@@ -444,6 +445,7 @@ vmprof_data__read_file(const char *path, const struct vmprof_data_ops *ops,
 	__u64 base = 0;	/* file offset of buf[0] */
 	__u32 hsize;
 	bool seen_end = false, eof = false;
+	struct stat sb;
 	ssize_t n;
 	int fd;
 
@@ -490,7 +492,9 @@ vmprof_data__read_file(const char *path, const struct vmprof_data_ops *ops,
 		if (eof)
 			break;
 
-		/* Make room for the pending record, or a chunk. */
+		/* Make room for the pending record, or a chunk; never more
+		 * than the file still holds (a damaged size field must not
+		 * make us allocate hundreds of megabytes). */
 		want = have + READ_CHUNK;
 		if (have >= sizeof(struct vmprof_file_rec)) {
 			struct vmprof_file_rec h;
@@ -499,6 +503,11 @@ vmprof_data__read_file(const char *path, const struct vmprof_data_ops *ops,
 			if (h.size > want)
 				want = h.size;
 		}
+		if (!fstat(fd, &sb) && (__u64)sb.st_size >= base &&
+		    want > sb.st_size - base)
+			want = sb.st_size - base;
+		if (want <= have)
+			break;
 		if (want > cap) {
 			unsigned char *nb = realloc(buf, want);
 

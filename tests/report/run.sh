@@ -71,6 +71,19 @@ else
 	BUILD_OK=0
 fi
 
+# The fuzz harness as a program comparing the in-memory and the
+# streaming reader; with sanitizers when the compiler has them.
+FUZZ_SRCS="$HERE/fuzz-data.c $TOP/tools/data.c $TOP/tools/kallsyms.c $TOP/tools/util.c"
+# shellcheck disable=SC2086
+if $CC $HOSTCFLAGS -DFUZZ_STANDALONE -fsanitize=address,undefined \
+	-fno-sanitize-recover=all -o "$T/fuzz-data" $FUZZ_SRCS >"$T/fuzz.log" 2>&1 ||
+   $CC $HOSTCFLAGS -DFUZZ_STANDALONE -o "$T/fuzz-data" $FUZZ_SRCS >>"$T/fuzz.log" 2>&1; then
+	pass "build: fuzz harness"
+else
+	fail "build: fuzz harness" "$(head -n 5 "$T/fuzz.log" | tr '\n' ' ')"
+	BUILD_OK=0
+fi
+
 # A guest kernel: freestanding, -g, linked at a kernel-like address.
 GUEST_FLAGS="-g -O1 -ffreestanding -fno-pie -no-pie -nostdlib -static
 	-mno-red-zone -fno-asynchronous-unwind-tables -Wl,--build-id"
@@ -815,6 +828,16 @@ EOF
 	else
 		fail "corrupt: 150 mutated files never crash the reader" "$bad"
 	fi
+
+	# The fuzzing entry point (whole buffer) and the streaming reader
+	# agree on every file: outcome, offset, records and their bytes.
+	if [ -z "$SUFFIX" ]; then
+		if "$T/fuzz-data" "$T"/fuzz/*.data "$T"/*.data >"$T/fuzz.out" 2>&1; then
+			pass "corrupt: in-memory and streaming readers agree on $(ls "$T"/fuzz/*.data "$T"/*.data | wc -l) files"
+		else
+			fail "corrupt: in-memory and streaming readers agree" "$(head -n 3 "$T/fuzz.out" | tr '\n' '|')"
+		fi
+	fi
 }
 
 check_truncated() {
@@ -853,6 +876,19 @@ check_truncated() {
 		pass "truncated: a file cut inside its header"
 	else
 		fail "truncated: a file cut inside its header" "rc=$RC $(cat "$T/err")"
+	fi
+}
+
+check_write_error() {
+	# The writer (tools/data.c, the one vmprof record uses) on a full
+	# disk: an error, not a silent short file.
+	if [ -w /dev/full ]; then
+		spec_basic | "$GEN" /dev/full >/dev/null 2>"$T/full.err"
+		if [ $? != 0 ] && grep -q "No space left on device" "$T/full.err"; then
+			pass "writer: a full disk is reported"
+		else
+			fail "writer: a full disk is reported" "$(cat "$T/full.err")"
+		fi
 	fi
 }
 
@@ -935,6 +971,7 @@ fi
 
 VMPROF=$TOP/tools/vmprof
 suite
+check_write_error
 check_perf
 
 # The same suite under AddressSanitizer and UBSan.
