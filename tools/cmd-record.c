@@ -320,7 +320,8 @@ static int check_version(struct record *rec)
 		pr_err("VMPROF_IOC_GET_VERSION failed: %s", strerror(errno));
 		return -1;
 	}
-	rec->version.module_version[sizeof(rec->version.module_version) - 1] = 0;
+	rec->version.module_version[sizeof(rec->version.module_version) - 1] =
+		0;
 	if (rec->version.abi_major != VMPROF_ABI_MAJOR) {
 		pr_err("the vmprof module (version %s) speaks ABI %u.%u, this vmprof %s speaks ABI %u.%u: install matching versions of the module and the tool",
 		       rec->version.module_version, rec->version.abi_major,
@@ -612,8 +613,12 @@ static void show_status(struct record *rec, bool final)
 			fputs("\r\033[K", stderr);
 		return;
 	}
-	fprintf(stderr, "\r\033[Kvmprof: recording %s%.1f s, %llu samples, %llu lost",
-		rec->system ? "" : "", secs,
+	if (rec->system)
+		fprintf(stderr, "\r\033[Kvmprof: recording system-wide: ");
+	else
+		fprintf(stderr, "\r\033[Kvmprof: recording pid %d (%s): ",
+			(int)rec->pid, target_comm(rec));
+	fprintf(stderr, "%.1f s, %llu samples, %llu lost", secs,
 		(unsigned long long)rec->samples,
 		(unsigned long long)rec->lost);
 	rec->status_shown = true;
@@ -911,14 +916,16 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 
-	record_loop(&rec);
+	ret = VMPROF_EXIT_OK;
+	if (record_loop(&rec))
+		ret = VMPROF_EXIT_ERROR;
 	stop_child(&rec);
-	finish(&rec);
+	if (finish(&rec))
+		ret = VMPROF_EXIT_ERROR;
 	show_status(&rec, true);
 	if (rec.unknown)
 		pr_debug("skipped %llu ring records of unknown types",
 			 (unsigned long long)rec.unknown);
-	ret = VMPROF_EXIT_OK;
 out:
 	if (rec.writer_open) {
 		uint64_t size;

@@ -119,7 +119,8 @@ static int parse_options(struct report *rep, int argc, char **argv)
 				return -1;
 			break;
 		case OPT_VCPU:
-			if (parse_u64(optarg, &v, 10) || v >= VMPROF_VCPU_NONE) {
+			if (parse_u64(optarg, &v, 10) ||
+			    v >= VMPROF_VCPU_NONE) {
 				pr_usage("report",
 					 "--vcpu takes a vCPU index, not '%s'",
 					 optarg);

@@ -72,16 +72,24 @@ set_result(struct vmprof_data_result *res, enum vmprof_data_status status,
 static size_t min_body(__u32 type)
 {
 	switch (type) {
-	case VMPROF_REC_INFO:		return sizeof(struct vmprof_file_info);
-	case VMPROF_REC_STRING:		return sizeof(struct vmprof_file_string);
-	case VMPROF_REC_KALLSYMS:	return sizeof(struct vmprof_file_kallsyms);
-	case VMPROF_REC_MMAP:		return sizeof(struct vmprof_file_mmap);
-	case VMPROF_REC_SAMPLE:		return sizeof(struct vmprof_file_sample);
-	case VMPROF_REC_LOST:		return sizeof(struct vmprof_file_lost);
+	case VMPROF_REC_INFO:
+		return sizeof(struct vmprof_file_info);
+	case VMPROF_REC_STRING:
+		return sizeof(struct vmprof_file_string);
+	case VMPROF_REC_KALLSYMS:
+		return sizeof(struct vmprof_file_kallsyms);
+	case VMPROF_REC_MMAP:
+		return sizeof(struct vmprof_file_mmap);
+	case VMPROF_REC_SAMPLE:
+		return sizeof(struct vmprof_file_sample);
+	case VMPROF_REC_LOST:
+		return sizeof(struct vmprof_file_lost);
 	case VMPROF_REC_EXIT_STATS:
 		return sizeof(struct vmprof_file_exit_stats);
-	case VMPROF_REC_STATS:		return sizeof(struct vmprof_file_stats);
-	case VMPROF_REC_END:		return sizeof(struct vmprof_file_end);
+	case VMPROF_REC_STATS:
+		return sizeof(struct vmprof_file_stats);
+	case VMPROF_REC_END:
+		return sizeof(struct vmprof_file_end);
 	}
 	return 0;
 }
@@ -144,7 +152,8 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 		}
 		if (ops->string)
 			ret = ops->string(ctx, s.key,
-					  (const char *)body + sizeof(s), s.len);
+					  (const char *)body + sizeof(s),
+					  s.len);
 		break;
 	}
 	case VMPROF_REC_KALLSYMS: {

@@ -184,7 +184,7 @@ struct vmprof_data_ops {
 
 enum vmprof_data_status {
 	VMPROF_DATA_OK		= 0,	/* complete file */
-	VMPROF_DATA_TRUNCATED	= 1,	/* cut short: the records before are valid */
+	VMPROF_DATA_TRUNCATED	= 1,	/* cut short, earlier records valid */
 	VMPROF_DATA_CORRUPT	= 2,	/* invalid content at err.offset */
 	VMPROF_DATA_IO_ERROR	= 3,	/* open/read failed */
 	VMPROF_DATA_ABORTED	= 4,	/* a callback returned non-zero */

@@ -358,8 +358,9 @@ static void table__print(const struct text_table *t, FILE *fp)
 		size_t used = 0;
 
 		for (c = 0; c < t->nr_cols; c++) {
-			const char *cell = r ? t->cells[(r - 1) * t->nr_cols + c]
-					     : t->titles[c];
+			const char *cell = r ?
+				t->cells[(r - 1) * t->nr_cols + c] :
+				t->titles[c];
 			const char *lead = "  ";
 			int w = (int)width[c];
 

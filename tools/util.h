@@ -9,7 +9,7 @@
 /* Exit codes of the vmprof program (listed in vmprof --help). */
 #define VMPROF_EXIT_OK		0	/* success */
 #define VMPROF_EXIT_ERROR	1	/* error */
-#define VMPROF_EXIT_PARTIAL	2	/* partial result, e.g. truncated file */
+#define VMPROF_EXIT_PARTIAL	2	/* partial result (truncated file) */
 #define VMPROF_EXIT_USAGE	64	/* bad command line (EX_USAGE) */
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))

@@ -242,8 +242,9 @@ int main(int argc, char **argv)
 			m.pid = getnum(kv, n, "pid", 0);
 			m.path_len = strlen(path);
 			if (bid && !strcmp(bid, "auto")) {
-				int r = vmprof_elf__read_build_id(path,
-						m.build_id, VMPROF_BUILD_ID_MAX);
+				int r = vmprof_elf__read_build_id(
+					path, m.build_id,
+					VMPROF_BUILD_ID_MAX);
 
 				m.build_id_size = r > 0 ? r : 0;
 			} else if (bid && strcmp(bid, "none")) {
