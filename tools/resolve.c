@@ -99,6 +99,9 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r,
 		if (!r->guest_elf)
 			return -1;
 		r->guest_elf_name = xstrdup(basename_of(opts->vmlinux));
+		if (!vmprof_elf__nr_symbols(r->guest_elf))
+			pr_warn("%s has no symbols (a stripped or compressed kernel?): guest samples will be [unknown]; give the vmlinux with symbols (Debian: /usr/lib/debug/boot/vmlinux-VERSION from linux-image-VERSION-dbg) or --guest-kallsyms",
+				opts->vmlinux);
 	}
 	if (opts->system_map && opts->kallsyms) {
 		snprintf(err, errlen,
@@ -111,7 +114,7 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r,
 			return -1;
 		if (!r->guest_map->nr) {
 			snprintf(err, errlen,
-				 "%s: no text symbols (expected lines \"ADDR TYPE NAME [module]\")",
+				 "%s: no text symbols (expected lines \"ADDR TYPE NAME [module]\"; Debian's /boot/System.map is a placeholder, the real one is in linux-image-VERSION-dbg; a copy of the guest's /proc/kallsyms works too)",
 				 map_path);
 			return -1;
 		}

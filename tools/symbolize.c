@@ -88,6 +88,13 @@ int vmprof_elf__build_id(struct vmprof_elf *e, const unsigned char **bid)
 	return n > 0 ? n : 0;
 }
 
+int vmprof_elf__nr_symbols(struct vmprof_elf *e)
+{
+	int n = dwfl_module_getsymtab(e->mod);
+
+	return n > 1 ? n - 1 : 0;
+}
+
 const char *vmprof_elf__symbol(struct vmprof_elf *e, uint64_t addr)
 {
 	GElf_Off off;
