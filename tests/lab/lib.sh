@@ -56,3 +56,72 @@ start_kvm_run() {
 	done
 	eval "$(head -n 1 "$out" | sed "s/\([a-z_]*\)=/${var}_\1=/g")"
 }
+
+VMPROF=$REPO/tools/vmprof
+GT_ELF=$GUEST_BUILD/gt.elf
+
+# start_gt ARGS: the ground-truth guest under real QEMU with KVM; sets
+# gt_pid and gt_log and returns once its first round is done.
+start_gt() {
+	gt_log=$(mktemp)
+	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
+		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$GT_ELF" -append "$*" > "$gt_log" 2>&1 &
+	gt_pid=$!
+	local i
+	for i in $(seq 300); do
+		grep -q 'GT round 1 done' "$gt_log" && return 0
+		sleep 0.1
+	done
+	echo "lab: the ground-truth guest did not start:"; cat "$gt_log"
+	return 1
+}
+
+# start_linux_guest WORKLOAD SECONDS: Debian's kernel (the one L1 runs) as
+# an L2 guest under real QEMU with two e1000 NICs; sets linux_pid and
+# linux_log and returns once the workload has started.
+start_linux_guest() {
+	linux_log=$(mktemp)
+	MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
+		"/boot/vmlinuz-$(uname -r)" "$GUEST_BUILD/linux-guest.cpio.gz" \
+		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
+	linux_pid=$!
+	local i
+	for i in $(seq 600); do
+		grep -q "VMPROF-GUEST workload $1 start" "$linux_log" && return 0
+		sleep 0.1
+	done
+	echo "lab: the Linux guest did not start its workload:"
+	cat "$linux_log"
+	return 1
+}
+
+# make_system_map OUT: the System.map of the kernel L1 runs, which is the
+# kernel the Linux guest runs too.  Debian ships only a placeholder
+# System.map (the real one is in the -dbg package), so take L1's kallsyms
+# and move it back to link addresses (_text links at 0xffffffff81000000).
+make_system_map() {
+	perl -e '
+		no warnings "portable";
+		my @l = grep { /^\S+ \S+ \S+$/ } <STDIN>;
+		my ($text) = map { hex((split)[0]) } grep { / _text$/ } @l;
+		my $slide = $text - hex("ffffffff81000000");
+		for (@l) {
+			my ($a, $t, $n) = split;
+			printf "%016x %s %s\n", hex($a) - $slide, $t, $n;
+		}' < /proc/kallsyms > "$1"
+}
+
+# guest_module_kallsyms LOG OUT: the module symbols the guest printed.
+guest_module_kallsyms() {
+	sed -n 's/^VMPROF-GUEST ksym //p' "$1" | tr -d '\r' > "$2"
+}
+
+# guest_kaslr_offset LOG MAP: the guest's real KASLR offset, from the
+# runtime address it printed and the link address in MAP.
+guest_kaslr_offset() {
+	local rt link
+	rt=$(sed -n 's/.*entry_SYSCALL_64=0x\([0-9a-f]*\).*/\1/p' "$1" | head -n 1)
+	link=$(awk '$3 == "entry_SYSCALL_64" { print $1; exit }' "$2")
+	perl -e 'no warnings "portable"; printf "0x%x\n", hex($ARGV[0]) - hex($ARGV[1])' "$rt" "$link"
+}

@@ -8,6 +8,8 @@
 #   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
 #   VMPROF-GUEST kaslr _text=0x.. entry_SYSCALL_64=0x..    runtime addresses,
 #                                   the ground truth for KASLR slide discovery
+#   VMPROF-GUEST ksym ADDR TYPE NAME [MODULE]               each module text
+#                                                          symbol (kallsyms)
 #   VMPROF-GUEST module NAME .text=0x..                    where each loaded
 #                                   module's code is, to symbolize samples in it
 #   VMPROF-GUEST workload WL start / VMPROF-GUEST workload WL end elapsed=Ns
@@ -63,6 +65,10 @@ say "kaslr _text=0x$text entry_SYSCALL_64=0x$lstar"
 while read -r mod; do
 	insmod "/lib/modules/$mod.ko" || say "error: insmod $mod failed"
 	say "module $mod .text=$(cat "/sys/module/$mod/sections/.text" 2>/dev/null)"
+	# Its text symbols, in kallsyms format, so the host can symbolize
+	# samples in the driver (module addresses are not covered by KASLR's
+	# single offset).
+	grep " [tT] .*\[$mod\]\$" /proc/kallsyms | sed 's/^/VMPROF-GUEST ksym /'
 done </lib/modules/load.order
 
 stat_line() {

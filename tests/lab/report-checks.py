@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Checks on `vmprof report --format json` output from lab recordings.
+
+Each check prints "PASS: name" or "FAIL: name: why".
+
+  report-checks.py gt CPU.json DOMAIN.json GT_C
+      the ground-truth guest: 4:2:1 compute split within 10% relative in
+      both modes, the device function small in cpu-switch and clearly
+      larger in domain-switch with its exit reason, DWARF source lines
+  report-checks.py resolved JSON MIN_PERCENT
+      guest-kernel samples that resolve to a symbol, and named top rows
+  report-checks.py linux-modes CPU.json DOMAIN.json
+      a Linux guest on an emulated NIC: the driver's share rises in
+      domain-switch, as in the paper's packet-receive table
+  report-checks.py map-core JSON
+      with a System.map alone, only module addresses stay unknown
+  report-checks.py kaslr JSON EXPECTED_OFFSET
+      the KASLR offset undone is the guest's real one
+"""
+import json
+import re
+import sys
+
+failed = False
+
+
+def check(ok, name, why=""):
+    global failed
+    if ok:
+        print(f"PASS: {name}")
+    else:
+        failed = True
+        print(f"FAIL: {name}: {why}")
+
+
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
+def by_symbol(rep, context_prefix="guest"):
+    rows = {}
+    for r in rep["rows"]:
+        if r["context"] and r["context"].startswith(context_prefix):
+            rows[r["symbol"]] = rows.get(r["symbol"], 0) + r["samples"]
+    return rows
+
+
+def gt(cpu_path, dom_path, src_path):
+    cpu, dom = load(cpu_path), load(dom_path)
+    want = {"gt_compute_a": 4 / 7, "gt_compute_b": 2 / 7, "gt_compute_c": 1 / 7}
+    for label, rep in (("cpu-switch", cpu), ("domain-switch", dom)):
+        rows = by_symbol(rep)
+        compute = sum(rows.get(f, 0) for f in want)
+        check(compute >= 2000, f"gt {label}: enough compute samples ({compute})",
+              "need 2000 for a 10% bound")
+        for f, share in want.items():
+            got = rows.get(f, 0) / compute if compute else 0
+            check(abs(got - share) <= 0.10 * share,
+                  f"gt {label}: {f} share {got:.3f} within 10% of {share:.3f}",
+                  f"rows {rows}")
+    cpu_total = cpu["total_samples"]
+    dom_total = dom["total_samples"]
+    dev_cpu = by_symbol(cpu).get("gt_device_io", 0) / cpu_total
+    dev_dom = by_symbol(dom).get("gt_device_io", 0) / dom_total
+    check(dev_cpu < 0.10, f"gt cpu-switch: device function small ({dev_cpu:.3f})",
+          "should be well under 10%")
+    check(dev_dom >= 2 * dev_cpu and dev_dom >= dev_cpu + 0.05,
+          f"gt domain-switch: device function rises ({dev_cpu:.3f} -> {dev_dom:.3f})",
+          "want at least twice its cpu-switch share")
+    dev_rows = [r for r in dom["rows"] if r["symbol"] == "gt_device_io"]
+    reasons = [e["reason"] for r in dev_rows for e in r.get("exit_reasons") or []]
+    check("IOIO" in reasons or "IO_INSTRUCTION" in reasons,
+          "gt domain-switch: device row carries the port-I/O exit reason",
+          f"reasons {reasons}")
+    vmm = sum(r.get("vmm_samples") or 0 for r in dev_rows)
+    check(vmm > 0, f"gt domain-switch: device row has VMM samples ({vmm})")
+
+    # DWARF: the compute rows' hottest line is inside gt_spin's loop.
+    src = open(src_path).read().splitlines()
+    start = next(i for i, l in enumerate(src) if "u32 gt_spin(" in l) + 1
+    end = next(i for i in range(start, len(src)) if src[i].strip() == "return x;") + 1
+    for f in want:
+        rows = [r for r in cpu["rows"] if r["symbol"] == f]
+        srcline = rows[0].get("srcline", "") if rows else ""
+        m = re.match(r"(?:.*/)?gt\.c:(\d+)$", srcline)
+        line = int(m.group(1)) if m else -1
+        check(start <= line <= end,
+              f"gt DWARF: {f} hottest line {srcline} is in gt_spin's loop (gt.c:{start}-{end})")
+        check("gt_spin" in (rows[0].get("inlined", "") if rows else ""),
+              f"gt DWARF: {f} shows the inlined gt_spin")
+
+
+def resolved(path, min_percent):
+    rep = load(path)
+    rows = [r for r in rep["rows"] if r["context"] == "guest-kernel"]
+    total = sum(r["samples"] for r in rows)
+    known = sum(r["samples"] for r in rows if r["symbol"] != "[unknown]")
+    pct = 100 * known / total if total else 0
+    check(total >= 100, f"{path}: guest-kernel samples ({total})")
+    check(pct >= min_percent,
+          f"{path}: {pct:.1f}% of guest-kernel samples resolve to a symbol",
+          f"want >= {min_percent}%")
+    top = rows[:5]
+    check(top and all(r["symbol"] != "[unknown]" for r in top),
+          f"{path}: the top guest-kernel rows are named functions",
+          f"top {[r['symbol'] for r in top]}")
+
+
+def map_core(path):
+    """With only the System.map, everything but module code resolves."""
+    rep = load(path)
+    unknown = [r for r in rep["rows"]
+               if r["context"] == "guest-kernel" and r["symbol"] == "[unknown]"]
+    outside = [r["address"] for r in unknown
+               if int(r["address"], 16) < 0xffffffffc0000000]
+    check(not outside,
+          f"{path}: every core-kernel sample resolves with the System.map "
+          f"({len(unknown)} unknown addresses, all in module space)",
+          f"unknown core addresses {outside[:5]}")
+
+
+def linux_modes(cpu_path, dom_path):
+    cpu, dom = load(cpu_path), load(dom_path)
+
+    def driver_share(rep):
+        s = sum(r["samples"] for r in rep["rows"]
+                if r["dso"] and "e1000" in r["dso"])
+        return s / rep["total_samples"] if rep["total_samples"] else 0
+
+    c, d = driver_share(cpu), driver_share(dom)
+    check(d > c * 1.5 and d > c + 0.02,
+          f"linux: e1000 driver share rises from cpu-switch {c:.3f} to domain-switch {d:.3f}")
+    top = [r for r in dom["rows"] if r["dso"] and "e1000" in r["dso"]][:3]
+    charged = [r for r in top if (r.get("vmm_samples") or 0) > 0]
+    check(charged, "linux domain-switch: driver rows carry VMM work",
+          f"top driver rows {[(r['symbol'], r.get('vmm_samples')) for r in top]}")
+    reasons = {e["reason"] for r in charged for e in r.get("exit_reasons") or []}
+    check(reasons & {"NPF", "IOIO", "EPT_VIOLATION", "IO_INSTRUCTION", "EPT_MISCONFIG"},
+          f"linux domain-switch: driver rows name MMIO/PIO exits ({sorted(reasons)})")
+
+
+def kaslr(path, expected):
+    rep = load(path)
+    got = int(rep["kaslr_offset"], 16)
+    check(got == int(expected, 16) and rep["kaslr_source"] == "lstar",
+          f"{path}: KASLR offset {rep['kaslr_offset']} found from the guest's LSTAR",
+          f"expected {expected}, source {rep['kaslr_source']}")
+
+
+if __name__ == "__main__":
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"gt": gt, "linux-modes": linux_modes, "kaslr": kaslr, "map-core": map_core,
+     "resolved": lambda p, m: resolved(p, float(m))}[cmd](*args)
+    sys.exit(1 if failed else 0)

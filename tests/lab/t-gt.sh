@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+# Accuracy against the ground-truth guest (tests/guest/gt): its compute
+# functions split 4:2:1 by construction, and its device function causes
+# port-I/O exits that QEMU emulates.  Recorded with the real vmprof tool,
+# reported against the guest's ELF with DWARF.
+
+t_gt() {
+	local d=$LAB_OUT/gt
+	mkdir -p "$d"
+	insmod "$REPO/kmod/vmprof.ko" || { fail "gt: insmod"; return; }
+	start_gt rounds=0 || { fail "gt: guest start"; rmmod vmprof; return; }
+
+	check "gt: record cpu-switch" "$VMPROF" record -q -p "$gt_pid" \
+		-F "${GT_FREQ:-4000}" -d "${GT_SECONDS:-5}" -o "$d/cpu.data"
+	check "gt: record domain-switch" "$VMPROF" record -q -p "$gt_pid" \
+		-F "${GT_FREQ:-4000}" -d "${GT_SECONDS:-5}" --switch domain \
+		-o "$d/dom.data"
+	kill "$gt_pid"; wait "$gt_pid" 2>/dev/null
+	for m in cpu dom; do
+		"$VMPROF" report -i "$d/$m.data" --guest-vmlinux "$GT_ELF" \
+			--format json > "$d/$m.json"
+		"$VMPROF" report -i "$d/$m.data" --guest-vmlinux "$GT_ELF" \
+			--exits > "$d/$m.txt"
+		sed 's/^/  /' "$d/$m.txt" | head -n 24
+	done
+	python3 "$REPO/tests/lab/report-checks.py" gt "$d/cpu.json" \
+		"$d/dom.json" "$REPO/tests/guest/gt/gt.c" || lab_failed=1
+	check "gt: objects all zero" wait_objects_zero
+	check "gt: rmmod" rmmod vmprof
+}

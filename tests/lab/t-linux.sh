@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# A real Linux guest: Debian's kernel (KASLR on) under real QEMU, pushing
+# packets between two emulated e1000 NICs.  Recorded in both modes with
+# the vmprof tool and reported against the kernel's System.map, and against
+# its kallsyms with the e1000 module's symbols.
+
+t_linux() {
+	local d=$LAB_OUT/linux map mods ksyms off
+	mkdir -p "$d"
+	insmod "$REPO/kmod/vmprof.ko" || { fail "linux: insmod"; return; }
+	start_linux_guest net 60 || {
+		fail "linux: guest start"; rmmod vmprof; return; }
+
+	check "linux: record cpu-switch" "$VMPROF" record -q -p "$linux_pid" \
+		-F 2000 -d 4 -o "$d/cpu.data"
+	check "linux: record domain-switch" "$VMPROF" record -q \
+		-p "$linux_pid" -F 2000 -d 4 --switch domain -o "$d/dom.data"
+	kill "$linux_pid"; wait "$linux_pid" 2>/dev/null
+
+	map=$d/System.map
+	make_system_map "$map"
+	guest_module_kallsyms "$linux_log" "$d/modules.kallsyms"
+	cat "$map" "$d/modules.kallsyms" > "$d/guest.kallsyms"
+	off=$(guest_kaslr_offset "$linux_log" "$map")
+	for m in cpu dom; do
+		"$VMPROF" report -i "$d/$m.data" --guest-system-map "$map" \
+			--format json > "$d/$m.map.json"
+		"$VMPROF" report -i "$d/$m.data" --guest-kallsyms "$d/guest.kallsyms" \
+			--format json > "$d/$m.json"
+		"$VMPROF" report -i "$d/$m.data" --guest-kallsyms "$d/guest.kallsyms" \
+			--exits > "$d/$m.txt"
+		sed 's/^/  /' "$d/$m.txt" | head -n 30
+	done
+	local rc=report-checks.py
+	python3 "$REPO/tests/lab/$rc" kaslr "$d/cpu.map.json" "$off" || lab_failed=1
+	python3 "$REPO/tests/lab/$rc" map-core "$d/cpu.map.json" || lab_failed=1
+	python3 "$REPO/tests/lab/$rc" resolved "$d/cpu.json" 90 || lab_failed=1
+	python3 "$REPO/tests/lab/$rc" resolved "$d/dom.json" 90 || lab_failed=1
+	python3 "$REPO/tests/lab/$rc" linux-modes "$d/cpu.json" "$d/dom.json" ||
+		lab_failed=1
+	check "linux: objects all zero" wait_objects_zero
+	check "linux: rmmod" rmmod vmprof
+}
