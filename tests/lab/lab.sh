@@ -30,6 +30,9 @@ mkdir -p "$build"
 mkdir -p "$out"
 out=$(realpath "$out")
 rm -f "$out/status" "$out/log" "$out/dmesg"
+# LAB_* and VMPROF_* variables reach the script inside.
+env | grep -E '^(LAB|VMPROF|GT)_[A-Z_]*=' | sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/; s/^/export /" \
+	> "$out/env" || true
 
 initrd="$build/initrd-$kver.cpio.gz"
 if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] ||
@@ -44,7 +47,7 @@ flock 9
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=4 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo" \
+	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
 	-nographic -no-reboot -monitor none -serial stdio \
