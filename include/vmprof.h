@@ -120,6 +120,12 @@ struct vmprof_version {
 
 /* vmprof_attach.flags */
 #define VMPROF_ATTACH_FREQ	(1U << 0)	/* sample is a frequency in Hz */
+/*
+ * Benchmark floor: the same events on every VMM thread at the same rate,
+ * but no KVM hooks, and overflows are dropped on arrival.  Samples,
+ * rings and statistics stay empty.  Not for system-wide mode.
+ */
+#define VMPROF_ATTACH_DRY_RUN	(1U << 1)
 
 #define VMPROF_RING_PAGES_DEFAULT	64
 #define VMPROF_RING_PAGES_MAX		4096

@@ -89,7 +89,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	struct vmprof_guest_regs r;
 	bool user;
 
-	if (!READ_ONCE(s->enabled))
+	if (!READ_ONCE(s->enabled) || (s->attr.flags & VMPROF_ATTACH_DRY_RUN))
 		return;
 	if (READ_ONCE(pc->task) == current)
 		vcpu = READ_ONCE(pc->vcpu);

@@ -56,6 +56,13 @@ struct vmprof_session *vmprof_session_create(void)
 	return s;
 }
 
+/* Domain-switch and dry runs profile every VMM thread, not only vCPUs. */
+static bool vmprof_session_all_threads(struct vmprof_session *s)
+{
+	return s->attr.mode == VMPROF_MODE_DOMAIN_SWITCH ||
+	       (s->attr.flags & VMPROF_ATTACH_DRY_RUN);
+}
+
 static void vmprof_fill_attr(struct perf_event_attr *a,
 			     const struct vmprof_attach *at)
 {
@@ -99,7 +106,10 @@ static int vmprof_check_attach(const struct vmprof_attach *at)
 {
 	if (at->reserved0 || memchr_inv(at->reserved, 0, sizeof(at->reserved)))
 		return -EINVAL;
-	if (at->flags & ~VMPROF_ATTACH_FREQ)
+	if (at->flags & ~(VMPROF_ATTACH_FREQ | VMPROF_ATTACH_DRY_RUN))
+		return -EINVAL;
+	if ((at->flags & VMPROF_ATTACH_DRY_RUN) &&
+	    at->mode == VMPROF_MODE_SYSTEM)
 		return -EINVAL;
 	if (at->event < VMPROF_EVENT_CYCLES || at->event > VMPROF_EVENT_CPU_CLOCK)
 		return -EINVAL;
@@ -181,7 +191,7 @@ int vmprof_session_add_thread(struct vmprof_session *s,
 			return 0;
 		}
 	}
-	if (!slot && s->attr.mode != VMPROF_MODE_DOMAIN_SWITCH)
+	if (!slot && !vmprof_session_all_threads(s))
 		return 0;
 	th = vmprof_thread_new(s, task, slot, -1);
 	if (IS_ERR(th))
@@ -227,7 +237,7 @@ static int vmprof_attach_vm(struct vmprof_session *s)
 
 	mutex_lock(&t->lock);
 	list_add_tail(&s->target_node, &t->sessions);
-	if (s->attr.mode == VMPROF_MODE_DOMAIN_SWITCH) {
+	if (vmprof_session_all_threads(s)) {
 		atomic_inc(&t->domain_sessions);
 		tasks = vmprof_vmm_threads(t->tgid, &nr);
 		if (IS_ERR(tasks)) {
@@ -325,9 +335,12 @@ int vmprof_session_attach(struct vmprof_session *s,
 		err = -ENOMEM;
 		goto err_rings;
 	}
-	err = vmprof_hooks_get();
-	if (err)
-		goto err_base;
+	if (!(attr->flags & VMPROF_ATTACH_DRY_RUN)) {
+		err = vmprof_hooks_get();
+		if (err)
+			goto err_base;
+		s->hooked = true;
+	}
 	s->attached = true;	/* from here on, release undoes it all */
 
 	if (attr->mode == VMPROF_MODE_SYSTEM)
@@ -493,7 +506,7 @@ void vmprof_session_destroy(struct vmprof_session *s)
 	if (s->target) {
 		mutex_lock(&s->target->lock);
 		list_del(&s->target_node);
-		if (s->attr.mode == VMPROF_MODE_DOMAIN_SWITCH)
+		if (vmprof_session_all_threads(s))
 			atomic_dec(&s->target->domain_sessions);
 		list_splice_init(&s->threads, &threads);
 		mutex_unlock(&s->target->lock);
@@ -511,7 +524,7 @@ void vmprof_session_destroy(struct vmprof_session *s)
 		vmprof_thread_free(th);
 	if (s->target)
 		vmprof_target_put(s->target);
-	if (s->attached)
+	if (s->hooked)
 		vmprof_hooks_put();
 	vmprof_rings_free(s->rings);
 	kfree(s->exits_base);

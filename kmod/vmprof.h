@@ -123,6 +123,7 @@ struct vmprof_thread {
 struct vmprof_session {
 	struct mutex lock;		/* attach, enable, release */
 	bool attached;
+	bool hooked;			/* holds a vmprof_hooks_get() */
 	bool enabled;			/* read locklessly by the handler */
 	struct vmprof_attach attr;
 	u32 event_used;
