@@ -8,9 +8,10 @@
  *
  * usage: vmprof-probe [-m cpu|domain|system] [-p PID] [-d SECONDS]
  *                     [-F HZ | -c PERIOD] [-r LO:HI] [-i IO_RIP]
- *                     [-P RING_PAGES] [-T PID] [-s]
+ *                     [-P RING_PAGES] [-T PID] [-s] [-D]
  *   -T  the VMM pid guest samples should carry (system-wide)
  *   -s  never read until the end: let the rings overflow
+ *   -D  VMPROF_ATTACH_DRY_RUN: the benchmark floor (bench/lab-bench.sh)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -141,19 +142,20 @@ int main(int argc, char **argv)
 	uint32_t i, n;
 	uint8_t *map;
 
-	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:s")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:sD")) != -1) {
 		switch (c) {
 		case 'm': at.mode = mode_of(optarg); break;
 		case 'p': at.pid = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
 		case 'F': at.sample = strtoull(optarg, NULL, 0); break;
 		case 'c': at.sample = strtoull(optarg, NULL, 0);
-			  at.flags = 0; break;
+			  at.flags &= ~VMPROF_ATTACH_FREQ; break;
 		case 'r': sscanf(optarg, "%lx:%lx", &p.lo, &p.hi); break;
 		case 'i': p.io_rip = strtoull(optarg, NULL, 0); break;
 		case 'P': at.ring_pages = atoi(optarg); break;
 		case 'T': p.pid = atoi(optarg); break;
 		case 's': stall = 1; break;
+		case 'D': at.flags |= VMPROF_ATTACH_DRY_RUN; break;
 		default: return 64;
 		}
 	}
