@@ -49,6 +49,7 @@ timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$repo",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
 	-nographic -no-reboot -monitor none -serial stdio \
 	< /dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
