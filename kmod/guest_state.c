@@ -111,6 +111,10 @@ static bool vmprof_vmread(unsigned long field, u64 *val)
 	return ok;
 }
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+static DEFINE_PER_CPU(unsigned int, vmprof_vmx_lstar_tick);
+#endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
+
 static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 			    bool at_exit)
 {
@@ -127,10 +131,12 @@ static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
 	/*
 	 * LSTAR lives in vcpu_vmx's private user-return MSR array; ask KVM.
-	 * Only at exits (task context, vCPU loaded), never from the handler.
+	 * Only at exits (task context, vCPU loaded), never from the handler,
+	 * and only at one exit in 1024: it changes once per guest boot.
 	 * kvm_get_msr() is KVM-internal from 6.18 on.
 	 */
-	if (at_exit && kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
+	if (at_exit && !(this_cpu_inc_return(vmprof_vmx_lstar_tick) & 1023) &&
+	    kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
 		r->lstar = v;
 #endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
 	return true;

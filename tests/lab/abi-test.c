@@ -24,6 +24,11 @@
 
 #include <vmprof.h>
 
+/* "abi", or "abi32" for the 32-bit build that goes through compat_ioctl. */
+#ifndef ABI_TAG
+#define ABI_TAG "abi"
+#endif
+
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
 #endif
@@ -33,10 +38,10 @@ static int failures;
 static void check(int ok, const char *what, const char *fmt, long a, long b)
 {
 	if (ok) {
-		printf("PASS: abi: %s\n", what);
+		printf("PASS: " ABI_TAG ": %s\n", what);
 		return;
 	}
-	printf("FAIL: abi: %s: ", what);
+	printf("FAIL: " ABI_TAG ": %s: ", what);
 	printf(fmt, a, b);
 	printf("\n");
 	failures++;
@@ -55,7 +60,7 @@ static int dev_open(void)
 	int fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0) {
-		printf("FAIL: abi: open %s: %s\n", VMPROF_DEVICE_PATH,
+		printf("FAIL: " ABI_TAG ": open %s: %s\n", VMPROF_DEVICE_PATH,
 		       strerror(errno));
 		exit(1);
 	}

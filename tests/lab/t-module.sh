@@ -16,8 +16,8 @@ t_module() {
 	check "module: debugfs objects all zero after load" objects_zero
 
 	sleep 1000 & local other=$!
-	"$LAB_BUILD/abi-test" "$g1_pid" "$other"
-	[ $? -eq 0 ] || lab_failed=1
+	"$LAB_BUILD/abi-test" "$g1_pid" "$other" || lab_failed=1
+	"$LAB_BUILD/abi-test32" "$g1_pid" "$other" || lab_failed=1
 	kill "$other"
 
 	local range="$g1_code_start:$g1_code_end"
