@@ -34,8 +34,17 @@ static const char report_usage[] =
 "                              vcpu, exit (default: sym, i.e. symbol + dso\n"
 "                              + context); rows by samples, descending\n"
 "      --vcpu N                only samples of vCPU N\n"
-"      --format text|json      output format (default: text); JSON is\n"
-"                              described in docs/report-json.md\n"
+"      --format FORMAT         output format (default: text):\n"
+"                                text         the profile table\n"
+"                                json         docs/report-json.md\n"
+"                                folded       FlameGraph folded stacks\n"
+"                                svg          interactive flame graph\n"
+"                                perf-script  'perf script' text, for\n"
+"                                             Firefox Profiler, speedscope\n"
+"                                pprof        gzipped profile.proto, for\n"
+"                                             pprof, Pyroscope, Parca\n"
+"                              (docs/formats.md)\n"
+"  -o, --output FILE           write the report to FILE (default: stdout)\n"
 "      --exits                 add the exit-reason table: count, total and\n"
 "                              mean VMM time, guest functions causing them\n"
 "  -h, --help                  show this help\n"
@@ -61,6 +70,7 @@ static const struct option report_options[] = {
 	{ "sort",		required_argument,	NULL, 's' },
 	{ "vcpu",		required_argument,	NULL, OPT_VCPU },
 	{ "format",		required_argument,	NULL, OPT_FORMAT },
+	{ "output",		required_argument,	NULL, 'o' },
 	{ "exits",		no_argument,		NULL, OPT_EXITS },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -83,13 +93,45 @@ static void __printf(2, 3) report_error(struct report *rep,
 	}
 }
 
+static const struct {
+	const char *name;
+	enum report_format format;
+} formats[] = {
+	{ "text",		FORMAT_TEXT },
+	{ "json",		FORMAT_JSON },
+	{ "folded",		FORMAT_FOLDED },
+	{ "svg",		FORMAT_SVG },
+	{ "perf-script",	FORMAT_PERF_SCRIPT },
+	{ "pprof",		FORMAT_PPROF },
+};
+
+static int parse_format(struct report *rep, const char *arg)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++) {
+		if (!strcmp(arg, formats[i].name)) {
+			rep->format = formats[i].format;
+			rep->json = rep->format == FORMAT_JSON;
+			rep->stacks = rep->format >= FORMAT_FOLDED;
+			rep->keep_samples =
+				rep->format == FORMAT_PERF_SCRIPT;
+			return 0;
+		}
+	}
+	pr_usage("report",
+		 "--format takes text, json, folded, svg, perf-script or pprof, not '%s'",
+		 arg);
+	return -1;
+}
+
 static int parse_options(struct report *rep, int argc, char **argv)
 {
 	uint64_t v;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:s:h", report_options,
+	while ((c = getopt_long(argc, argv, "+i:s:o:h", report_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -130,16 +172,11 @@ static int parse_options(struct report *rep, int argc, char **argv)
 			rep->vcpu = v;
 			break;
 		case OPT_FORMAT:
-			if (!strcmp(optarg, "json")) {
-				rep->json = true;
-			} else if (!strcmp(optarg, "text")) {
-				rep->json = false;
-			} else {
-				pr_usage("report",
-					 "--format takes text or json, not '%s'",
-					 optarg);
+			if (parse_format(rep, optarg))
 				return -1;
-			}
+			break;
+		case 'o':
+			rep->output = optarg;
 			break;
 		case OPT_EXITS:
 			rep->show_exits = true;
@@ -172,6 +209,28 @@ static int check_readable(struct report *rep, const char *opt,
 		return -1;
 	}
 	return 0;
+}
+
+static int print_report(struct report *rep, FILE *fp)
+{
+	switch (rep->format) {
+	case FORMAT_FOLDED:
+		return print_report_folded(rep, fp);
+	case FORMAT_SVG:
+		return print_report_svg(rep, fp);
+	case FORMAT_PERF_SCRIPT:
+		return print_report_perf_script(rep, fp);
+	case FORMAT_PPROF:
+		return print_report_pprof(rep, fp);
+	case FORMAT_JSON:
+		report__build(rep);
+		print_report_json(rep, fp);
+		return 0;
+	default:
+		report__build(rep);
+		print_report_plain(rep, fp);
+		return 0;
+	}
 }
 
 int cmd_report(int argc, char **argv)
@@ -238,13 +297,15 @@ int cmd_report(int argc, char **argv)
 	    report__guest_samples(&rep) && !rep.json)
 		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms): guest samples are shown as [unknown]");
 
-	report__build(&rep);
-	if (rep.json)
-		print_report_json(&rep, stdout);
-	else
-		print_report_plain(&rep, stdout);
+	if (rep.output && !freopen(rep.output, "w", stdout)) {
+		pr_err("cannot write %s: %s", rep.output, strerror(errno));
+		goto out;
+	}
+	if (print_report(&rep, stdout))
+		goto out;
 	if (fflush(stdout) || ferror(stdout)) {
-		pr_err("writing the report: %s", strerror(errno));
+		pr_err("writing the report%s%s: %s", rep.output ? " to " : "",
+		       rep.output ? rep.output : "", strerror(errno));
 		goto out;
 	}
 	ret = res->status == VMPROF_DATA_TRUNCATED ? VMPROF_EXIT_PARTIAL :

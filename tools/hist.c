@@ -8,7 +8,7 @@
 #include "hist.h"
 #include "util.h"
 
-_Static_assert(sizeof(struct hist_key) == 24, "hist_key has no padding");
+_Static_assert(sizeof(struct hist_key) == 32, "hist_key has no padding");
 
 void hist__init(struct hist *h)
 {
@@ -31,6 +31,7 @@ static uint64_t key_hash(const struct hist_key *k)
 	x ^= hash_u64(((uint64_t)k->exit_reason << 32) | k->vcpu);
 	x ^= hash_u64(((uint64_t)k->pid << 32) | ((uint64_t)k->context << 16)
 		      | k->charged) * 31;
+	x ^= hash_u64(k->vm_pid) * 17;
 	return hash_u64(x);
 }
 

@@ -19,6 +19,8 @@ struct hist_key {
 	uint32_t pid;		/* VMM pid for user-space host IPs, else 0 */
 	uint16_t context;	/* VMPROF_CTX_* of the sample */
 	uint16_t charged;	/* VMM sample charged to a guest address */
+	uint32_t vm_pid;	/* VMM pid, only for stack output formats */
+	uint32_t reserved;	/* 0 */
 };
 
 struct hist_entry {

@@ -70,6 +70,8 @@ void report__init(struct report *rep)
 	rep->resolver = vmprof_resolver__new();
 }
 
+static void sym_cache__delete(struct report_sym_cache *c);
+
 void report__exit(struct report *rep)
 {
 	size_t i;
@@ -85,6 +87,8 @@ void report__exit(struct report *rep)
 		free(rep->exit_rows[i].funcs);
 	free(rep->exit_rows);
 	free(rep->exit_stats);
+	free(rep->samples);
+	sym_cache__delete(rep->sym_cache);
 	for (i = 0; i < ARRAY_SIZE(rep->strings); i++)
 		free(rep->strings[i]);
 	hist__exit(&rep->hist);
@@ -138,6 +142,27 @@ static bool is_vmm(uint32_t context)
 	       context == VMPROF_CTX_VMM_USER;
 }
 
+static void keep_sample(struct report *rep,
+			const struct vmprof_file_sample *s,
+			const struct hist_key *key)
+{
+	struct report_sample *k;
+
+	if (rep->nr_samples == rep->cap_samples) {
+		rep->cap_samples = rep->cap_samples ? rep->cap_samples * 2 :
+				   4096;
+		rep->samples = xrealloc(rep->samples, rep->cap_samples *
+					sizeof(*rep->samples));
+	}
+	k = &rep->samples[rep->nr_samples];
+	k->time_ns = s->time_ns;
+	k->period = s->period;
+	k->seq = rep->nr_samples++;
+	k->key = *key;
+	k->tid = s->tid;
+	k->cpu = s->cpu;
+}
+
 static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 {
 	struct report *rep = ctx;
@@ -178,9 +203,15 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 		key.exit_reason = s->exit_reason;
 		rep->charged++;
 	}
-	if (rep->sort_has[SORT_VCPU])
+	if (rep->sort_has[SORT_VCPU] || rep->stacks)
 		key.vcpu = s->vcpu;
+	if (rep->stacks)
+		key.vm_pid = s->pid ? s->pid :
+			     rep->have_info && rep->info.pid > 0 ?
+			     (uint32_t)rep->info.pid : 0;
 	hist__add(&rep->hist, &key, s->period);
+	if (rep->keep_samples)
+		keep_sample(rep, s, &key);
 	rep->total++;
 	rep->total_period += s->period;
 	rep->ctx_samples[c]++;
@@ -318,10 +349,18 @@ struct sym_cache_entry {
 	struct vmprof_resolved res;
 };
 
-struct sym_cache {
+struct report_sym_cache {
 	struct sym_cache_entry *tab;
 	size_t cap, nr;
 };
+
+static void sym_cache__delete(struct report_sym_cache *c)
+{
+	if (c) {
+		free(c->tab);
+		free(c);
+	}
+}
 
 static size_t sym_cache_slot(struct sym_cache_entry *tab, size_t cap,
 			     uint32_t space, uint32_t pid, uint64_t addr)
@@ -335,7 +374,7 @@ static size_t sym_cache_slot(struct sym_cache_entry *tab, size_t cap,
 }
 
 static const struct vmprof_resolved *
-resolve(struct report *rep, struct sym_cache *c, uint32_t space,
+resolve(struct report *rep, struct report_sym_cache *c, uint32_t space,
 	uint32_t pid, uint64_t addr)
 {
 	struct sym_cache_entry *e;
@@ -374,6 +413,31 @@ resolve(struct report *rep, struct sym_cache *c, uint32_t space,
 		break;
 	}
 	return &e->res;
+}
+
+static uint32_t key_space(const struct hist_key *key)
+{
+	if (key->charged)
+		return SPACE_GUEST;
+	switch (key->context) {
+	case VMPROF_CTX_GUEST_KERNEL:
+	case VMPROF_CTX_GUEST_USER:
+		return SPACE_GUEST;
+	case VMPROF_CTX_VMM_USER:
+	case VMPROF_CTX_HOST_USER:
+		return SPACE_HOST_USER;
+	default:
+		return SPACE_HOST_KERNEL;
+	}
+}
+
+void report__resolve(struct report *rep, const struct hist_key *key,
+		     struct vmprof_resolved *out)
+{
+	if (!rep->sym_cache)
+		rep->sym_cache = xcalloc(1, sizeof(*rep->sym_cache));
+	*out = *resolve(rep, rep->sym_cache, key_space(key), key->pid,
+			key->addr);
 }
 
 /* ---- rows ---- */
@@ -589,7 +653,6 @@ static uint32_t charged_context(const struct vmprof_resolved *res,
 
 void report__build(struct report *rep)
 {
-	struct sym_cache cache = { 0 };
 	struct row_table rows = { 0 };
 	uint32_t isa = rep->have_info ? rep->info.isa : VMPROF_ISA_UNKNOWN;
 	size_t i, n;
@@ -604,32 +667,14 @@ void report__build(struct report *rep)
 
 	for (i = 0; i < rep->hist.cap; i++) {
 		const struct hist_entry *e = &rep->hist.tab[i];
-		const struct vmprof_resolved *res;
+		struct vmprof_resolved resolved;
+		const struct vmprof_resolved *res = &resolved;
 		struct report_row key, *row;
-		uint32_t space, context;
+		uint32_t context;
 
 		if (!hist__used(e))
 			continue;
-		switch (e->key.context) {
-		case VMPROF_CTX_GUEST_KERNEL:
-		case VMPROF_CTX_GUEST_USER:
-			space = SPACE_GUEST;
-			break;
-		case VMPROF_CTX_VMM_KERNEL:
-		case VMPROF_CTX_HOST_KERNEL:
-			space = SPACE_HOST_KERNEL;
-			break;
-		case VMPROF_CTX_VMM_USER:
-		case VMPROF_CTX_HOST_USER:
-			space = SPACE_HOST_USER;
-			break;
-		default:
-			space = SPACE_HOST_KERNEL;
-			break;
-		}
-		if (e->key.charged)
-			space = SPACE_GUEST;
-		res = resolve(rep, &cache, space, e->key.pid, e->key.addr);
+		report__resolve(rep, &e->key, &resolved);
 		context = e->key.charged ? charged_context(res, e->key.addr) :
 			  e->key.context;
 
@@ -708,5 +753,4 @@ void report__build(struct report *rep)
 	if (rep->nr_exit_rows > 1)
 		qsort(rep->exit_rows, rep->nr_exit_rows,
 		      sizeof(*rep->exit_rows), exit_row_cmp);
-	free(cache.tab);
 }

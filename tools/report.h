@@ -23,6 +23,25 @@ enum report_sort_key {
 #define REPORT_TOP_EXITS	3	/* exit reasons shown per text row */
 #define REPORT_TOP_FUNCS	5	/* functions shown per exit reason */
 
+enum report_format {
+	FORMAT_TEXT,
+	FORMAT_JSON,
+	FORMAT_FOLDED,		/* report-folded.c */
+	FORMAT_SVG,		/* report-svg.c */
+	FORMAT_PERF_SCRIPT,	/* report-perf-script.c */
+	FORMAT_PPROF,		/* report-pprof.c */
+};
+
+/* One sample kept for the per-sample formats (perf-script). */
+struct report_sample {
+	uint64_t time_ns;
+	uint64_t period;
+	uint64_t seq;		/* file order, for a stable sort */
+	struct hist_key key;
+	uint32_t tid;
+	uint32_t cpu;
+};
+
 struct report_exit_count {
 	uint32_t reason;
 	uint64_t samples;
@@ -81,6 +100,10 @@ struct report {
 	uint32_t vcpu;
 	bool show_exits;
 	bool json;
+	enum report_format format;
+	bool stacks;		/* keep vCPU and VM pid in the hist keys */
+	bool keep_samples;	/* keep every sample (perf-script) */
+	const char *output;	/* NULL: stdout */
 	struct vmprof_guest_opts guest;
 
 	/* From the file. */
@@ -107,6 +130,9 @@ struct report {
 	uint64_t charged;
 	uint64_t vcpu_skipped;
 	struct vmprof_resolver *resolver;
+	struct report_sym_cache *sym_cache;
+	struct report_sample *samples;
+	size_t nr_samples, cap_samples;
 
 	/* Results. */
 	struct report_row **rows;
@@ -124,6 +150,11 @@ void report__build(struct report *rep);
 const char *report__sort_name(int key);
 int report__parse_sort(struct report *rep, const char *arg);
 
+/* Resolve the address of a hist key (guest, host kernel or VMM), with
+ * a cache: each distinct address is looked up once. */
+void report__resolve(struct report *rep, const struct hist_key *key,
+		     struct vmprof_resolved *out);
+
 /* Totals shown in headers. */
 uint64_t report__lost(const struct report *rep);
 uint64_t report__nr_exits(const struct report *rep);
@@ -137,5 +168,11 @@ const char *report__string(const struct report *rep, unsigned int key);
 void print_report_plain(struct report *rep, FILE *fp);
 void print_report_json(struct report *rep, FILE *fp);
 void print_error_json(FILE *fp, const char *msg);
+
+/* The stack formats (docs/formats.md); 0 or -1 with an error printed. */
+int print_report_folded(struct report *rep, FILE *fp);
+int print_report_svg(struct report *rep, FILE *fp);
+int print_report_perf_script(struct report *rep, FILE *fp);
+int print_report_pprof(struct report *rep, FILE *fp);
 
 #endif /* VMPROF_REPORT_H */
