@@ -942,6 +942,8 @@ EOF
 	fi
 }
 
+. "$HERE/formats.sh"
+
 suite() {
 	check_help
 	check_record_errors
@@ -953,6 +955,7 @@ suite() {
 	check_corrupt
 	check_truncated
 	check_unknown_records
+	check_formats
 }
 
 # ---- run --------------------------------------------------------------------
