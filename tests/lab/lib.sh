@@ -25,6 +25,16 @@ kv() {
 	printf '%s\n' "$2" | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" | head -n 1
 }
 
+# wait_for_line FILE TEXT: until FILE has TEXT (at most 10 s).
+wait_for_line() {
+	local i
+	for i in $(seq 100); do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # The module's live objects are all zero.
 objects_zero() {
 	! grep -v ' 0$' "$OBJECTS"

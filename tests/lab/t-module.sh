@@ -103,13 +103,18 @@ t_module_teardown() {
 		start_kvm_run k -s 60 -i 100000
 		"$PROBE" -m domain -p "$k_pid" -d 5 > "$LAB_OUT/kill.$i" &
 		p=$!
-		sleep 0.$(( RANDOM % 5 + 2 ))
+		wait_for_line "$LAB_OUT/kill.$i" enabled=1
+		sleep 0.$(( RANDOM % 5 + 1 ))
 		kill -9 "$k_pid"
 		wait "$k_pid" 2>/dev/null
 		wait "$p"
 		out=$(cat "$LAB_OUT/kill.$i")
-		[ "$(kv alive "$out")" = 0 ] && [ -n "$(kv samples "$out")" ] &&
+		if [ "$(kv alive "$out")" = 0 ] && [ -n "$(kv samples "$out")" ]
+		then
 			ok=$((ok + 1))
+		else
+			echo "  round $i: $out"
+		fi
 	done
 	check "teardown: VMM killed -9 mid-recording, $ok/$rounds sessions saw it die" \
 		test "$ok" = "$rounds"

@@ -174,6 +174,9 @@ int main(int argc, char **argv)
 		printf("error=%s\n", strerror(errno));
 		return 1;
 	}
+	/* Tests wait for this line before they hurt the session. */
+	printf("enabled=1\n");
+	fflush(stdout);
 	end = now() + secs;
 	while (now() < end) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
