@@ -133,7 +133,7 @@ t_module_teardown() {
 
 	"$PROBE" -m cpu -p "$k_pid" -d 3 > "$LAB_OUT/rmmod.out" &
 	p=$!
-	sleep 1
+	wait_for_line "$LAB_OUT/rmmod.out" enabled=1
 	check "teardown: rmmod refused while a session is open" \
 		bash -c '! rmmod vmprof 2>/dev/null'
 	wait "$p"
