@@ -73,6 +73,22 @@ dkms-install:
 	dkms build -m vmprof -v $(VERSION) -k $(KVER)
 	dkms install -m vmprof -v $(VERSION) -k $(KVER)
 
+install: tools
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man4 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(Q)install -m 0755 tools/vmprof $(DESTDIR)$(PREFIX)/bin/vmprof
+	$(Q)install -m 0644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	$(Q)install -m 0644 docs/man/*.4 $(DESTDIR)$(PREFIX)/share/man/man4/
+	$(Q)install -m 0644 tools/completion/vmprof.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/vmprof
+	$(Q)rm -rf $(DESTDIR)/usr/src/vmprof-$(VERSION)
+	$(Q)mkdir -p $(DESTDIR)/usr/src/vmprof-$(VERSION)
+	$(Q)cp -r Kbuild Makefile dkms.conf include kmod scripts \
+		$(DESTDIR)/usr/src/vmprof-$(VERSION)/
+	$(Q)$(MAKE) -C $(DESTDIR)/usr/src/vmprof-$(VERSION) KVER=none \
+		clean-module
+
 clean-module:
 	$(Q)rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd \
 		kmod/modules.order kmod/Module.symvers .*.cmd modules.order \
@@ -83,5 +99,5 @@ clean: clean-module
 	$(Q)rm -rf tests/guest/build tests/lab/build
 
 .PHONY: all module tools guests deps check check-run demo demo-run bench \
-	dkms-install clean-module clean
+	dkms-install install clean-module clean
 endif

@@ -943,6 +943,7 @@ EOF
 }
 
 . "$HERE/formats.sh"
+. "$HERE/install.sh"
 
 suite() {
 	check_help
@@ -976,6 +977,7 @@ VMPROF=$TOP/tools/vmprof
 suite
 check_write_error
 check_perf
+check_install
 
 # The same suite under AddressSanitizer and UBSan.
 if [ "${VMPROF_NO_ASAN:-0}" != 1 ]; then
