@@ -56,8 +56,9 @@ int print_report_perf_script(struct report *rep, FILE *fp)
 	size_t i;
 	int f;
 
-	qsort(rep->samples, rep->nr_samples, sizeof(*rep->samples),
-	      sample_cmp);
+	if (rep->nr_samples > 1)
+		qsort(rep->samples, rep->nr_samples, sizeof(*rep->samples),
+		      sample_cmp);
 	for (i = 0; i < rep->nr_samples; i++) {
 		const struct report_sample *s = &rep->samples[i];
 

@@ -74,7 +74,8 @@ static void sort_tree(struct node *n)
 {
 	size_t i;
 
-	qsort(n->child, n->nr_child, sizeof(*n->child), node_cmp);
+	if (n->nr_child > 1)
+		qsort(n->child, n->nr_child, sizeof(*n->child), node_cmp);
 	for (i = 0; i < n->nr_child; i++)
 		sort_tree(n->child[i]);
 }

@@ -276,6 +276,26 @@ check_formats() {
 	check_pprof
 	check_svg
 
+	# A recording without samples: every format still valid.
+	printf 'info mode=domain-switch event=cpu-clock pid=7 vcpus=1\nend\n' |
+		gen fmt-empty
+	local bad="" f
+	for f in folded perf-script svg pprof; do
+		run report -i "$T/fmt-empty.data" --format $f -o "$T/fmt-empty.$f"
+		[ "$RC" = 0 ] && [ -z "$SAN_MSG" ] || bad="$bad $f:rc=$RC:$SAN_MSG"
+	done
+	[ -s "$T/fmt-empty.folded" ] && bad="$bad folded-not-empty"
+	[ -s "$T/fmt-empty.perf-script" ] && bad="$bad perf-script-not-empty"
+	xmllint --noout "$T/fmt-empty.svg" 2>/dev/null || bad="$bad svg-xml"
+	gunzip -c "$T/fmt-empty.pprof" 2>/dev/null | protoc --decode=perftools.profiles.Profile \
+		--proto_path="$TOP/tools/proto" profile.proto 2>/dev/null |
+		grep -q '^sample_type' || bad="$bad pprof"
+	if [ -z "$bad" ]; then
+		pass "formats: a recording without samples gives valid empty outputs"
+	else
+		fail "formats: a recording without samples gives valid empty outputs" "$bad"
+	fi
+
 	run report "${FMT_ARGS[@]}" --format flamegraph
 	if [ "$RC" = 64 ] && grep -q "text, json, folded, svg, perf-script or pprof" "$T/err"; then
 		pass "formats: an unknown --format is a usage error listing the formats"
