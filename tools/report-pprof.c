@@ -258,8 +258,8 @@ static void add_sample(struct pprof *p, const struct hist_entry *e)
 
 		if (st.kind[f] == FRAME_EXIT)
 			v += strlen("exit:");
-		add_label(&x->s, &x->lab[x->s.n_label], str(p, keys[st.kind[f]]),
-			  str(p, v));
+		add_label(&x->s, &x->lab[x->s.n_label],
+			  str(p, keys[st.kind[f]]), str(p, v));
 	}
 	GROW(p->samples, p->prof.n_sample, p->cap_samples);
 	p->samples[p->prof.n_sample++] = &x->s;

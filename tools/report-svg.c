@@ -22,7 +22,7 @@
 #define SVG_FONT	12
 #define SVG_TOP		(SVG_FONT * 3)
 #define SVG_BOTTOM	(SVG_FONT * 2 + 10)
-#define SVG_MIN_WIDTH	0.1	/* pixels: narrower frames are left out */
+#define SVG_MIN_WIDTH	0.1	/* px: narrower frames are left out */
 #define SVG_CHAR_W	0.59	/* average glyph width / font size */
 
 struct node {
