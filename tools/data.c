@@ -333,7 +333,15 @@ static int parse_header(const unsigned char *buf, size_t len,
 		size_t m = len < VMPROF_FILE_MAGIC_LEN ?
 			   len : VMPROF_FILE_MAGIC_LEN;
 
-		if (len && !memcmp(buf, VMPROF_FILE_MAGIC, m))
+		/*
+		 * 'vmprof record' creates the file, then writes the header:
+		 * killed in between, it leaves an empty file.  That is a
+		 * recording cut short like any other, not a foreign file.
+		 */
+		if (!len)
+			set_result(res, VMPROF_DATA_TRUNCATED, 0,
+				   "the file is empty (the recording stopped before writing anything)");
+		else if (!memcmp(buf, VMPROF_FILE_MAGIC, m))
 			set_result(res, VMPROF_DATA_TRUNCATED, len,
 				   "file ends inside the header");
 		else
