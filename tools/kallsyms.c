@@ -115,6 +115,18 @@ static int sym_cmp(const void *a, const void *b)
 	return strcmp(x->sym.name, y->sym.name);
 }
 
+/*
+ * Where a symbol with no known successor ends: LAST_SYMBOL_SIZE on, but
+ * not past the top of the address space (a wrapped end would be below
+ * the symbol and make its own address unresolvable).  UINT64_MAX as an
+ * end includes the last byte, see vmprof_kallsyms__lookup().
+ */
+static uint64_t last_end(uint64_t addr)
+{
+	return addr > UINT64_MAX - LAST_SYMBOL_SIZE ? UINT64_MAX :
+						      addr + LAST_SYMBOL_SIZE;
+}
+
 struct vmprof_kallsyms *vmprof_kallsyms__parse(const char *text, size_t len)
 {
 	struct vmprof_kallsyms *ks = xcalloc(1, sizeof(*ks));
@@ -159,12 +171,12 @@ struct vmprof_kallsyms *vmprof_kallsyms__parse(const char *text, size_t len)
 	}
 	for (i = 0; i < out; i++)
 		ks->syms[i].end = i + 1 < out ? ks->syms[i + 1].addr :
-				  ks->syms[i].addr + LAST_SYMBOL_SIZE;
+				  last_end(ks->syms[i].addr);
 	/* A symbol never runs from one module into another. */
 	for (i = 0; i + 1 < out; i++)
 		if (strcmp(ks->syms[i].module, ks->syms[i + 1].module) &&
 		    ks->syms[i].end - ks->syms[i].addr > LAST_SYMBOL_SIZE)
-			ks->syms[i].end = ks->syms[i].addr + LAST_SYMBOL_SIZE;
+			ks->syms[i].end = last_end(ks->syms[i].addr);
 	ks->nr = out;
 	free(tmp);
 	return ks;
@@ -231,7 +243,7 @@ const struct vmprof_ksym *vmprof_kallsyms__lookup(
 	}
 	if (!lo)
 		return NULL;
-	if (addr >= ks->syms[lo - 1].end)
+	if (addr >= ks->syms[lo - 1].end && ks->syms[lo - 1].end != UINT64_MAX)
 		return NULL;
 	return &ks->syms[lo - 1];
 }
