@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Regenerate the committed seed inputs under tests/fuzz/corpus/ (only
+# needed when the file format or the guest sources change): small data
+# files written by the tool's writer, a guest ELF with DWARF and its
+# stripped copy, System.map and kallsyms text.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+C=$here/corpus
+mkdir -p "$C/data" "$C/elf" "$C/kallsyms"
+
+flags="-g -O1 -ffreestanding -fno-pie -no-pie -nostdlib -static
+	-mno-red-zone -fno-asynchronous-unwind-tables -Wl,--build-id"
+# shellcheck disable=SC2086
+gcc $flags -mcmodel=kernel -Wl,-Ttext-segment=0xffffffff81000000 \
+	-o "$C/elf/guest.elf" "$top/tests/report/guest/guest.c"
+strip -o "$C/elf/guest-stripped.elf" "$C/elf/guest.elf"
+gcc -g -O1 -c -o "$C/elf/guest.o" "$top/tests/report/guest/fake-vmm.c"
+
+nm -n "$C/elf/guest.elf" | awk 'NF == 3' > "$C/kallsyms/System.map"
+{
+	nm -n "$C/elf/guest.elf" | awk 'NF == 3' | head -n 20 |
+	while read -r a t n; do
+		printf '%016x %s %s\n' $((0x$a + 0x1e00000)) "$t" "$n"
+	done
+	printf 'ffffffffc0001000 t guestmod_poll\t[guestmod]\n'
+	printf 'ffffffffc0001100 T guestmod_exit\t[guestmod]\n'
+} > "$C/kallsyms/guest.kallsyms"
+cp "$top/tests/report/host.kallsyms" "$C/kallsyms/host.kallsyms"
+
+gcc -std=gnu11 -O1 -D_GNU_SOURCE -I"$top/include" -I"$top/tools" \
+	-o "$T/gen" "$top/tests/report/gen-fixture.c" "$top/tools/data.c" \
+	"$top/tools/names.c" "$top/tools/symbolize.c" "$top/tools/util.c" \
+	-ldw -lelf
+rip=$(nm "$C/elf/guest.elf" | awk '$3 == "do_compute" { print "0x" $1 }')
+"$T/gen" "$C/data/cpu.data" <<EOF
+info mode=cpu-switch event=cpu-clock isa=svm pid=4242 vcpus=2 lstar=0xffffffff81001000
+string host-release 6.1.0-test
+string vmm-cmdline qemu-system-x86_64 -m 512
+sample ctx=guest-kernel rip=$rip count=3
+sample ctx=guest-user rip=0x401000 count=2 vcpu=1
+lost n=5 cpu=1
+exit isa=svm reason=0x7b count=10 ns=5000
+stats samples=5 lost=5 filtered=1 vcpus=2 alive=1
+end reason=3
+EOF
+"$T/gen" "$C/data/domain.data" <<EOF
+info mode=domain-switch event=cycles isa=vmx pid=4242 vcpus=1
+kallsyms $top/tests/report/host.kallsyms
+mmap start=0x400000 end=0x401000 pgoff=0 pid=4242 path=/nonexistent/qemu build-id=none
+sample ctx=guest-kernel rip=$rip count=2
+sample ctx=vmm-kernel host-ip=0xffffffff81000010 exit-rip=$rip exit=30 count=2 pid=4242
+sample ctx=vmm-user host-ip=0x400100 exit-rip=$rip exit=48 count=1 pid=4242 vcpu=0
+raw type=77 size=16
+end reason=4
+EOF
+"$T/gen" "$C/data/system.data" <<EOF
+info mode=system event=cpu-clock isa=svm pid=-1
+sample ctx=host-kernel host-ip=0xffffffff81000020 count=2 pid=0
+sample ctx=host-user host-ip=0x400000 count=1 pid=1
+sample ctx=guest-kernel rip=$rip count=1 pid=4242
+EOF
+head -c 200 "$C/data/domain.data" > "$C/data/truncated.data"
