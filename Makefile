@@ -7,6 +7,9 @@
 #   make demo         install missing Debian packages, profile a Linux guest
 #                     in the lab in both modes, print both reports
 #   make bench        benchmarks against perf (not part of check)
+#   make fuzz         fuzz data and symbol files longer than check does:
+#                     FUZZ_SECONDS per libFuzzer target (default 300),
+#                     AFL_SECONDS of AFL++ (default 300)
 #   make deps         install missing Debian packages
 #   make dkms-install add, build and install the module with DKMS
 #   make install      the tool, man pages, completion and DKMS source
@@ -60,6 +63,10 @@ demo: deps
 demo-run: all guests
 	$(Q)tests/demo.sh
 
+fuzz: deps
+	$(Q)FUZZ_SECONDS=$(or $(FUZZ_SECONDS),300) \
+		AFL_SECONDS=$(or $(AFL_SECONDS),300) bash tests/fuzz/run.sh
+
 bench: deps
 	$(Q)$(MAKE) all guests
 	$(Q)bench/run.sh
@@ -96,8 +103,8 @@ clean-module:
 
 clean: clean-module
 	$(Q)$(MAKE) -C tools clean
-	$(Q)rm -rf tests/guest/build tests/lab/build
+	$(Q)rm -rf tests/guest/build tests/lab/build tests/fuzz/build
 
-.PHONY: all module tools guests deps check check-run demo demo-run bench \
+.PHONY: all module tools guests deps check check-run demo demo-run bench fuzz \
 	dkms-install install clean-module clean
 endif
