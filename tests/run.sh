@@ -4,14 +4,14 @@
 # lab (the module with real KVM guests).  Each check prints "PASS: name" or
 # "FAIL: name: why"; the last line is "N passed, N failed".
 #
-# usage: tests/run.sh [SUITE...]   suites: build report dkms lab
+# usage: tests/run.sh [SUITE...]   suites: build report fuzz dkms lab
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-suites=${*:-build report dkms lab}
+suites=${*:-build report fuzz dkms lab}
 
 # step NAME COMMAND...: run a step; its PASS/FAIL lines count.  A step that
 # fails without saying why gets a FAIL line of its own.
@@ -64,6 +64,9 @@ for s in $suites; do
 		;;
 	(report)
 		step "report: the tool on fixtures" bash tests/report/run.sh
+		;;
+	(fuzz)
+		step "fuzz: data and symbol files" bash tests/fuzz/run.sh
 		;;
 	(dkms)
 		step "dkms" bash tests/dkms.sh
