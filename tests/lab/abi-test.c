@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <linux/kvm.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -278,6 +279,107 @@ static void test_privilege(int vmm)
 	      "child exit %ld%ld", WEXITSTATUS(status), 0);
 }
 
+/*
+ * A VMM owned by uid 65534: creates a VM as root, then becomes 65534 with
+ * no capabilities.  Changing uid made it non-dumpable; @dumpable sets it
+ * back (as a VMM started by that user would be).  Returns its pid; it
+ * lives until @release is closed.
+ */
+static pid_t user_vmm(int dumpable, int *release)
+{
+	int ready[2], hold[2], kvm, vm;
+	pid_t child;
+	char c;
+
+	if (pipe(ready) || pipe(hold))
+		return -1;
+	child = fork();
+	if (!child) {
+		close(ready[0]);
+		close(hold[1]);
+		kvm = open("/dev/kvm", O_RDWR);
+		vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+		if (vm < 0)
+			exit(5);
+		drop_to(65534, 0);
+		prctl(PR_SET_DUMPABLE, dumpable);
+		if (write(ready[1], "r", 1) != 1)
+			exit(6);
+		/* Until the parent closes its end. */
+		while (read(hold[0], &c, 1) > 0)
+			;
+		exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		close(hold[1]);
+		waitpid(child, NULL, 0);
+		return -1;
+	}
+	close(ready[0]);
+	*release = hold[1];
+	return child;
+}
+
+/*
+ * As uid 65534 with CAP_PERFMON only: attach to @vmm.  Exits 0 if ATTACH,
+ * ENABLE and GET_STATS work, 100 + errno of the first failure.
+ */
+static int perfmon_attach(pid_t vmm)
+{
+	int status, fd;
+	pid_t child;
+
+	child = fork();
+	if (!child) {
+		struct vmprof_attach at = good_attach(vmm);
+		struct vmprof_stats st = { .size = sizeof(st) };
+
+		drop_to(65534, 1);
+		fd = open(VMPROF_DEVICE_PATH, O_RDWR);
+		if (fd < 0)
+			exit(10 + errno);
+		if (ioctl(fd, VMPROF_IOC_ATTACH, &at) ||
+		    ioctl(fd, VMPROF_IOC_ENABLE) ||
+		    ioctl(fd, VMPROF_IOC_GET_STATS, &st))
+			exit(100 + errno);
+		exit(st.target_alive == 1 ? 0 : 3);
+	}
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* The other side of the ptrace rule: a user may profile its own VMM. */
+static void test_privilege_owner(void)
+{
+	int release, rc;
+	pid_t vmm;
+
+	vmm = user_vmm(1, &release);
+	if (vmm < 0) {
+		check(0, "CAP_PERFMON user attaches to its own VMM",
+		      "could not start a VMM as uid 65534%ld%ld", 0, 0);
+		return;
+	}
+	rc = perfmon_attach(vmm);
+	check(rc == 0, "CAP_PERFMON user attaches to its own VMM",
+	      "child exit %ld (100 + errno, 10 + errno at open)%ld", rc, 0);
+	close(release);
+	waitpid(vmm, NULL, 0);
+
+	vmm = user_vmm(0, &release);
+	if (vmm < 0)
+		return;
+	rc = perfmon_attach(vmm);
+	check(rc == 100 + EACCES,
+	      "CAP_PERFMON user's own non-dumpable VMM is EACCES",
+	      "child exit %ld, want %ld", rc, 100 + EACCES);
+	close(release);
+	waitpid(vmm, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	int vmm, other;
@@ -286,11 +388,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: abi-test VMM_PID OTHER_PID\n");
 		return 64;
 	}
+	/*
+	 * Line by line even into a pipe: the privilege tests fork children
+	 * that exit(), which would print a full buffer a second time.
+	 */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	vmm = atoi(argv[1]);
 	other = atoi(argv[2]);
 	test_version();
 	test_attach_args(vmm, other);
 	test_session(vmm);
 	test_privilege(vmm);
+	test_privilege_owner();
 	return failures ? 1 : 0;
 }
