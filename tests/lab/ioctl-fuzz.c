@@ -52,6 +52,14 @@
 #define MAX_THREADS	8
 #define PAGE		4096UL
 
+/*
+ * A mapping slot.  Whoever swaps addr to MAP_BUSY owns (addr, len) until
+ * it stores an address back: no thread unmaps memory another one is
+ * scribbling on, and len always belongs to addr (a stale len would make
+ * munmap() take our own heap or libc with it).
+ */
+#define MAP_BUSY	((uintptr_t)1)
+
 struct map {
 	_Atomic(uintptr_t) addr;	/* 0: free slot */
 	size_t len;
@@ -160,11 +168,6 @@ static void *pick_ptr(void *good, size_t len)
 		return rdonly;
 	case 6:	/* the struct runs off the end of a mapping */
 		return (char *)edge + PAGE - (len ? below(len) + 1 : 1);
-	case 7: {
-		uintptr_t a = atomic_load(&maps[below(MAPS)].addr);
-
-		return a ? (void *)(a + below(8) * 8) : good;
-	}
 	default:
 		return good;
 	}
@@ -361,15 +364,42 @@ static void op_raw_ioctl(void)
 	ioctl(fd, cmd, one_in(2) ? (void *)buf : pick_ptr(buf, 256));
 }
 
+/* Own a slot's mapping, or NULL if it has none or another thread has it. */
+static uintptr_t take_map(int i, size_t *len)
+{
+	uintptr_t a = atomic_load(&maps[i].addr);
+
+	if (a <= MAP_BUSY ||
+	    !atomic_compare_exchange_strong(&maps[i].addr, &a, MAP_BUSY))
+		return 0;
+	*len = maps[i].len;
+	return a;
+}
+
+/* Give a mapping to a slot; whatever the slot held is unmapped. */
 static void add_map(void *a, size_t len)
 {
 	int i = below(MAPS);
-	uintptr_t old;
+	uintptr_t old = atomic_load(&maps[i].addr);
+	size_t old_len;
 
+	if (old == MAP_BUSY ||
+	    !atomic_compare_exchange_strong(&maps[i].addr, &old, MAP_BUSY)) {
+		munmap(a, len);
+		return;
+	}
+	old_len = maps[i].len;
 	maps[i].len = len;
-	old = atomic_exchange(&maps[i].addr, (uintptr_t)a);
+	atomic_store(&maps[i].addr, (uintptr_t)a);
 	if (old)
-		munmap((void *)old, maps[i].len > len ? maps[i].len : len);
+		munmap((void *)old, old_len);
+}
+
+/* Put back a mapping taken with take_map() into its own slot. */
+static void put_map(int i, uintptr_t a, size_t len)
+{
+	maps[i].len = len;
+	atomic_store(&maps[i].addr, a);
 }
 
 static void op_mmap(void)
@@ -410,32 +440,32 @@ static void op_mmap(void)
 static void op_unmap(void)
 {
 	int i = below(MAPS);
-	uintptr_t a = atomic_exchange(&maps[i].addr, 0);
-	size_t len = maps[i].len;
+	size_t len;
+	uintptr_t a = take_map(i, &len);
 
 	if (!a)
 		return;
 	switch (below(5)) {
-	case 0:	/* a hole in the middle, the rest unmapped later */
+	case 0:	/* keep only the first page: the session lives on */
 		if (len > 2 * PAGE) {
-			munmap((void *)(a + PAGE), PAGE);
-			add_map((void *)a, PAGE);
+			munmap((void *)(a + PAGE), len - PAGE);
+			put_map(i, a, PAGE);
 			return;
 		}
 		break;
 	case 1: {	/* grow (refused) or move */
-		void *n = mremap((void *)a, len, one_in(2) ? len + PAGE : len,
-				 MREMAP_MAYMOVE);
+		size_t n_len = one_in(2) ? len + PAGE : len;
+		void *n = mremap((void *)a, len, n_len, MREMAP_MAYMOVE);
 
 		if (n != MAP_FAILED) {
-			add_map(n, len);
+			put_map(i, (uintptr_t)n, n_len);
 			return;
 		}
 		break;
 	}
 	case 2:
 		mprotect((void *)a, len, below(8));
-		add_map((void *)a, len);
+		put_map(i, a, len);
 		return;
 	case 3: {
 		static const int adv[] = {
@@ -444,29 +474,35 @@ static void op_unmap(void)
 		};
 
 		madvise((void *)a, len, adv[below(8)]);
-		add_map((void *)a, len);
+		put_map(i, a, len);
 		return;
 	}
 	}
 	munmap((void *)a, len);
+	put_map(i, 0, 0);
 }
 
 /* Garbage into a control page, or a reader that consumes for real. */
 static void op_scribble(void)
 {
 	int i = below(MAPS);
-	uintptr_t a = atomic_load(&maps[i].addr);
-	size_t len = maps[i].len;
+	size_t len;
+	uintptr_t a = take_map(i, &len);
 	struct vmprof_ring_ctl *ctl;
 
-	if (!a || len < PAGE)
+	if (!a)
 		return;
+	if (len < PAGE) {
+		put_map(i, a, len);
+		return;
+	}
 	/* Control pages are at multiples of the stride; any page will do. */
 	ctl = (void *)(a + PAGE * below(len / PAGE));
 	fault_armed = 1;
 	if (sigsetjmp(fault_jmp, 1)) {
 		fault_armed = 0;
 		nr_faults++;
+		put_map(i, a, len);
 		return;
 	}
 	switch (below(6)) {
@@ -496,6 +532,7 @@ static void op_scribble(void)
 	}
 	fault_armed = 0;
 	nr_scribbles++;
+	put_map(i, a, len);
 }
 
 static void op_misc(void)
@@ -762,7 +799,7 @@ int main(int argc, char **argv)
 		if (pool[i] >= 0)
 			close(pool[i]);
 	for (i = 0; i < MAPS; i++)
-		if (maps[i].addr)
+		if (maps[i].addr > MAP_BUSY)
 			munmap((void *)maps[i].addr, maps[i].len);
 	printf("ops=%lu forks=%lu attached=%lu enabled=%lu mapped=%lu scribbles=%lu user_faults=%lu\n",
 	       nr_ops, nr_forks, nr_attached, nr_enabled, nr_mapped,
