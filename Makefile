@@ -41,6 +41,9 @@ all: module tools
 module:
 	$(Q)$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules $(if $(Q),>/dev/null)
 
+print-kdir:
+	@echo $(KDIR)
+
 tools:
 	$(Q)$(MAKE) -C tools
 
@@ -105,6 +108,6 @@ clean: clean-module
 	$(Q)$(MAKE) -C tools clean
 	$(Q)rm -rf tests/guest/build tests/lab/build tests/fuzz/build
 
-.PHONY: all module tools guests deps check check-run demo demo-run bench fuzz \
+.PHONY: all module print-kdir tools guests deps check check-run demo demo-run bench fuzz \
 	dkms-install install clean-module clean
 endif

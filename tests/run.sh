@@ -41,6 +41,15 @@ build_module() {
 	else
 		echo "PASS: build: module with W=1, no warnings"
 	fi
+	# sparse: address spaces (__user, __percpu, __rcu) and locking.
+	out=$(make -C "$(make -s -f Makefile print-kdir)" M="$repo" C=2 \
+		modules 2>&1)
+	if [ $? != 0 ] || ! grep -q 'CHECK' <<< "$out" ||
+	   grep -E 'warning:|error:|not found' <<< "$out"; then
+		echo "FAIL: build: sparse (C=2) reports problems"
+	else
+		echo "PASS: build: sparse (C=2) clean"
+	fi
 }
 
 build_others() {
