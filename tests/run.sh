@@ -81,7 +81,7 @@ for s in $suites; do
 		step "dkms" bash tests/dkms.sh
 		;;
 	(lab)
-		step "lab" tests/lab/lab.sh --timeout 900 tests/lab/suite.sh
+		step "lab" tests/lab/lab.sh --timeout 1200 tests/lab/suite.sh
 		;;
 	(*)
 		echo "tests/run.sh: unknown suite $s" >&2
