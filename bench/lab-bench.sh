@@ -1,0 +1,199 @@
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the lab (tests/lab/lab.sh bench/lab-bench.sh), started by
+# bench/run.sh.  Measures, against kvm-run guests in L2:
+#   slow   CPU-bound guest throughput (loop iterations/s) unprofiled, under
+#          the null sampler (VMPROF_ATTACH_DRY_RUN), vmprof cpu-switch and
+#          domain-switch (vmprof record -p), and perf kvm record -p
+#   exit   exit-heavy guest (an I/O exit every iteration): exits/s
+#          unprofiled, with vmprof's hooks only, vmprof record cpu and
+#          domain, and perf kvm stat record -p
+#   loss   a 4-vCPU guest at rising rates: samples and lost
+#   sys    getppid() syscall cost, to scale TCG times to a real host
+# Throughput comes from KVM's own per-VM io_exits counter in debugfs, read
+# around a window in which the profiler is already running, so start-up
+# and shutdown of a profiler are never measured.  Configurations are
+# interleaved (A B C A B C ...) on one long-running guest.  Raw results go
+# to $LAB_OUT/bench.raw, one "key=value ..." line per window.
+set -u
+[ -z "${LAB_BENCH_TRACE:-}" ] || set -x
+. "$REPO/tests/lab/lib.sh"
+
+REPS=${LAB_BENCH_REPS:-3}
+WIN=${LAB_BENCH_WINDOW:-4}
+RATES=${LAB_BENCH_RATES:-"1000 10000"}
+LOSS_RATES=${LAB_BENCH_LOSS_RATES:-"1000 2000 5000 10000 20000 50000"}
+HIGHEST=${LOSS_RATES##* }
+PARTS=${LAB_BENCH_PARTS:-"sys slow exit loss"}
+LOOP_ITERS=1000000		# kvm-run -i for the CPU-bound guest
+RAW=$LAB_OUT/bench.raw
+W=$(mktemp -d)
+: > "$RAW"
+
+# Software clock only in TCG; let neither tool be throttled by perf's
+# interrupt-time limit, which would make the rates differ.
+sysctl -qw kernel.perf_event_max_sample_rate=100000
+sysctl -qw kernel.perf_cpu_time_max_percent=0
+sysctl -qw kernel.perf_event_paranoid=-1
+insmod "$REPO/kmod/vmprof.ko" || { echo "bench: insmod failed"; exit 1; }
+echo "lab: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) L1 vCPUs (QEMU TCG), kernel $(uname -r)" >> "$RAW"
+
+# KVM's io_exits counter of the VM owned by PID.
+vm_io_exits_file() {
+	echo /sys/kernel/debug/kvm/"$1"-*/io_exits
+}
+
+now() { echo "$EPOCHREALTIME"; }
+
+# stop_pid SIG PID: signal a child, give it 60 s, then kill it.
+stop_pid() {
+	local i
+	kill -"$1" "$2" 2>/dev/null
+	for i in $(seq 600); do
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$2" 2>/dev/null; then
+		echo "bench: pid $2 ignored SIG$1 for 60 s; killing it"
+		ps -o pid,stat,wchan:30,args -p "$2"
+		cat /proc/"$2"/stack 2>/dev/null
+		kill -KILL "$2"
+	fi
+	wait "$2" 2>/dev/null
+	return 0
+}
+
+# prof_start CFG RATE PID: start a profiler, set prof_pid and prof_err.
+prof_start() {
+	local cfg=$1 rate=$2 pid=$3
+	prof_err=$W/prof.err
+	prof_pid=
+	prof_t0=$(now)
+	case $cfg in
+	(none) return ;;
+	(dry) "$PROBE" -D -m domain -p "$pid" -F "$rate" -d 100000 \
+		> "$prof_err" 2>&1 & ;;
+	(hooks) "$PROBE" -m cpu -p "$pid" -c 1000000000000 -d 100000 \
+		> "$prof_err" 2>&1 & ;;
+	(cpu) "$VMPROF" record -p "$pid" -F "$rate" -o "$W/v.data" \
+		> /dev/null 2> "$prof_err" & ;;
+	(domain) "$VMPROF" record -p "$pid" -F "$rate" --switch domain \
+		-o "$W/v.data" > /dev/null 2> "$prof_err" & ;;
+	(perf) perf kvm --host --guest record -e cpu-clock -F "$rate" \
+		-p "$pid" -o "$W/perf.data" > /dev/null 2> "$prof_err" & ;;
+	(perfstat) perf kvm stat record -p "$pid" -o "$W/perf.data" \
+		> /dev/null 2> "$prof_err" & ;;
+	esac
+	prof_pid=$!
+	# Sampling has started once the tool holds its perf or vmprof fds.
+	local i
+	for i in $(seq 100); do
+		ls -l /proc/"$prof_pid"/fd 2>/dev/null |
+			grep -Eq 'perf_event|/dev/vmprof' && break
+		sleep 0.1
+	done
+	prof_t0=$(now)
+	sleep 1
+}
+
+# prof_stop: stop it; set samples (what the tool says it recorded).
+prof_stop() {
+	samples=0 lost=0
+	[ -n "$prof_pid" ] || return 0
+	# Asynchronous commands of a script start with SIGINT ignored: the
+	# probe, which installs no handler, gets SIGTERM; the tools catch
+	# SIGINT and write their files.
+	case $cfg in
+	(dry|hooks) stop_pid TERM "$prof_pid" ;;
+	(*) stop_pid INT "$prof_pid" ;;
+	esac
+	case $cfg in
+	(cpu|domain)
+		samples=$(sed -n 's/.*: \([0-9]*\) samples, \([0-9]*\) lost$/\1/p' "$prof_err" | tail -n 1)
+		lost=$(sed -n 's/.*: \([0-9]*\) samples, \([0-9]*\) lost$/\2/p' "$prof_err" | tail -n 1) ;;
+	(perf)
+		samples=$(sed -n 's/.*(\([0-9]*\) samples).*/\1/p' "$prof_err" | tail -n 1) ;;
+	esac
+	rm -f "$W/v.data" "$W/perf.data"
+}
+
+# window PART CFG RATE PID: one measurement.
+window() {
+	local part=$1 rate=$3 pid=$4 c0 c1 t0 t1 p1 secs f
+	cfg=$2
+	f=$(vm_io_exits_file "$pid")
+	prof_start "$cfg" "$rate" "$pid"
+	# No fork between reading the counter and the clock.
+	read -r c0 < "$f"; t0=$EPOCHREALTIME
+	sleep "$WIN"
+	read -r c1 < "$f"; t1=$EPOCHREALTIME
+	prof_stop
+	p1=$(now)
+	secs=$(echo "$t1 - $t0" | bc -l)
+	echo "part=$part cfg=$cfg rate=$rate rep=$rep exits=$((c1 - c0)) secs=$secs samples=${samples:-0} lost=${lost:-0} prof_secs=$(echo "$p1 - $prof_t0" | bc -l)" |
+		tee -a "$RAW"
+	if [ -n "$prof_pid" ] && grep -Eiq 'error|fail|cannot' "$prof_err"; then
+		sed 's/^/  prof: /' "$prof_err" | head -n 5
+	fi
+	return 0
+}
+
+for part in $PARTS; do
+	echo "bench: $part, $(date +%T)"
+	case $part in
+	(sys)
+		for rep in 1 2 3; do
+			perf bench syscall basic -l 200000 2>&1 |
+				awk -v r=$rep '/usecs\/op/ { print "part=sys rep=" r " usecs_per_op=" $1 }' |
+				tee -a "$RAW"
+			perf bench sched pipe -l 20000 2>&1 |
+				awk -v r=$rep '/usecs\/op/ { print "part=pipe rep=" r " usecs_per_op=" $1 }' |
+				tee -a "$RAW"
+		done ;;
+	(slow)
+		start_kvm_run s -s 100000 -i "$LOOP_ITERS"
+		sleep 1
+		for rep in $(seq "$REPS"); do
+			window slow none 0 "$s_pid"
+			for rate in $RATES; do
+				for cfg in dry cpu domain perf; do
+					window slow "$cfg" "$rate" "$s_pid"
+				done
+			done
+		done
+		stop_pid TERM "$s_pid" ;;
+	(exit)
+		start_kvm_run e -s 100000 -i 1
+		sleep 1
+		for rep in $(seq "$REPS"); do
+			for cfg in none dry hooks cpu domain perfstat; do
+				window exit "$cfg" 1000 "$e_pid"
+			done
+		done
+		stop_pid TERM "$e_pid" ;;
+	(loss)
+		start_kvm_run l -n 4 -s 100000 -i "$LOOP_ITERS"
+		sleep 1
+		rep=1
+		# The default rings at rising rates, then the highest rate
+		# with one-page rings, to show what a loss looks like.
+		for rate in $LOSS_RATES "$HIGHEST:1"; do
+			pages=${rate#*:}
+			rate=${rate%:*}
+			[ "$pages" != "$rate" ] || pages=
+			timeout $((WIN * 10 + 30)) "$VMPROF" record -p "$l_pid" \
+				-F "$rate" -d "$WIN" -o "$W/l.data" \
+				${pages:+--ring-pages $pages} \
+				> /dev/null 2> "$W/l.err"
+			hdr=$("$VMPROF" report -i "$W/l.data" 2>/dev/null |
+				grep -m 1 '^# samples:')
+			warn=$("$VMPROF" report -i "$W/l.data" 2>/dev/null |
+				grep -m 1 '^# WARNING')
+			echo "part=loss rate=$rate ring_pages=${pages:-64} secs=$WIN hdr=\"$hdr\" warn=\"$warn\"" |
+				tee -a "$RAW"
+		done
+		stop_pid TERM "$l_pid" ;;
+	esac
+done
+rmmod vmprof
+echo "bench: done"

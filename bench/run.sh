@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make bench: vmprof against perf, every ratio from one run (docs/benchmarks.md).
+#
+#   host  getppid() cost (the lab's TCG slowdown factor), and vmprof report
+#         against perf report on the same 1 M and 10 M samples
+#         (bench/report-bench.sh)
+#   lab   guest slowdown, exit-heavy guest, hook cost, loss
+#         (bench/lab-bench.sh inside tests/lab/lab.sh)
+# Then bench/summarize.py prints the tables to bench/build/results.md.
+#
+# usage: bench/run.sh [--quick] [--no-lab] [--no-report] [--reps N]
+#   --quick   one short repetition of everything, 1 M samples only: a
+#             smoke test of the bench, not a measurement
+# Timings are only meaningful on an otherwise idle machine: the load
+# average is printed and recorded; above 1.5 a warning is given.
+# Needs root (perf -a, kallsyms, the lab).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+B=$top/bench/build
+lab=1 report=1 sizes="1000000 10000000" repeat=3
+export LAB_BENCH_REPS=${LAB_BENCH_REPS:-5}
+while [ $# -gt 0 ]; do
+	case $1 in
+	(--quick) sizes=1000000 repeat=1 LAB_BENCH_REPS=1
+		  export LAB_BENCH_WINDOW=2 LAB_BENCH_RATES=1000
+		  export LAB_BENCH_LOSS_RATES="1000 20000"; shift ;;
+	(--no-lab) lab=0; shift ;;
+	(--no-report) report=0; shift ;;
+	(--reps) LAB_BENCH_REPS=$2; shift 2 ;;
+	(*) sed -n 's/^# \{0,1\}//; /^usage/,/^Needs/p' "$0" >&2; exit 64 ;;
+	esac
+done
+mkdir -p "$B"
+raw=$B/host.raw
+load=$(cut -d' ' -f1 /proc/loadavg)
+echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+if awk -v l="$load" 'BEGIN { exit !(l > 1.5) }'; then
+	echo "bench: WARNING: the machine is busy; timings will be noisy" >&2
+fi
+{
+	echo "machine: host $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1), $(free -g | awk '/^Mem:/ { print $2 }') GiB, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u '+%Y-%m-%d %H:%M UTC')"
+	for rep in 1 2 3; do
+		perf bench syscall basic -l 2000000 2>&1 |
+			awk -v r=$rep '/usecs\/op/ { print "part=sys where=host rep=" r " usecs_per_op=" $1 }'
+		perf bench sched pipe -l 200000 2>&1 |
+			awk -v r=$rep '/usecs\/op/ { print "part=pipe where=host rep=" r " usecs_per_op=" $1 }'
+	done
+} > "$raw"
+if [ "$report" = 1 ]; then
+	"$here/report-bench.sh" --sizes "$sizes" --repeat "$repeat" | tee -a "$raw"
+fi
+raws=("$raw")
+if [ "$lab" = 1 ]; then
+	rm -rf "$B/lab"
+	mkdir -p "$B/lab"
+	"$top/tests/lab/lab.sh" --timeout 3000 --out "$B/lab" \
+		"$here/lab-bench.sh"
+	raws+=("$B/lab/bench.raw")
+fi
+python3 "$here/summarize.py" "${raws[@]}" > "$B/results.md"
+echo
+cat "$B/results.md"
+echo
+echo "bench: raw data in ${raws[*]}; tables in $B/results.md"
