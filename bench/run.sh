@@ -13,7 +13,8 @@
 #   --quick   one short repetition of everything, 1 M samples only: a
 #             smoke test of the bench, not a measurement
 # Timings are only meaningful on an otherwise idle machine: the load
-# average is printed and recorded; above 1.5 a warning is given.
+# average is printed and recorded; above 1.5 a warning is given
+# (BENCH_WAIT_IDLE=SECONDS waits that long for it to drop first).
 # Needs root (perf -a, kallsyms, the lab).
 set -euo pipefail
 
@@ -35,6 +36,11 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$B"
 raw=$B/host.raw
+# BENCH_WAIT_IDLE=S: wait up to S seconds for the load to drop below 1.5.
+for _ in $(seq $(( ${BENCH_WAIT_IDLE:-0} / 10 ))); do
+	awk -v l="$(cut -d' ' -f1 /proc/loadavg)" 'BEGIN { exit !(l > 1.5) }' || break
+	sleep 10
+done
 load=$(cut -d' ' -f1 /proc/loadavg)
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 if awk -v l="$load" 'BEGIN { exit !(l > 1.5) }'; then
@@ -47,6 +53,9 @@ fi
 			awk -v r=$rep '/usecs\/op/ { print "part=sys where=host rep=" r " usecs_per_op=" $1 }'
 		perf bench sched pipe -l 200000 2>&1 |
 			awk -v r=$rep '/usecs\/op/ { print "part=pipe where=host rep=" r " usecs_per_op=" $1 }'
+		t0=$EPOCHREALTIME
+		awk 'BEGIN { for (i = 0; i < 1000000; i++) s += i * i }'
+		echo "part=insn where=host rep=$rep usecs_per_op=$(echo "$EPOCHREALTIME - $t0" | bc -l)"
 	done
 } > "$raw"
 if [ "$report" = 1 ]; then
