@@ -39,8 +39,8 @@ sysctl -qw kernel.perf_cpu_time_max_percent=0
 sysctl -qw kernel.perf_event_paranoid=-1
 insmod "$REPO/kmod/vmprof.ko" || { echo "bench: insmod failed"; exit 1; }
 taskset -p -c 0 $$ > /dev/null
-echo "lab: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "machine: $(nproc) L1 vCPUs (QEMU TCG), kernel $(uname -r)" >> "$RAW"
+echo "lab: $(nproc --all) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc --all) L1 vCPUs (QEMU TCG), kernel $(uname -r)" >> "$RAW"
 
 # KVM's io_exits counter of the VM owned by PID.
 vm_io_exits_file() {
