@@ -40,6 +40,13 @@ def main():
     out = []
     say = out.append
     verdicts = []
+    for r in rows:
+        if r["part"] == "machine":
+            say(f"- {r['text']}")
+        elif r["part"] == "report" and "machine" in r:
+            say(f"- report bench: {r['machine']}, load {r.get('load')}")
+    if out:
+        say("")
 
     # TCG scale factor: the same kernel paths in L1 and on the host.
     def kcost(part, where):
