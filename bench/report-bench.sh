@@ -14,7 +14,8 @@
 #     against that kallsyms copy, with text output to /dev/null:
 #       perf report --stdio --kallsyms K --sort dso,sym
 #       vmprof report --guest-kallsyms K --kaslr-offset 0
-#     and the median wall time and the peak RSS are printed.
+#     after one untimed warm-up run each (page cache, binaries), and the
+#     median wall time and the peak RSS are printed.
 # Data files are cached in bench/build/report (delete to re-record).
 #
 # usage: bench/report-bench.sh [--sizes "1000000 10000000"] [--repeat 3]
@@ -82,6 +83,7 @@ convert() {	# N: vmprof.data with the same IPs
 run() {
 	local name=$1 n=$2 i walls=() rss=0 t
 	shift 2
+	"$@" > /dev/null 2>&1 || true	# untimed warm-up: page cache, binary
 	for i in $(seq "$repeat"); do
 		t=$(date +%s.%N)
 		/usr/bin/time -v -o "$B/time.out" "$@" > /dev/null 2> "$B/err.out" ||
