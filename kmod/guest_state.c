@@ -54,12 +54,26 @@ void vmprof_guest_state_init(void)
 	}
 }
 
+/* The last VMCB pointer seen valid on this CPU: checked once, not per exit. */
+static DEFINE_PER_CPU(struct vmcb *, vmprof_vmcb_seen);
+/* Exits on this CPU: LSTAR is read at the first and then one in 1024. */
+static DEFINE_PER_CPU(unsigned int, vmprof_lstar_tick);
+
+/* LSTAR changes once per guest boot: no need to read it at every exit. */
+static bool vmprof_want_lstar(void)
+{
+	return (this_cpu_inc_return(vmprof_lstar_tick) & 1023) == 1;
+}
+
 static struct vmcb *vmprof_svm_vmcb(struct kvm_vcpu *vcpu)
 {
 	struct vmcb *vmcb = *(struct vmcb **)((char *)vcpu + sizeof(*vcpu));
 
+	if (vmcb == this_cpu_read(vmprof_vmcb_seen))
+		return vmcb;
 	if (!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb))
 		return NULL;
+	this_cpu_write(vmprof_vmcb_seen, vmcb);
 	return vmcb;
 }
 
@@ -88,10 +102,15 @@ static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		vmprof_svm_validate(vcpu, vmcb);
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
 		return true;
+	r->exit_reason = vmcb->control.exit_code;
+	if (at_exit) {
+		/* An exit needs only its reason and RIP; keep it short. */
+		if (vmprof_want_lstar())
+			r->lstar = vmcb->save.lstar;
+		return true;
+	}
 	r->cr3 = vmcb->save.cr3;
 	r->cpl = vmcb->save.cpl;
-	r->lstar = vmcb->save.lstar;
-	r->exit_reason = vmcb->control.exit_code;
 	return true;
 }
 
@@ -111,10 +130,6 @@ static bool vmprof_vmread(unsigned long field, u64 *val)
 	return ok;
 }
 
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
-static DEFINE_PER_CPU(unsigned int, vmprof_vmx_lstar_tick);
-#endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
-
 static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 			    bool at_exit)
 {
@@ -122,34 +137,39 @@ static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 
 	if (!vmprof_vmread(GUEST_RIP, &r->rip))
 		return false;
+	if (vmprof_vmread(VM_EXIT_REASON, &v))
+		r->exit_reason = v & 0xffff;	/* basic exit reason */
+	if (at_exit) {
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
+		/*
+		 * LSTAR lives in vcpu_vmx's private user-return MSR array:
+		 * ask KVM, at exits only (task context, vCPU loaded), never
+		 * from the handler.  kvm_get_msr() is KVM-internal from 6.18.
+		 */
+		if (vmprof_want_lstar() &&
+		    kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
+			r->lstar = v;
+#endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
+		return true;
+	}
 	if (vmprof_vmread(GUEST_CR3, &v))
 		r->cr3 = v;
 	if (vmprof_vmread(GUEST_SS_AR_BYTES, &v))
 		r->cpl = (v >> 5) & 3;		/* SS.DPL is the CPL */
-	if (vmprof_vmread(VM_EXIT_REASON, &v))
-		r->exit_reason = v & 0xffff;	/* basic exit reason */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
-	/*
-	 * LSTAR lives in vcpu_vmx's private user-return MSR array; ask KVM.
-	 * Only at exits (task context, vCPU loaded), never from the handler,
-	 * and only at one exit in 1024: it changes once per guest boot.
-	 * kvm_get_msr() is KVM-internal from 6.18 on.
-	 */
-	if (at_exit && !(this_cpu_inc_return(vmprof_vmx_lstar_tick) & 1023) &&
-	    kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
-		r->lstar = v;
-#endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
 	return true;
 }
 
 /*
  * Read what is available.  at_exit: called from the kvm_exit probe (task
- * context on the vCPU thread) rather than from the overflow handler.
+ * context on the vCPU thread), which needs RIP, the exit reason and now
+ * and then LSTAR; otherwise (overflow handler) RIP, CR3, CPL and the exit
+ * reason.
  */
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		       bool at_exit)
 {
 	memset(r, 0, sizeof(*r));
+	r->exit_reason = U32_MAX;	/* unknown until read */
 	if (vcpu->arch.guest_state_protected)
 		return false;	/* SEV-ES/SNP: the guest's state is sealed */
 	switch (vmprof_isa) {

@@ -75,10 +75,8 @@ static void vmprof_slot_exit(struct vmprof_target *t,
 
 static void vmprof_slot_entry(struct vmprof_target *t,
 			      struct vmprof_vcpu_slot *slot,
-			      struct kvm_vcpu *vcpu)
+			      struct kvm_vcpu *vcpu, u64 now)
 {
-	u64 now = ktime_get_mono_fast_ns();
-
 	switch (slot->state) {
 	case VMPROF_SLOT_GUEST:
 		/*
@@ -112,8 +110,9 @@ static void vmprof_probe_kvm_entry(VMPROF_KVM_ENTRY_PROTO)
 		barrier();
 		WRITE_ONCE(pc->task, current);
 	}
+	WRITE_ONCE(pc->entry_ns, ktime_get_mono_fast_ns());
 	if (pc->slot)
-		vmprof_slot_entry(pc->target, pc->slot, vcpu);
+		vmprof_slot_entry(pc->target, pc->slot, vcpu, pc->entry_ns);
 }
 
 static void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)

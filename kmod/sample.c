@@ -15,6 +15,7 @@
  * so the guest registers are those of the interrupted guest instruction.
  * Anything else is the VMM (or, system-wide, the rest of the host).
  */
+#include <linux/hrtimer.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
 #include <asm/ptrace.h>
@@ -26,6 +27,24 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
 	u8 h = READ_ONCE(vcpu->arch.handling_intr_from_guest);
 
 	return h && (!!in_nmi() == (h == VMPROF_KVM_HANDLING_NMI));
+}
+
+/*
+ * A software-clock tick that expired before the vCPU entered the guest
+ * was held back by the entry path (interrupts are off from before the
+ * kvm_entry tracepoint to VMRUN/VMLAUNCH) and makes the guest exit before
+ * it runs an instruction: the time it stands for was spent in the host.
+ * Without this, host work on the entry path is charged to whatever guest
+ * instruction follows the last exit (for an MMIO exit, the driver).  A
+ * hardware counter that excludes the host cannot overflow there.
+ */
+static bool vmprof_tick_held_at_entry(struct perf_event *event,
+				      struct vmprof_pcpu *pc)
+{
+	if (event->attr.type != PERF_TYPE_SOFTWARE)
+		return false;
+	return hrtimer_get_expires_ns(&event->hw.hrtimer) <
+	       READ_ONCE(pc->entry_ns);
 }
 
 static void vmprof_fill_guest(struct vmprof_sample *smp,
@@ -44,13 +63,17 @@ static void vmprof_fill_guest(struct vmprof_sample *smp,
 /* The last exit of this vCPU, which the VMM is working on now. */
 static void vmprof_fill_exit(struct vmprof_sample *smp,
 			     struct vmprof_vcpu_slot *slot,
-			     struct kvm_vcpu *vcpu)
+			     struct kvm_vcpu *vcpu, bool held)
 {
 	struct vmprof_guest_regs r;
+	u32 state = READ_ONCE(slot->state);
 
 	smp->vcpu = slot->idx;
 	smp->flags |= VMPROF_SAMPLE_VCPU_THREAD;
-	switch (READ_ONCE(slot->state)) {
+	/* A held tick stands for the work on the exit before this entry. */
+	if (held && state == VMPROF_SLOT_GUEST)
+		state = VMPROF_SLOT_VMM;
+	switch (state) {
 	case VMPROF_SLOT_VMM:
 		smp->exit_reason = slot->exit_reason;
 		smp->exit_guest_rip = slot->exit_rip;
@@ -87,7 +110,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	struct vmprof_vcpu_slot *slot = NULL;
 	struct kvm_vcpu *vcpu = NULL;
 	struct vmprof_guest_regs r;
-	bool user;
+	bool user, held;
 
 	if (!READ_ONCE(s->enabled) || (s->attr.flags & VMPROF_ATTACH_DRY_RUN))
 		return;
@@ -99,7 +122,8 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	smp.tid = task_pid_nr(current);
 	smp.period = data->period;
 
-	if (vcpu && vmprof_in_guest_window(vcpu) &&
+	held = vcpu && vmprof_tick_held_at_entry(event, pc);
+	if (vcpu && !held && vmprof_in_guest_window(vcpu) &&
 	    vmprof_guest_read(vcpu, &r, false)) {
 		vmprof_fill_guest(&smp, vcpu, &r);
 		vmprof_ring_write(s, &smp, sizeof(smp));
@@ -127,7 +151,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 						       task_tgid_nr(current);
 	}
 	if (slot) {
-		vmprof_fill_exit(&smp, slot, vcpu);
+		vmprof_fill_exit(&smp, slot, vcpu, held);
 	} else if (vcpu) {
 		/* System-wide: a vCPU thread of some VM, inside KVM_RUN. */
 		smp.vcpu = vcpu->vcpu_idx;

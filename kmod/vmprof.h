@@ -146,6 +146,7 @@ struct vmprof_pcpu {
 	struct vmprof_vcpu_slot *slot;	/* of a profiled VM, or NULL */
 	struct vmprof_target *target;
 	unsigned long gen;		/* vmprof_targets_gen at lookup */
+	u64 entry_ns;			/* when task last entered the guest */
 };
 DECLARE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
