@@ -449,51 +449,56 @@ int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info)
 	return 0;
 }
 
+/*
+ * The exit table is gathered under s->lock and copied out after it: a
+ * fault on the user's array takes mmap_lock, which mmap() holds while it
+ * waits for s->lock.
+ */
 int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
 {
 	struct vmprof_exit_stat __user *uexits = u64_to_user_ptr(st->exits);
-	struct vmprof_exit_counter *sum = NULL;
+	struct vmprof_exit_counter *sum;
+	struct vmprof_exit_stat *out;
 	u32 i, n = 0;
 	int err = 0;
 
+	sum = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*sum), GFP_KERNEL);
+	out = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*out), GFP_KERNEL);
+	if (!sum || !out) {
+		err = -ENOMEM;
+		goto out;
+	}
 	mutex_lock(&s->lock);
 	if (!s->attached) {
+		mutex_unlock(&s->lock);
 		err = -EINVAL;
 		goto out;
 	}
 	vmprof_rings_totals(s->rings, &st->samples, &st->lost);
 	st->filtered = atomic64_read(&s->filtered);
 	st->target_alive = vmprof_session_target_alive(s);
-	if (!s->target)
-		goto out;
-	st->nr_vcpus = atomic_read(&s->target->nr_vcpus);
-	sum = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*sum), GFP_KERNEL);
-	if (!sum) {
-		err = -ENOMEM;
-		goto out;
-	}
-	vmprof_target_exit_totals(s->target, sum);
-	for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
-		struct vmprof_exit_stat e = {
-			.reason = vmprof_exit_reason_of_slot(vmprof_isa, i),
-			.isa = vmprof_isa,
-			.count = sum[i].count - s->exits_base[i].count,
-			.vmm_ns = sum[i].vmm_ns - s->exits_base[i].vmm_ns,
-		};
+	if (s->target) {
+		st->nr_vcpus = atomic_read(&s->target->nr_vcpus);
+		vmprof_target_exit_totals(s->target, sum);
+		for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
+			u64 count = sum[i].count - s->exits_base[i].count;
 
-		if (!e.count)
-			continue;
-		if (n < st->exits_cap &&
-		    copy_to_user(&uexits[n], &e, sizeof(e))) {
-			err = -EFAULT;
-			goto out;
+			if (!count)
+				continue;
+			out[n].reason = vmprof_exit_reason_of_slot(vmprof_isa, i);
+			out[n].isa = vmprof_isa;
+			out[n].count = count;
+			out[n].vmm_ns = sum[i].vmm_ns - s->exits_base[i].vmm_ns;
+			n++;
 		}
-		n++;
 	}
-out:
-	st->nr_exits = n;
 	mutex_unlock(&s->lock);
+	st->nr_exits = n;
+	if (copy_to_user(uexits, out, min(n, st->exits_cap) * sizeof(*out)))
+		err = -EFAULT;
+out:
 	kfree(sum);
+	kfree(out);
 	return err;
 }
 
