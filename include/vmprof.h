@@ -68,7 +68,8 @@
  * MAP_SHARED, fd, 0) maps info.nr_rings rings back to back, ring i for
  * host CPU i, each info.ring_stride bytes: one struct vmprof_ring_ctl page
  * followed by info.ring_pages data pages.  Any other length or offset
- * fails with -EINVAL; mmap before ATTACH fails with -EINVAL.
+ * fails with -EINVAL, and so does a private (MAP_PRIVATE) mapping; mmap
+ * before ATTACH fails with -EINVAL.
  *
  * Ring protocol (single producer per ring, the kernel; single consumer):
  *   head = load_acquire(&ctl->data_head);

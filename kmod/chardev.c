@@ -129,7 +129,8 @@ static int vmprof_mmap(struct file *file, struct vm_area_struct *vma)
 	int err = -EINVAL;
 
 	mutex_lock(&s->lock);
-	if (s->attached && vma->vm_pgoff == 0 &&
+	/* Private mappings would copy pages the kernel keeps writing. */
+	if (s->attached && vma->vm_pgoff == 0 && (vma->vm_flags & VM_SHARED) &&
 	    vma->vm_end - vma->vm_start == s->rings->size) {
 		vmprof_vm_flags_set(vma, VM_DONTEXPAND | VM_DONTDUMP);
 		err = remap_vmalloc_range(vma, s->rings->area, 0);

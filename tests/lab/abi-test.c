@@ -189,6 +189,9 @@ static void test_session(int vmm)
 	check(mmap(NULL, info.mmap_size - 4096, PROT_READ, MAP_SHARED, fd,
 		   4096) == MAP_FAILED && errno == EINVAL,
 	      "mmap at an offset is EINVAL", "errno %ld%ld", errno, 0);
+	check(mmap(NULL, info.mmap_size, PROT_READ, MAP_PRIVATE, fd, 0) ==
+	      MAP_FAILED && errno == EINVAL, "private mmap is EINVAL",
+	      "errno %ld%ld", errno, 0);
 	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
 	check(map != MAP_FAILED, "mmap of mmap_size works", "errno %ld%ld",
