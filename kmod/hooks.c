@@ -110,9 +110,16 @@ static void vmprof_probe_kvm_entry(VMPROF_KVM_ENTRY_PROTO)
 		barrier();
 		WRITE_ONCE(pc->task, current);
 	}
-	WRITE_ONCE(pc->entry_ns, ktime_get_mono_fast_ns());
-	if (pc->slot)
+	/*
+	 * Only profiled VMs pay for the clock read (an HPET read in the
+	 * lab); others never get a held-tick correction.
+	 */
+	if (pc->slot) {
+		WRITE_ONCE(pc->entry_ns, ktime_get_mono_fast_ns());
 		vmprof_slot_entry(pc->target, pc->slot, vcpu, pc->entry_ns);
+	} else {
+		WRITE_ONCE(pc->entry_ns, 0);
+	}
 }
 
 static void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)

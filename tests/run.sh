@@ -65,6 +65,18 @@ build_others() {
 	fi
 }
 
+# The lab host (L1) has frozen silently in some runs, an open problem
+# (docs/reliability.md).  A boot that gives no verdict is retried once,
+# loudly; a second freeze, or any failing check, fails the suite.
+lab_once_more() {
+	local rc
+	tests/lab/lab.sh --timeout 1200 tests/lab/suite.sh
+	rc=$?
+	[ "$rc" = 125 ] || return "$rc"
+	echo "WARNING: lab: L1 gave no verdict (the open freeze); booting it once more"
+	tests/lab/lab.sh --timeout 1200 tests/lab/suite.sh
+}
+
 for s in $suites; do
 	case "$s" in
 	(build)
@@ -81,7 +93,7 @@ for s in $suites; do
 		step "dkms" bash tests/dkms.sh
 		;;
 	(lab)
-		step "lab" tests/lab/lab.sh --timeout 1200 tests/lab/suite.sh
+		step "lab" lab_once_more
 		;;
 	(*)
 		echo "tests/run.sh: unknown suite $s" >&2
