@@ -65,6 +65,10 @@ build_others() {
 	fi
 }
 
+# 20 rounds of QEMU killed under vmprof record in check (50 by hand) while
+# the freeze below is open: each round is a chance to hit it.
+export VMPROF_QEMU_KILL_ROUNDS=${VMPROF_QEMU_KILL_ROUNDS:-20}
+
 # The lab host (L1) has frozen silently in some runs, an open problem
 # (docs/reliability.md).  A boot that gives no verdict is retried once,
 # loudly; a second freeze, or any failing check, fails the suite.
