@@ -25,10 +25,10 @@ kv() {
 	printf '%s\n' "$2" | sed -n "s/.*\b$1=\([^ ]*\).*/\1/p" | head -n 1
 }
 
-# wait_for_line FILE TEXT: until FILE has TEXT (at most 10 s).
+# wait_for_line FILE TEXT [TENTHS]: until FILE has TEXT (default 10 s).
 wait_for_line() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq "${3:-100}"); do
 		grep -q "$2" "$1" 2>/dev/null && return 0
 		sleep 0.1
 	done
@@ -59,11 +59,7 @@ start_kvm_run() {
 	"$KVM_RUN" -p "$@" > "$out" 2>&1 &
 	eval "${var}_pid=$!"
 	eval "${var}_out=$out"
-	local i
-	for i in $(seq 50); do
-		grep -q code_start "$out" && break
-		sleep 0.1
-	done
+	wait_for_line "$out" code_start 50
 	eval "$(head -n 1 "$out" | sed "s/\([a-z_]*\)=/${var}_\1=/g")"
 }
 
@@ -78,11 +74,7 @@ start_gt() {
 		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 		-kernel "$GT_ELF" -append "$*" > "$gt_log" 2>&1 &
 	gt_pid=$!
-	local i
-	for i in $(seq 300); do
-		grep -q 'GT round 1 done' "$gt_log" && return 0
-		sleep 0.1
-	done
+	wait_for_line "$gt_log" 'GT round 1 done' 300 && return 0
 	echo "lab: the ground-truth guest did not start:"; cat "$gt_log"
 	return 1
 }
@@ -96,11 +88,8 @@ start_linux_guest() {
 		"/boot/vmlinuz-$(uname -r)" "$GUEST_BUILD/linux-guest.cpio.gz" \
 		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
 	linux_pid=$!
-	local i
-	for i in $(seq 600); do
-		grep -q "VMPROF-GUEST workload $1 start" "$linux_log" && return 0
-		sleep 0.1
-	done
+	wait_for_line "$linux_log" "VMPROF-GUEST workload $1 start" 600 &&
+		return 0
 	echo "lab: the Linux guest did not start its workload:"
 	cat "$linux_log"
 	return 1
