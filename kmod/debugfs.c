@@ -25,11 +25,21 @@ static int vmprof_objects_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(vmprof_objects);
 
+/* Not an object count: the probes outlive sessions by hooks_linger_ms. */
+static int vmprof_hooks_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "%d\n", vmprof_hooks_active());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmprof_hooks);
+
 void vmprof_debugfs_init(void)
 {
 	vmprof_debugfs_dir = debugfs_create_dir("vmprof", NULL);
 	debugfs_create_file("objects", 0444, vmprof_debugfs_dir, NULL,
 			    &vmprof_objects_fops);
+	debugfs_create_file("hooks", 0444, vmprof_debugfs_dir, NULL,
+			    &vmprof_hooks_fops);
 }
 
 void vmprof_debugfs_uninit(void)

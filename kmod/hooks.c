@@ -30,7 +30,9 @@
  */
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <linux/tracepoint.h>
+#include <linux/workqueue.h>
 
 #include "vmprof.h"
 #include "compat.h"
@@ -86,8 +88,13 @@ static void vmprof_slot_entry(struct vmprof_target *t,
 		vmprof_slot_exit(t, slot, vcpu, now);
 		fallthrough;
 	case VMPROF_SLOT_VMM:
-		this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_ns +=
-			now - slot->exit_ns;
+		/*
+		 * local_clock() of two CPUs if the thread moved in between:
+		 * they may disagree by a little, never by a negative time.
+		 */
+		if (now > slot->exit_ns)
+			this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_ns +=
+				now - slot->exit_ns;
 		break;
 	}
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
@@ -111,11 +118,14 @@ static void vmprof_probe_kvm_entry(VMPROF_KVM_ENTRY_PROTO)
 		WRITE_ONCE(pc->task, current);
 	}
 	/*
-	 * Only profiled VMs pay for the clock read (an HPET read in the
-	 * lab); others never get a held-tick correction.
+	 * Only profiled VMs pay for the clock read; others never get a
+	 * held-tick correction.  local_clock() (the TSC, per CPU) rather
+	 * than CLOCK_MONOTONIC: two reads per exit must be cheap wherever
+	 * the clocksource is not the TSC (the lab's L1 runs on the HPET,
+	 * an emulated MMIO read each time).
 	 */
 	if (pc->slot) {
-		WRITE_ONCE(pc->entry_ns, ktime_get_mono_fast_ns());
+		WRITE_ONCE(pc->entry_ns, local_clock());
 		vmprof_slot_entry(pc->target, pc->slot, vcpu, pc->entry_ns);
 	} else {
 		WRITE_ONCE(pc->entry_ns, 0);
@@ -140,7 +150,7 @@ static void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 		slot = vmprof_target_lookup(current, vcpu, &t);
 	}
 	if (slot)
-		vmprof_slot_exit(t, slot, vcpu, ktime_get_mono_fast_ns());
+		vmprof_slot_exit(t, slot, vcpu, local_clock());
 }
 
 static void vmprof_pcpu_leave(struct task_struct *task)
@@ -230,13 +240,43 @@ static void vmprof_hooks_unregister(int n)
 	vmprof_pcpu_reset();
 }
 
-int vmprof_hooks_get(void)
-{
-	int i, err = 0;
+/*
+ * Registering or removing a probe rewrites the call sites of hot
+ * tracepoints (static keys and static calls: text_poke_bp, three IPIs to
+ * every CPU per batch).  A user who records again and again, or a tool
+ * that attaches briefly, would do that on every session.  So the probes
+ * stay registered for hooks_linger_ms after the last session ends, as
+ * perf defers turning off its own scheduler hooks (perf_sched_events).
+ * Idle probes cost a per-CPU compare per context switch and a cached
+ * lookup per VM exit.
+ *
+ * The lab found the churn harmful too: under QEMU TCG, a CPU that hit
+ * the INT3 of one such rewrite kept hitting it after the rewrite was
+ * over (a stale translation), with interrupts off in __schedule, and the
+ * next rewrite's IPI waited for it forever.
+ */
+static unsigned int hooks_linger_ms = 10000;
+module_param(hooks_linger_ms, uint, 0644);
+MODULE_PARM_DESC(hooks_linger_ms,
+		 "keep the KVM and scheduler probes this long after the last session (ms)");
 
+static bool vmprof_hooks_registered;
+
+static void vmprof_hooks_linger_end(struct work_struct *work)
+{
 	mutex_lock(&vmprof_hooks_lock);
-	if (vmprof_hooks_users++)
-		goto out;
+	if (!vmprof_hooks_users && vmprof_hooks_registered) {
+		vmprof_hooks_unregister(ARRAY_SIZE(vmprof_hooks));
+		vmprof_hooks_registered = false;
+	}
+	mutex_unlock(&vmprof_hooks_lock);
+}
+static DECLARE_DELAYED_WORK(vmprof_hooks_linger, vmprof_hooks_linger_end);
+
+static int vmprof_hooks_register(void)
+{
+	int i, err;
+
 	vmprof_pcpu_reset();
 	for (i = 0; i < ARRAY_SIZE(vmprof_hooks); i++) {
 		err = tracepoint_probe_register(*vmprof_hooks[i].tp,
@@ -245,11 +285,23 @@ int vmprof_hooks_get(void)
 			pr_err("cannot hook tracepoint %s: %d\n",
 			       (*vmprof_hooks[i].tp)->name, err);
 			vmprof_hooks_unregister(i);
-			vmprof_hooks_users--;
-			break;
+			return err;
 		}
 	}
-out:
+	return 0;
+}
+
+int vmprof_hooks_get(void)
+{
+	int err = 0;
+
+	mutex_lock(&vmprof_hooks_lock);
+	if (!vmprof_hooks_registered) {
+		err = vmprof_hooks_register();
+		vmprof_hooks_registered = !err;
+	}
+	if (!err)
+		vmprof_hooks_users++;
 	mutex_unlock(&vmprof_hooks_lock);
 	return err;
 }
@@ -258,8 +310,15 @@ void vmprof_hooks_put(void)
 {
 	mutex_lock(&vmprof_hooks_lock);
 	if (!--vmprof_hooks_users)
-		vmprof_hooks_unregister(ARRAY_SIZE(vmprof_hooks));
+		mod_delayed_work(system_wq, &vmprof_hooks_linger,
+				 msecs_to_jiffies(READ_ONCE(hooks_linger_ms)));
 	mutex_unlock(&vmprof_hooks_lock);
+}
+
+/* For debugfs: 1 while the probes are registered. */
+bool vmprof_hooks_active(void)
+{
+	return READ_ONCE(vmprof_hooks_registered);
 }
 
 /*
@@ -305,5 +364,8 @@ int vmprof_hooks_init(void)
 
 void vmprof_hooks_uninit(void)
 {
+	/* No session is left (they pin the module): end the linger now. */
 	WARN_ON(vmprof_hooks_users);
+	mod_delayed_work(system_wq, &vmprof_hooks_linger, 0);
+	flush_delayed_work(&vmprof_hooks_linger);
 }

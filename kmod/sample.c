@@ -18,6 +18,7 @@
 #include <linux/hrtimer.h>
 #include <linux/perf_event.h>
 #include <linux/sched.h>
+#include <linux/sched/clock.h>
 #include <asm/ptrace.h>
 
 #include "vmprof.h"
@@ -37,14 +38,21 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
  * Without this, host work on the entry path is charged to whatever guest
  * instruction follows the last exit (for an MMIO exit, the driver).  A
  * hardware counter that excludes the host cannot overflow there.
+ *
+ * The entry time is local_clock() (see vmprof_probe_kvm_entry), the
+ * timer's expiry CLOCK_MONOTONIC: compare how late the tick is with how
+ * long ago the entry was, each measured on its own clock, now.
  */
 static bool vmprof_tick_held_at_entry(struct perf_event *event,
-				      struct vmprof_pcpu *pc)
+				      struct vmprof_pcpu *pc, u64 mono_now)
 {
-	if (event->attr.type != PERF_TYPE_SOFTWARE)
+	u64 entry = READ_ONCE(pc->entry_ns);
+	s64 late;
+
+	if (event->attr.type != PERF_TYPE_SOFTWARE || !entry)
 		return false;
-	return hrtimer_get_expires_ns(&event->hw.hrtimer) <
-	       READ_ONCE(pc->entry_ns);
+	late = mono_now - hrtimer_get_expires_ns(&event->hw.hrtimer);
+	return late > (s64)(local_clock() - entry);
 }
 
 static void vmprof_fill_guest(struct vmprof_sample *smp,
@@ -122,7 +130,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	smp.tid = task_pid_nr(current);
 	smp.period = data->period;
 
-	held = vcpu && vmprof_tick_held_at_entry(event, pc);
+	held = vcpu && vmprof_tick_held_at_entry(event, pc, smp.time_ns);
 	if (vcpu && !held && vmprof_in_guest_window(vcpu) &&
 	    vmprof_guest_read(vcpu, &r, false)) {
 		vmprof_fill_guest(&smp, vcpu, &r);

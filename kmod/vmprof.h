@@ -71,7 +71,7 @@ struct vmprof_vcpu_slot {
 	u32 exit_reason;		/* raw code of the last exit */
 	u32 exit_slot;			/* its index in the exit table */
 	u64 exit_rip;			/* guest RIP at the last exit */
-	u64 exit_ns;			/* when the last exit was seen */
+	u64 exit_ns;			/* local_clock() at the last exit */
 };
 
 struct vmprof_target {
@@ -146,7 +146,7 @@ struct vmprof_pcpu {
 	struct vmprof_vcpu_slot *slot;	/* of a profiled VM, or NULL */
 	struct vmprof_target *target;
 	unsigned long gen;		/* vmprof_targets_gen at lookup */
-	u64 entry_ns;			/* when task last entered the guest */
+	u64 entry_ns;			/* local_clock() at the last guest entry */
 };
 DECLARE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
@@ -196,6 +196,7 @@ int vmprof_hooks_init(void);
 void vmprof_hooks_uninit(void);
 int vmprof_hooks_get(void);
 void vmprof_hooks_put(void);
+bool vmprof_hooks_active(void);
 struct module *vmprof_kvm_module(void);
 
 /* guest_state.c */

@@ -44,10 +44,28 @@ fi
 exec 9> "$build/.lock"
 flock 9
 
+# QEMU's gdbstub is always there, unused unless the lab stops making
+# progress: 45 s before the timeout kills it, hang-dump.sh records where
+# L1's vCPUs and QEMU's threads are ($out/hang.txt).  LAB_DEBUG=1 also
+# keeps L1's kallsyms in $out so that the dump names functions.
+gdbsock=$(mktemp -u /tmp/vmprof-lab-gdb.XXXXXX)
+debug=0
+[ "${LAB_DEBUG:-0}" = 1 ] && debug=1
+rm -f "$out/qemu.pid" "$out/hang.txt" "$out/kallsyms"
+(
+	sleep $((timeout > 90 ? timeout - 45 : timeout / 2))
+	qpid=$(cat "$out/qemu.pid" 2>/dev/null) || exit 0
+	kill -0 "$qpid" 2>/dev/null || exit 0
+	"$here/hang-dump.sh" "$qpid" "$gdbsock" "$out"
+) < /dev/null > /dev/null 2>&1 9>&- &
+watchdog=$!
+trap 'kill $watchdog 2>/dev/null || true; rm -f "$gdbsock"' EXIT
+
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo" \
+	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo lab.debug=$debug" \
+	-pidfile "$out/qemu.pid" -gdb "unix:$gdbsock,server=on,wait=off" \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$repo",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
@@ -55,8 +73,13 @@ timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	< /dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
 	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up' || true
 
+kill $watchdog 2>/dev/null || true
 if [ ! -e "$out/status" ]; then
 	echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed)" >&2
+	if [ -s "$out/hang.txt" ]; then
+		echo "lab: where L1 was before the timeout ($out/hang.txt):" >&2
+		cat "$out/hang.txt" >&2
+	fi
 	exit 125
 fi
 status=$(cat "$out/status")

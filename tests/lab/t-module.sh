@@ -89,8 +89,9 @@ t_module() {
 	t_module_overflow
 
 	check "module: objects all zero at the end" wait_objects_zero
+	t_module_linger
 	kill -9 "$g1_pid"; wait "$g1_pid" 2>/dev/null
-	check "module: rmmod" rmmod vmprof
+	check "module: rmmod while the probes linger" rmmod vmprof
 	check "module: gone after rmmod" test ! -e /dev/vmprof
 }
 
@@ -157,4 +158,26 @@ t_module_overflow() {
 		test "$(kv lost_records "$out")" -le "$(kv stats_lost "$out")"
 	check "overflow: no malformed records" test "$(kv bad_records "$out")" = 0
 	kill -9 "$o_pid"; wait "$o_pid" 2>/dev/null
+}
+
+# The KVM and scheduler probes outlive the last session by hooks_linger_ms
+# (kmod/hooks.c says why), then go; rmmod ends a linger early.
+t_module_linger() {
+	local hooks=/sys/kernel/debug/vmprof/hooks
+	local linger=/sys/module/vmprof/parameters/hooks_linger_ms i
+
+	check "linger: probes still registered after the last session" \
+		test "$(cat $hooks)" = 1
+	echo 300 > "$linger"
+	"$PROBE" -m cpu -p "$g1_pid" -d 1 > /dev/null
+	for i in $(seq 30); do
+		[ "$(cat $hooks)" = 0 ] && break
+		sleep 0.1
+	done
+	check "linger: probes removed hooks_linger_ms (300) after it" \
+		test "$(cat $hooks)" = 0
+	echo 10000 > "$linger"
+	"$PROBE" -m cpu -p "$g1_pid" -d 1 > /dev/null
+	check "linger: registered again by the next session" \
+		test "$(cat $hooks)" = 1
 }
