@@ -65,6 +65,9 @@ raws=("$raw")
 if [ "$lab" = 1 ]; then
 	rm -rf "$B/lab"
 	mkdir -p "$B/lab"
+	# A TCG thread per L1 vCPU, as in earlier runs: the guest on one,
+	# the profilers on the other (tests/lab/lab.sh on the choice).
+	LAB_TCG_THREAD=${LAB_TCG_THREAD:-multi} \
 	"$top/tests/lab/lab.sh" --timeout 3000 --out "$B/lab" \
 		"$here/lab-bench.sh"
 	raws+=("$B/lab/bench.raw")

@@ -239,7 +239,7 @@ struct vmprof_record_header {
 
 struct vmprof_sample {
 	struct vmprof_record_header header;	/* type SAMPLE, misc 0 */
-	__u64 time_ns;		/* CLOCK_MONOTONIC */
+	__u64 time_ns;		/* CLOCK_MONOTONIC, to under 1 us */
 	__u64 guest_rip;	/* guest samples: guest RIP */
 	__u64 guest_cr3;	/* guest samples: guest CR3 */
 	__u64 host_ip;		/* VMM and host samples: host IP */

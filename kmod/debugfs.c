@@ -2,7 +2,8 @@
 /*
  * /sys/kernel/debug/vmprof/objects: live objects, so that tests can prove
  * that every session, target, thread, event, ring and task reference is
- * gone once the last session is.
+ * gone once the last session is; and how many sessions are sampling, so
+ * that they can wait for a recorder to start.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -21,6 +22,7 @@ static int vmprof_objects_show(struct seq_file *m, void *v)
 	seq_printf(m, "rings %d\n", atomic_read(&vmprof_objects.rings));
 	seq_printf(m, "task_refs %d\n",
 		   atomic_read(&vmprof_objects.task_refs));
+	seq_printf(m, "enabled %d\n", atomic_read(&vmprof_objects.enabled));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vmprof_objects);

@@ -250,10 +250,8 @@ static void vmprof_hooks_unregister(int n)
  * Idle probes cost a per-CPU compare per context switch and a cached
  * lookup per VM exit.
  *
- * The lab found the churn harmful too: under QEMU TCG, a CPU that hit
- * the INT3 of one such rewrite kept hitting it after the rewrite was
- * over (a stale translation), with interrupts off in __schedule, and the
- * next rewrite's IPI waited for it forever.
+ * (The churn also froze the lab: QEMU TCG with a thread per vCPU ran a
+ * stale translation of a rewritten site; docs/reliability.md.)
  */
 static unsigned int hooks_linger_ms = 10000;
 module_param(hooks_linger_ms, uint, 0644);

@@ -130,7 +130,7 @@ bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len)
 				.size = sizeof(lost),
 			},
 			.lost = pending,
-			.time_ns = ktime_get_mono_fast_ns(),
+			.time_ns = vmprof_clock_mono(),
 		};
 
 		vmprof_ring_copy(r, r->head, &lost, sizeof(lost));

@@ -41,7 +41,9 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
  *
  * The entry time is local_clock() (see vmprof_probe_kvm_entry), the
  * timer's expiry CLOCK_MONOTONIC: compare how late the tick is with how
- * long ago the entry was, each measured on its own clock, now.
+ * long ago the entry was, each measured on its own clock, now (mono_now
+ * is vmprof_clock_mono(), a microsecond or less off: ticks are late by
+ * far more when they were held).
  */
 static bool vmprof_tick_held_at_entry(struct perf_event *event,
 				      struct vmprof_pcpu *pc, u64 mono_now)
@@ -125,7 +127,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	if (READ_ONCE(pc->task) == current)
 		vcpu = READ_ONCE(pc->vcpu);
 
-	smp.time_ns = ktime_get_mono_fast_ns();
+	smp.time_ns = vmprof_clock_mono();
 	smp.cpu = smp_processor_id();
 	smp.tid = task_pid_nr(current);
 	smp.period = data->period;

@@ -392,9 +392,11 @@ int vmprof_session_enable(struct vmprof_session *s, bool on)
 		if (s->target)
 			vmprof_target_exit_totals(s->target, s->exits_base);
 		WRITE_ONCE(s->enabled, true);
+		atomic_inc(&vmprof_objects.enabled);
 		vmprof_session_for_each_event(s, perf_event_enable);
 	} else if (!on && s->enabled) {
 		WRITE_ONCE(s->enabled, false);
+		atomic_dec(&vmprof_objects.enabled);
 		vmprof_session_for_each_event(s, perf_event_disable);
 	}
 	mutex_unlock(&s->lock);
@@ -507,6 +509,8 @@ void vmprof_session_destroy(struct vmprof_session *s)
 	struct vmprof_thread *th, *next;
 	LIST_HEAD(threads);
 
+	if (s->enabled)
+		atomic_dec(&vmprof_objects.enabled);
 	WRITE_ONCE(s->enabled, false);
 	if (s->target) {
 		mutex_lock(&s->target->lock);

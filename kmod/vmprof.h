@@ -158,6 +158,7 @@ struct vmprof_objects {
 	atomic_t events;
 	atomic_t rings;
 	atomic_t task_refs;
+	atomic_t enabled;		/* sessions sampling now */
 };
 extern struct vmprof_objects vmprof_objects;
 
@@ -197,6 +198,9 @@ void vmprof_hooks_uninit(void);
 int vmprof_hooks_get(void);
 void vmprof_hooks_put(void);
 bool vmprof_hooks_active(void);
+
+/* clock.c */
+u64 vmprof_clock_mono(void);
 struct module *vmprof_kvm_module(void);
 
 /* guest_state.c */

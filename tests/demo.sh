@@ -7,4 +7,5 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 echo "vmprof demo: booting the lab (Debian's kernel under QEMU with AMD SVM, about 10 s)"
 out=$repo/tests/lab/build/demo
 rm -rf "$out"
-exec "$repo/tests/lab/lab.sh" --timeout 300 --out "$out" "$repo/tests/lab/demo.sh"
+# The demo's Linux guest needs a TCG thread per vCPU (tests/lab/lab.sh).
+LAB_TCG_THREAD=${LAB_TCG_THREAD:-multi} exec "$repo/tests/lab/lab.sh" --timeout 300 --out "$out" "$repo/tests/lab/demo.sh"

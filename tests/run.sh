@@ -65,20 +65,17 @@ build_others() {
 	fi
 }
 
-# 20 rounds of QEMU killed under vmprof record in check (50 by hand) while
-# the freeze below is open: each round is a chance to hit it.
-export VMPROF_QEMU_KILL_ROUNDS=${VMPROF_QEMU_KILL_ROUNDS:-20}
-
-# The lab host (L1) has frozen silently in some runs, an open problem
-# (docs/reliability.md).  A boot that gives no verdict is retried once,
-# loudly; a second freeze, or any failing check, fails the suite.
-lab_once_more() {
+# Two boots: every lab test but t_linux in single-threaded TCG, which
+# keeps L1 sound under kernel text patching; t_linux, whose L2 Linux
+# guest hangs in early boot there, with a TCG thread per vCPU
+# (tests/lab/lab.sh says why).  If L1 hangs, lab.sh prints where it was.
+lab_suite() {
 	local rc
-	tests/lab/lab.sh --timeout 1200 tests/lab/suite.sh
+	LAB_SKIP=t_linux tests/lab/lab.sh --timeout 1500 tests/lab/suite.sh
 	rc=$?
-	[ "$rc" = 125 ] || return "$rc"
-	echo "WARNING: lab: L1 gave no verdict (the open freeze); booting it once more"
-	tests/lab/lab.sh --timeout 1200 tests/lab/suite.sh
+	LAB_TCG_THREAD=multi LAB_TESTS=t_linux \
+		tests/lab/lab.sh --timeout 600 tests/lab/suite.sh || rc=$?
+	return "$rc"
 }
 
 for s in $suites; do
@@ -97,7 +94,7 @@ for s in $suites; do
 		step "dkms" bash tests/dkms.sh
 		;;
 	(lab)
-		step "lab" lab_once_more
+		step "lab" lab_suite
 		;;
 	(*)
 		echo "tests/run.sh: unknown suite $s" >&2

@@ -4,8 +4,8 @@
 # before it kills QEMU for a timeout.  Writes to OUT/hang.txt, in order:
 # each L1 vCPU's registers and the kernel text addresses on its stack
 # (twice, a second apart, to tell a spinning CPU from a halted one), read
-# through QEMU's gdbstub and named with OUT/kallsyms when the lab ran
-# with LAB_DEBUG=1; then QEMU's own threads, in case TCG itself is stuck.
+# through QEMU's gdbstub and named with OUT/kallsyms (kept by the lab's
+# init); then QEMU's own threads, in case TCG itself is stuck.
 #
 # usage: hang-dump.sh QEMU_PID GDB_SOCKET OUT
 set -u

@@ -44,7 +44,7 @@ def main():
     addrs, names = load_kallsyms(sys.argv[1])
     name = namer(addrs, names)
     if not addrs:
-        print("(no kallsyms: run the lab with LAB_DEBUG=1 to name these)")
+        print("(no kallsyms: the lab ran with LAB_DEBUG=0)")
     for path in sys.argv[2:]:
         print("-- %s" % path)
         thread = None

@@ -44,25 +44,59 @@ fi
 exec 9> "$build/.lock"
 flock 9
 
-# QEMU's gdbstub is always there, unused unless the lab stops making
-# progress: 45 s before the timeout kills it, hang-dump.sh records where
-# L1's vCPUs and QEMU's threads are ($out/hang.txt).  LAB_DEBUG=1 also
-# keeps L1's kallsyms in $out so that the dump names functions.
+# A watchdog ends a lab that stops making progress: L1's init touches
+# $out/heartbeat every 2 s; when it has not for $stall seconds (L1 frozen),
+# or 45 s before the timeout, hang-dump.sh records where L1's vCPUs and
+# QEMU's threads are ($out/hang.txt) through QEMU's gdbstub, naming
+# functions with the copy of L1's kallsyms that init keeps in $out
+# (LAB_DEBUG=0: no copy), and QEMU is killed.
+# One TCG thread for both of L1's vCPUs, not one each: with a thread per
+# vCPU (QEMU 7.2), a CPU sometimes kept running a stale translation of
+# kernel code that another CPU had just rewritten (text_poke_bp: static
+# keys, static calls, tracepoints), which froze L1 or corrupted it
+# (docs/reliability.md).  One thread invalidates translations before the
+# other vCPU runs again.  LAB_TCG_THREAD=multi brings a thread per vCPU
+# back, for what needs it: an L2 Linux guest hangs in early boot (in a
+# spinlock, interrupts off) under single-threaded TCG.
+tcg_thread=${LAB_TCG_THREAD:-single}
+
 gdbsock=$(mktemp -u /tmp/vmprof-lab-gdb.XXXXXX)
-debug=0
-[ "${LAB_DEBUG:-0}" = 1 ] && debug=1
-rm -f "$out/qemu.pid" "$out/hang.txt" "$out/kallsyms"
+debug=1
+[ "${LAB_DEBUG:-1}" = 0 ] && debug=0
+stall=${LAB_STALL:-90}
+rm -f "$out/qemu.pid" "$out/hang.txt" "$out/kallsyms" "$out/heartbeat" \
+	"$out/stalled" "$out/dump-tasks" "$out/tasks.txt"
 (
-	sleep $((timeout > 90 ? timeout - 45 : timeout / 2))
-	qpid=$(cat "$out/qemu.pid" 2>/dev/null) || exit 0
-	kill -0 "$qpid" 2>/dev/null || exit 0
-	"$here/hang-dump.sh" "$qpid" "$gdbsock" "$out"
+	start=$SECONDS
+	last=$((timeout > 90 ? timeout - 45 : timeout / 2))
+	while sleep 5; do
+		qpid=$(cat "$out/qemu.pid" 2>/dev/null) || continue
+		kill -0 "$qpid" 2>/dev/null || exit 0
+		beat=$(stat -c %Y "$out/heartbeat" 2>/dev/null) ||
+			beat=$(($(date +%s) - SECONDS + start))
+		if [ $(($(date +%s) - beat)) -gt "$stall" ]; then
+			echo "no heartbeat from L1 for over ${stall}s" > "$out/stalled"
+		elif [ $((SECONDS - start)) -lt "$last" ]; then
+			continue
+		fi
+		if [ ! -e "$out/stalled" ]; then
+			# Alive but out of time: what is everyone waiting for?
+			: > "$out/dump-tasks"
+			for i in $(seq 20); do
+				[ -s "$out/tasks.txt" ] && break
+				sleep 1
+			done
+		fi
+		"$here/hang-dump.sh" "$qpid" "$gdbsock" "$out"
+		kill -KILL "$qpid"
+		exit 0
+	done
 ) < /dev/null > /dev/null 2>&1 9>&- &
 watchdog=$!
 trap 'kill $watchdog 2>/dev/null || true; rm -f "$gdbsock"' EXIT
 
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
-	-accel tcg,thread=multi -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
+	-accel tcg,thread="$tcg_thread" -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo lab.debug=$debug" \
 	-pidfile "$out/qemu.pid" -gdb "unix:$gdbsock,server=on,wait=off" \
@@ -71,14 +105,21 @@ timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
 	-nographic -no-reboot -monitor none -serial stdio \
 	< /dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
-	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up' || true
+	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up { print; fflush() }' || true
 
 kill $watchdog 2>/dev/null || true
 if [ ! -e "$out/status" ]; then
-	echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed)" >&2
+	if [ -e "$out/stalled" ]; then
+		echo "lab: FAIL: no verdict: L1 froze ($(cat "$out/stalled"))" >&2
+	else
+		echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed)" >&2
+	fi
 	if [ -s "$out/hang.txt" ]; then
-		echo "lab: where L1 was before the timeout ($out/hang.txt):" >&2
+		echo "lab: where L1 was ($out/hang.txt):" >&2
 		cat "$out/hang.txt" >&2
+	fi
+	if [ -s "$out/tasks.txt" ]; then
+		echo "lab: L1's tasks and their kernel stacks: $out/tasks.txt" >&2
 	fi
 	exit 125
 fi

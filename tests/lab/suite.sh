@@ -7,13 +7,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for f in "$here"/t-*.sh; do
 	. "$f"
 done
-# t_fuzz is not in the default list while the lab host (L1) can freeze
-# under it: about half of the runs since 2026-11-25 hung L1 silently (no
-# soft-lockup, hung-task or RCU-stall report even at console loglevel 8).
-# Run it with LAB_TESTS=t_fuzz (make fuzz-lab) until that is understood.
-default_skip=${LAB_SKIP-t_fuzz}
+# LAB_SKIP names tests to leave out of the default list.
 tests=${LAB_TESTS:-$(declare -F | awk '{print $3}' | grep -E '^t_[a-z]+$' |
-	grep -vxF -e "${default_skip:-none}")}
+	grep -vxF -e "${LAB_SKIP:-none}")}
 for t in $tests; do
 	echo "== $t"
 	"$t"

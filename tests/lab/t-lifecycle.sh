@@ -26,6 +26,17 @@ wait_sessions() {
 	return 1
 }
 
+# wait_enabled N: until N sessions are sampling (the recorder has read
+# what it needs and enabled its session).
+wait_enabled() {
+	local i
+	for i in $(seq 200); do
+		grep -q "^enabled $1\$" "$OBJECTS" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # wait_attached: until a recorder has attached to a VM (the module holds
 # a target and its events).
 wait_attached() {
@@ -276,7 +287,7 @@ lc_accounting() {
 		"$VMPROF" record -q -e cpu-clock -p "$ac_pid" -F 10000 \
 			--ring-pages 1 --switch "$m" -d 5 -o "$f" &
 		local r=$!
-		wait_sessions 1
+		wait_enabled 1
 		sleep 1
 		kill -STOP "$r"
 		sleep 1.5

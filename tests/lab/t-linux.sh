@@ -9,7 +9,9 @@ t_linux() {
 	mkdir -p "$d"
 	insmod "$REPO/kmod/vmprof.ko" || { fail "linux: insmod"; return; }
 	start_linux_guest net 60 || {
-		fail "linux: guest start"; rmmod vmprof; return; }
+		fail "linux: guest start"
+		kill -9 "$linux_pid"; wait "$linux_pid" 2>/dev/null
+		rmmod vmprof; return; }
 
 	check "linux: record cpu-switch" "$VMPROF" record -q -p "$linux_pid" \
 		-F 2000 -d 4 -o "$d/cpu.data"

@@ -39,6 +39,7 @@ struct probe {
 	uint32_t pid;
 	uint32_t vcpus[64];
 	uint32_t isa;
+	uint64_t out_rips[4];	/* the first distinct ones, for a failure */
 };
 
 static double now(void)
@@ -47,6 +48,19 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void note_out_of_range(struct probe *p, uint64_t rip)
+{
+	unsigned int i;
+
+	p->out_range++;
+	for (i = 0; i < 4 && p->out_rips[i] != rip; i++) {
+		if (!p->out_rips[i]) {
+			p->out_rips[i] = rip;
+			break;
+		}
+	}
 }
 
 static void on_sample(struct probe *p, const struct vmprof_sample *s)
@@ -66,7 +80,7 @@ static void on_sample(struct probe *p, const struct vmprof_sample *s)
 		if (s->guest_rip >= p->lo && s->guest_rip < p->hi)
 			p->in_range++;
 		else
-			p->out_range++;
+			note_out_of_range(p, s->guest_rip);
 	}
 	if (s->flags & VMPROF_SAMPLE_EXIT) {
 		p->exit_samples++;
@@ -209,6 +223,9 @@ int main(int argc, char **argv)
 	       p.ctx[1], p.ctx[2], p.ctx[3], p.ctx[4], p.ctx[5], p.ctx[6]);
 	printf("in_range=%lu out_range=%lu pid_match=%lu\n", p.in_range,
 	       p.out_range, p.pid_match);
+	if (p.out_range)
+		printf("out_rips=%#lx,%#lx,%#lx,%#lx\n", p.out_rips[0],
+		       p.out_rips[1], p.out_rips[2], p.out_rips[3]);
 	printf("exit_samples=%lu exit_io_at_rip=%lu exit_io_other_rip=%lu\n",
 	       p.exit_samples, p.exit_io_at_rip, p.exit_io_other_rip);
 	for (i = 0, n = 0; i < 64; i++)
