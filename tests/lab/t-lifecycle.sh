@@ -109,6 +109,35 @@ lc_qemu() {
 	return 1
 }
 
+# lc_report FILE NAME: run 'vmprof report' on FILE, set lc_rc, lc_json
+# (the JSON report) and lc_err (its stderr).
+lc_report() {
+	lc_json=$1.json lc_err=$1.err
+	"$VMPROF" report -i "$1" --format json > "$lc_json" 2> "$lc_err"
+	lc_rc=$?
+}
+
+# json FILE EXPR: a value of the JSON report, e.g. json f.json total_samples
+json() {
+	python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2], {}, d)
+print(str(v).lower() if isinstance(v, bool) else v)' "$1" "$2"
+}
+
+t_lifecycle() {
+	insmod "$REPO/kmod/vmprof.ko" || { fail "lifecycle: insmod"; return; }
+	lc_dir=$LAB_OUT/lifecycle
+	mkdir -p "$lc_dir"
+	lc_qemu_kill
+	lc_recorder_kill
+	lc_concurrent
+	lc_hotplug
+	lc_accounting
+	check "lifecycle: objects all zero at the end" wait_objects_zero
+	check "lifecycle: rmmod" rmmod vmprof
+}
+
 # QEMU killed -9 while 'vmprof record' records it.
 lc_qemu_kill() {
 	local rounds=${VMPROF_QEMU_KILL_ROUNDS:-50} i f rrc t0 t1 stats
