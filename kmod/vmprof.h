@@ -198,10 +198,10 @@ void vmprof_hooks_uninit(void);
 int vmprof_hooks_get(void);
 void vmprof_hooks_put(void);
 bool vmprof_hooks_active(void);
+struct module *vmprof_kvm_module(void);
 
 /* clock.c */
 u64 vmprof_clock_mono(void);
-struct module *vmprof_kvm_module(void);
 
 /* guest_state.c */
 extern u32 vmprof_isa;

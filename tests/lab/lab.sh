@@ -50,6 +50,7 @@ flock 9
 # QEMU's threads are ($out/hang.txt) through QEMU's gdbstub, naming
 # functions with the copy of L1's kallsyms that init keeps in $out
 # (LAB_DEBUG=0: no copy), and QEMU is killed.
+#
 # One TCG thread for both of L1's vCPUs, not one each: with a thread per
 # vCPU (QEMU 7.2), a CPU sometimes kept running a stale translation of
 # kernel code that another CPU had just rewritten (text_poke_bp: static

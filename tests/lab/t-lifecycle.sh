@@ -18,23 +18,13 @@ LC_STATS=$LAB_BUILD/data-stats
 # wait_sessions N: until the module holds N sessions (recorders that
 # opened /dev/vmprof; they may not have attached yet).
 wait_sessions() {
-	local i
-	for i in $(seq 100); do
-		grep -q "^sessions $1\$" "$OBJECTS" && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for_line "$OBJECTS" "^sessions $1\$" 50
 }
 
 # wait_enabled N: until N sessions are sampling (the recorder has read
 # what it needs and enabled its session).
 wait_enabled() {
-	local i
-	for i in $(seq 200); do
-		grep -q "^enabled $1\$" "$OBJECTS" && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for_line "$OBJECTS" "^enabled $1\$" 100
 }
 
 # wait_attached: until a recorder has attached to a VM (the module holds

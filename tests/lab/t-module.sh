@@ -164,16 +164,13 @@ t_module_overflow() {
 # (kmod/hooks.c says why), then go; rmmod ends a linger early.
 t_module_linger() {
 	local hooks=/sys/kernel/debug/vmprof/hooks
-	local linger=/sys/module/vmprof/parameters/hooks_linger_ms i
+	local linger=/sys/module/vmprof/parameters/hooks_linger_ms
 
 	check "linger: probes still registered after the last session" \
 		test "$(cat $hooks)" = 1
 	echo 300 > "$linger"
 	"$PROBE" -m cpu -p "$g1_pid" -d 1 > /dev/null
-	for i in $(seq 30); do
-		[ "$(cat $hooks)" = 0 ] && break
-		sleep 0.1
-	done
+	wait_for_line "$hooks" '^0$' 30
 	check "linger: probes removed hooks_linger_ms (300) after it" \
 		test "$(cat $hooks)" = 0
 	echo 10000 > "$linger"
