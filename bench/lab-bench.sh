@@ -23,10 +23,12 @@ set -u
 
 REPS=${LAB_BENCH_REPS:-3}
 WIN=${LAB_BENCH_WINDOW:-4}
+SETTLE=${LAB_BENCH_SETTLE:-1}	# s between a profiler's start and its window
 RATES=${LAB_BENCH_RATES:-"1000 10000"}
 LOSS_RATES=${LAB_BENCH_LOSS_RATES:-"1000 2000 5000 10000 20000 50000"}
 HIGHEST=${LOSS_RATES##* }
 PARTS=${LAB_BENCH_PARTS:-"sys slow exit loss"}
+EXIT_CFGS=${LAB_BENCH_EXIT_CFGS:-"none dry perfstat hooks cpu domain"}
 LOOP_ITERS=1000000		# kvm-run -i for the CPU-bound guest
 RAW=$LAB_OUT/bench.raw
 W=$(mktemp -d)
@@ -48,6 +50,48 @@ vm_io_exits_file() {
 }
 
 now() { echo "$EPOCHREALTIME"; }
+
+# cpu_busy N: jiffies CPU N was not idle (user..steal of /proc/stat),
+# in $busy; bash builtins only, so it can sit next to the counter read.
+cpu_busy() {
+	local name u n s i io irq sirq st rest
+	busy=0
+	while read -r name u n s i io irq sirq st rest; do
+		[ "$name" = "cpu$1" ] || continue
+		busy=$((u + n + s + irq + sirq + st))
+		return
+	done < /proc/stat
+}
+
+# task_times PID: the process's user, system and guest jiffies so far, in
+# $ut, $st and $gt ($ticks: user + system).  Guest time is part of user.
+task_times() {
+	local f
+	ut=0 st=0 gt=0 ticks=0
+	[ -n "$1" ] || return 0
+	read -r f 2>/dev/null < /proc/"$1"/stat || return 0
+	f=${f##*) }		# past "pid (comm) "
+	set -- $f
+	ut=${12} st=${13} gt=${41} ticks=$((${12} + ${13}))
+}
+
+# vmprof's probes stay registered for hooks_linger_ms (10 s) after its last
+# session.  A window of a configuration without them (none, the floor,
+# perf) waits until they are gone, so that it measures only itself.  The
+# configurations are ordered so that this happens once per repetition:
+# every (un)registration patches kernel text, which multi-threaded TCG
+# has been seen to mistranslate (docs/reliability.md), and hooks_linger_ms=0
+# froze L1 after some 40 windows.
+HOOKS_STATE=/sys/kernel/debug/vmprof/hooks
+hooks_gone() {
+	local h i
+	for i in $(seq 300); do
+		read -r h < "$HOOKS_STATE" || return 0
+		[ "$h" = 0 ] && return 0
+		sleep 0.1
+	done
+	echo "bench: vmprof's probes still registered after 30 s"
+}
 
 # stop_pid SIG PID: signal a child, give it 60 s, then kill it.
 stop_pid() {
@@ -72,12 +116,17 @@ prof_start() {
 	local cfg=$1 rate=$2 pid=$3
 	prof_err=$W/prof.err
 	prof_pid=
+	case $cfg in
+	(none|dry|perf|perfstat) hooks_gone ;;
+	esac
 	prof_t0=$(now)
 	case $cfg in
 	(none) return ;;
 	(dry) taskset -c 0 "$PROBE" -D -m domain -p "$pid" -F "$rate" -d 100000 \
 		> "$prof_err" 2>&1 & ;;
 	(hooks) taskset -c 0 "$PROBE" -m cpu -p "$pid" -c 1000000000000 -d 100000 \
+		> "$prof_err" 2>&1 & ;;
+	(probe) taskset -c 0 "$PROBE" -m cpu -p "$pid" -F "$rate" -d 100000 \
 		> "$prof_err" 2>&1 & ;;
 	(cpu) taskset -c 0 "$VMPROF" record -p "$pid" -F "$rate" -o "$W/v.data" \
 		> /dev/null 2> "$prof_err" & ;;
@@ -97,7 +146,7 @@ prof_start() {
 		sleep 0.1
 	done
 	prof_t0=$(now)
-	sleep 1
+	sleep "$SETTLE"
 }
 
 # prof_stop: stop it; set samples (what the tool says it recorded).
@@ -108,7 +157,7 @@ prof_stop() {
 	# probe, which installs no handler, gets SIGTERM; the tools catch
 	# SIGINT and write their files.
 	case $cfg in
-	(dry|hooks) stop_pid TERM "$prof_pid" ;;
+	(dry|hooks|probe) stop_pid TERM "$prof_pid" ;;
 	(*) stop_pid INT "$prof_pid" ;;
 	esac
 	case $cfg in
@@ -124,17 +173,25 @@ prof_stop() {
 # window PART CFG RATE PID: one measurement.
 window() {
 	local part=$1 rate=$3 pid=$4 c0 c1 t0 t1 p1 secs f
+	local b0 b1 g0 g1 k0 k1 hz u0 s0 q0 vm
 	cfg=$2
 	f=$(vm_io_exits_file "$pid")
+	hz=$(getconf CLK_TCK)
 	prof_start "$cfg" "$rate" "$pid"
 	# No fork between reading the counter and the clock.
+	cpu_busy 0; b0=$busy; cpu_busy 1; g0=$busy; task_times "$prof_pid"; k0=$ticks
+	task_times "$pid"; u0=$ut s0=$st q0=$gt
 	read -r c0 < "$f"; t0=$EPOCHREALTIME
 	sleep "$WIN"
 	read -r c1 < "$f"; t1=$EPOCHREALTIME
+	cpu_busy 0; b1=$busy; cpu_busy 1; g1=$busy; task_times "$prof_pid"; k1=$ticks
+	task_times "$pid"
+	# the VMM's time split: its user space, the host kernel, the guest
+	vm="vmm_user=$((ut - u0 - (gt - q0))) vmm_sys=$((st - s0)) vmm_guest=$((gt - q0))"
 	prof_stop
 	p1=$(now)
 	secs=$(echo "$t1 - $t0" | bc -l)
-	echo "part=$part cfg=$cfg rate=$rate rep=$rep exits=$((c1 - c0)) secs=$secs samples=${samples:-0} lost=${lost:-0} prof_secs=$(echo "$p1 - $prof_t0" | bc -l)" |
+	echo "part=$part cfg=$cfg rate=$rate rep=$rep exits=$((c1 - c0)) secs=$secs samples=${samples:-0} lost=${lost:-0} prof_secs=$(echo "$p1 - $prof_t0" | bc -l) cpu0_busy=$(echo "($b1 - $b0) / $hz / $secs" | bc -l | cut -c1-5) cpu1_busy=$(echo "($g1 - $g0) / $hz / $secs" | bc -l | cut -c1-5) prof_cpu=$(echo "($k1 - $k0) / $hz / $secs" | bc -l | cut -c1-5) $vm" |
 		tee -a "$RAW"
 	if [ -n "$prof_pid" ] && grep -Eiq 'error|fail|cannot' "$prof_err"; then
 		sed 's/^/  prof: /' "$prof_err" | head -n 5
@@ -166,7 +223,7 @@ for part in $PARTS; do
 		for rep in $(seq "$REPS"); do
 			window slow none 0 "$s_pid"
 			for rate in $RATES; do
-				for cfg in dry cpu domain perf; do
+				for cfg in dry perf cpu domain; do
 					window slow "$cfg" "$rate" "$s_pid"
 				done
 			done
@@ -177,7 +234,7 @@ for part in $PARTS; do
 		sleep 1
 		taskset -a -p -c 1 "$e_pid" > /dev/null
 		for rep in $(seq "$REPS"); do
-			for cfg in none dry hooks cpu domain perfstat; do
+			for cfg in $EXIT_CFGS; do
 				window exit "$cfg" 1000 "$e_pid"
 			done
 		done

@@ -34,11 +34,13 @@ struct vmprof_clock {
 
 static DEFINE_PER_CPU(struct vmprof_clock, vmprof_clock);
 
-/* CLOCK_MONOTONIC ns, from any context, on the current CPU. */
-u64 vmprof_clock_mono(void)
+/*
+ * CLOCK_MONOTONIC ns, from any context, on the current CPU, for @local,
+ * a local_clock() just read on it (the caller may need it too).
+ */
+u64 vmprof_clock_mono_at(u64 local)
 {
 	struct vmprof_clock *c = this_cpu_ptr(&vmprof_clock);
-	u64 local = local_clock();
 	u64 now;
 
 	if (unlikely(!c->synced_at ||
@@ -51,4 +53,9 @@ u64 vmprof_clock_mono(void)
 		now = READ_ONCE(c->last);
 	WRITE_ONCE(c->last, now);
 	return now;
+}
+
+u64 vmprof_clock_mono(void)
+{
+	return vmprof_clock_mono_at(local_clock());
 }

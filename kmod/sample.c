@@ -41,12 +41,14 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
  *
  * The entry time is local_clock() (see vmprof_probe_kvm_entry), the
  * timer's expiry CLOCK_MONOTONIC: compare how late the tick is with how
- * long ago the entry was, each measured on its own clock, now (mono_now
- * is vmprof_clock_mono(), a microsecond or less off: ticks are late by
- * far more when they were held).
+ * long ago the entry was, each measured on its own clock, now (local_now
+ * is local_clock() and mono_now the same instant as vmprof_clock_mono_at()
+ * makes it, a microsecond or less off: ticks are late by far more when
+ * they were held).
  */
 static bool vmprof_tick_held_at_entry(struct perf_event *event,
-				      struct vmprof_pcpu *pc, u64 mono_now)
+				      struct vmprof_pcpu *pc, u64 local_now,
+				      u64 mono_now)
 {
 	u64 entry = READ_ONCE(pc->entry_ns);
 	s64 late;
@@ -54,7 +56,7 @@ static bool vmprof_tick_held_at_entry(struct perf_event *event,
 	if (event->attr.type != PERF_TYPE_SOFTWARE || !entry)
 		return false;
 	late = mono_now - hrtimer_get_expires_ns(&event->hw.hrtimer);
-	return late > (s64)(local_clock() - entry);
+	return late > (s64)(local_now - entry);
 }
 
 static void vmprof_fill_guest(struct vmprof_sample *smp,
@@ -120,31 +122,36 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	struct vmprof_vcpu_slot *slot = NULL;
 	struct kvm_vcpu *vcpu = NULL;
 	struct vmprof_guest_regs r;
-	bool user, held;
+	bool user, held, in_guest;
+	u64 local_now;
 
 	if (!READ_ONCE(s->enabled) || (s->attr.flags & VMPROF_ATTACH_DRY_RUN))
 		return;
 	if (READ_ONCE(pc->task) == current)
 		vcpu = READ_ONCE(pc->vcpu);
+	in_guest = vcpu && vmprof_in_guest_window(vcpu);
+	/*
+	 * cpu-switch keeps guest ticks only.  The rest (most of them, for a
+	 * guest that exits a lot) go before any clock is read.
+	 */
+	if (!in_guest && s->attr.mode == VMPROF_MODE_CPU_SWITCH)
+		goto filtered;
 
-	smp.time_ns = vmprof_clock_mono();
+	local_now = local_clock();
+	smp.time_ns = vmprof_clock_mono_at(local_now);
 	smp.cpu = smp_processor_id();
 	smp.tid = task_pid_nr(current);
 	smp.period = data->period;
 
-	held = vcpu && vmprof_tick_held_at_entry(event, pc, smp.time_ns);
-	if (vcpu && !held && vmprof_in_guest_window(vcpu) &&
-	    vmprof_guest_read(vcpu, &r, false)) {
+	held = vcpu && vmprof_tick_held_at_entry(event, pc, local_now,
+						     smp.time_ns);
+	if (in_guest && !held && vmprof_guest_read(vcpu, &r, false)) {
 		vmprof_fill_guest(&smp, vcpu, &r);
 		vmprof_ring_write(s, &smp, sizeof(smp));
 		return;
 	}
-
-	if (s->attr.mode == VMPROF_MODE_CPU_SWITCH) {
-		/* Only a software clock gets here: it cannot exclude host. */
-		atomic64_inc(&s->filtered);
-		return;
-	}
+	if (s->attr.mode == VMPROF_MODE_CPU_SWITCH)
+		goto filtered;
 
 	smp.host_ip = instruction_pointer(regs);
 	user = user_mode(regs);
@@ -168,4 +175,9 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 		smp.flags |= VMPROF_SAMPLE_VCPU_THREAD;
 	}
 	vmprof_ring_write(s, &smp, sizeof(smp));
+	return;
+
+filtered:
+	/* Only a software clock gets here: it cannot exclude the host. */
+	atomic64_inc(&s->filtered);
 }

@@ -202,6 +202,7 @@ struct module *vmprof_kvm_module(void);
 
 /* clock.c */
 u64 vmprof_clock_mono(void);
+u64 vmprof_clock_mono_at(u64 local);
 
 /* guest_state.c */
 extern u32 vmprof_isa;
