@@ -17,7 +17,13 @@ t_linux() {
 		-F 2000 -d 4 -o "$d/cpu.data"
 	check "linux: record domain-switch" "$VMPROF" record -q \
 		-p "$linux_pid" -F 2000 -d 4 --switch domain -o "$d/dom.data"
-	kill "$linux_pid"; wait "$linux_pid" 2>/dev/null
+	# The guest's console, kept: it says why a guest died mid-recording.
+	if ! kill "$linux_pid" 2>/dev/null; then
+		echo "lab: the Linux guest had exited; its console ended:"
+		tail -n 40 "$linux_log"
+	fi
+	wait "$linux_pid" 2>/dev/null
+	cp "$linux_log" "$d/guest.log"
 
 	map=$d/System.map
 	make_system_map "$map"
