@@ -6,7 +6,8 @@
 #          domain-switch (vmprof record -p), and perf kvm record -p
 #   exit   exit-heavy guest (an I/O exit every iteration): exits/s
 #          unprofiled, with vmprof's hooks only, vmprof record cpu and
-#          domain, and perf kvm stat record -p
+#          domain, and perf kvm stat record -p (LAB_BENCH_EXIT_CFGS;
+#          "probe" adds vmprof-probe sampling, without the vmprof tool)
 #   loss   a 4-vCPU guest at rising rates: samples and lost
 #   sys    getppid() syscall cost, to scale TCG times to a real host
 # The guest's threads run on L1's CPU 1, everything else (profilers, this
