@@ -122,6 +122,32 @@ def main():
             say(f"- floor at {rate} Hz: {costs[('floor', rate)]:.2f} us of "
                 f"guest time per tick (TCG), the timer interrupt and the "
                 f"VM exit/entry it causes")
+        def by_rep(cfg, rate):
+            return {r["rep"]: int(r["exits"]) / float(r["secs"])
+                    for r in slow if r["cfg"] == cfg and
+                    (cfg == "none" or int(r["rate"]) == rate)}
+        say("Repetition by repetition (the host's speed drifts by more "
+            "than the effects): in how many repetitions a vmprof mode "
+            "slowed the guest less than perf, and than 1.25x the floor's "
+            "slowdown.\n")
+        say("| rate | mode | below perf | within 1.25x floor |")
+        say("| --- | --- | --- | --- |")
+        unp = by_rep("none", 0)
+        for rate in rates:
+            pf, fl = by_rep("perf", rate), by_rep("dry", rate)
+            for cfg in ("cpu", "domain"):
+                v = by_rep(cfg, rate)
+                reps_ = [k for k in v if k in pf and k in fl and k in unp]
+                below = sum(v[k] > pf[k] for k in reps_)
+                within = sum(unp[k] / v[k] <= 1.25 * unp[k] / fl[k]
+                             for k in reps_)
+                say(f"| {rate} Hz | {cfg}-switch | {below} of "
+                    f"{len(reps_)} | {within} of {len(reps_)} |")
+                verdicts.append(
+                    f"slowdown {cfg}-switch @ {rate} Hz, per repetition: "
+                    f"below perf in {below} of {len(reps_)}, within "
+                    f"1.25x the floor in {within} of {len(reps_)}")
+        say("")
         for rate in rates:
             p, f = base / thr("perf", rate), base / thr("dry", rate)
             for cfg in ("cpu", "domain"):
@@ -227,9 +253,20 @@ def main():
                 f"cpu {100 * xr('cpu') / xr('dry'):.1f}%, domain "
                 f"{100 * xr('domain') / xr('dry'):.1f}% of the floor's "
                 f"rate.\n")
+        def ex_rep(cfg):
+            return {r["rep"]: int(r["exits"]) / float(r["secs"])
+                    for r in ex if r["cfg"] == cfg}
         for cfg in ("cpu", "domain"):
             if not any(r["cfg"] == cfg for r in ex):
                 continue
+            v, ps, un = ex_rep(cfg), ex_rep("perfstat"), ex_rep("none")
+            reps_ = [k for k in v if k in ps and k in un]
+            more = sum(v[k] > ps[k] for k in reps_)
+            keep = sum(v[k] >= 0.95 * un[k] for k in reps_)
+            verdicts.append(
+                f"exit-heavy {cfg}-switch, per repetition: more exits than "
+                f"perf kvm stat in {more} of {len(reps_)}, at least 95% of "
+                f"unprofiled in {keep} of {len(reps_)}")
             r = xr(cfg) / base
             p = xr("perfstat") / base
             verdicts.append(
