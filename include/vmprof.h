@@ -99,7 +99,12 @@
 #define VMPROF_ABI_MAJOR	1
 #define VMPROF_ABI_MINOR	0
 
-#define VMPROF_IOC_MAGIC	0xB7
+/*
+ * Not listed in Documentation/userspace-api/ioctl/ioctl-number.rst (as of
+ * 6.18: 0xB7 is nsfs's, 0xB8 mshv's, 0xBA liveupdate's), so strace and a
+ * mistaken ioctl on another file never take ours for theirs.
+ */
+#define VMPROF_IOC_MAGIC	0xBD
 
 struct vmprof_version {
 	__u32 abi_major;
