@@ -64,16 +64,22 @@ cpu_busy() {
 	done < /proc/stat
 }
 
+# cpu_share JIFFIES SECS: what share of one CPU that many jiffies are.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_share() {
+	echo "$1 / $CLK_TCK / $2" | bc -l | cut -c1-5
+}
+
 # task_times PID: the process's user, system and guest jiffies so far, in
-# $ut, $st and $gt ($ticks: user + system).  Guest time is part of user.
+# $ut, $st and $gt.  Guest time is part of user.
 task_times() {
 	local f
-	ut=0 st=0 gt=0 ticks=0
+	ut=0 st=0 gt=0
 	[ -n "$1" ] || return 0
 	read -r f 2>/dev/null < /proc/"$1"/stat || return 0
 	f=${f##*) }		# past "pid (comm) "
 	set -- $f
-	ut=${12} st=${13} gt=${41} ticks=$((${12} + ${13}))
+	ut=${12} st=${13} gt=${41}
 }
 
 # vmprof's probes stay registered for hooks_linger_ms (10 s) after its last
@@ -85,13 +91,8 @@ task_times() {
 # froze L1 after some 40 windows.
 HOOKS_STATE=/sys/kernel/debug/vmprof/hooks
 hooks_gone() {
-	local h i
-	for i in $(seq 300); do
-		read -r h < "$HOOKS_STATE" || return 0
-		[ "$h" = 0 ] && return 0
-		sleep 0.1
-	done
-	echo "bench: vmprof's probes still registered after 30 s"
+	wait_for_line "$HOOKS_STATE" '^0$' 300 ||
+		echo "bench: vmprof's probes still registered after 30 s"
 }
 
 # stop_pid SIG PID: signal a child, give it 60 s, then kill it.
@@ -174,25 +175,34 @@ prof_stop() {
 # window PART CFG RATE PID: one measurement.
 window() {
 	local part=$1 rate=$3 pid=$4 c0 c1 t0 t1 p1 secs f
-	local b0 b1 g0 g1 k0 k1 hz u0 s0 q0 vm
+	local b0 b1 g0 g1 k0 k1 u0 s0 q0 vm
 	cfg=$2
 	f=$(vm_io_exits_file "$pid")
-	hz=$(getconf CLK_TCK)
 	prof_start "$cfg" "$rate" "$pid"
-	# No fork between reading the counter and the clock.
-	cpu_busy 0; b0=$busy; cpu_busy 1; g0=$busy; task_times "$prof_pid"; k0=$ticks
+	cpu_busy 0; b0=$busy
+	cpu_busy 1; g0=$busy
+	task_times "$prof_pid"; k0=$((ut + st))
 	task_times "$pid"; u0=$ut s0=$st q0=$gt
+	# No fork between reading the counter and the clock.
 	read -r c0 < "$f"; t0=$EPOCHREALTIME
 	sleep "$WIN"
 	read -r c1 < "$f"; t1=$EPOCHREALTIME
-	cpu_busy 0; b1=$busy; cpu_busy 1; g1=$busy; task_times "$prof_pid"; k1=$ticks
+	cpu_busy 0; b1=$busy
+	cpu_busy 1; g1=$busy
+	task_times "$prof_pid"; k1=$((ut + st))
 	task_times "$pid"
 	# the VMM's time split: its user space, the host kernel, the guest
-	vm="vmm_user=$((ut - u0 - (gt - q0))) vmm_sys=$((st - s0)) vmm_guest=$((gt - q0))"
+	vm="vmm_user=$((ut - u0 - (gt - q0))) vmm_sys=$((st - s0))"
+	vm+=" vmm_guest=$((gt - q0))"
 	prof_stop
 	p1=$(now)
 	secs=$(echo "$t1 - $t0" | bc -l)
-	echo "part=$part cfg=$cfg rate=$rate rep=$rep exits=$((c1 - c0)) secs=$secs samples=${samples:-0} lost=${lost:-0} prof_secs=$(echo "$p1 - $prof_t0" | bc -l) cpu0_busy=$(echo "($b1 - $b0) / $hz / $secs" | bc -l | cut -c1-5) cpu1_busy=$(echo "($g1 - $g0) / $hz / $secs" | bc -l | cut -c1-5) prof_cpu=$(echo "($k1 - $k0) / $hz / $secs" | bc -l | cut -c1-5) $vm" |
+	echo "part=$part cfg=$cfg rate=$rate rep=$rep exits=$((c1 - c0))" \
+		"secs=$secs samples=${samples:-0} lost=${lost:-0}" \
+		"prof_secs=$(echo "$p1 - $prof_t0" | bc -l)" \
+		"cpu0_busy=$(cpu_share $((b1 - b0)) "$secs")" \
+		"cpu1_busy=$(cpu_share $((g1 - g0)) "$secs")" \
+		"prof_cpu=$(cpu_share $((k1 - k0)) "$secs") $vm" |
 		tee -a "$RAW"
 	if [ -n "$prof_pid" ] && grep -Eiq 'error|fail|cannot' "$prof_err"; then
 		sed 's/^/  prof: /' "$prof_err" | head -n 5

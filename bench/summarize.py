@@ -35,6 +35,13 @@ def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
 
+def per_rep(rows, cfg, rate=None):
+    """{repetition: exits/s} of one configuration (at one rate)."""
+    return {r["rep"]: int(r["exits"]) / float(r["secs"])
+            for r in rows if r["cfg"] == cfg and
+            (rate is None or int(r["rate"]) == rate)}
+
+
 def main():
     rows = parse(sys.argv[1:])
     out = []
@@ -122,21 +129,17 @@ def main():
             say(f"- floor at {rate} Hz: {costs[('floor', rate)]:.2f} us of "
                 f"guest time per tick (TCG), the timer interrupt and the "
                 f"VM exit/entry it causes")
-        def by_rep(cfg, rate):
-            return {r["rep"]: int(r["exits"]) / float(r["secs"])
-                    for r in slow if r["cfg"] == cfg and
-                    (cfg == "none" or int(r["rate"]) == rate)}
         say("Repetition by repetition (the host's speed drifts by more "
             "than the effects): in how many repetitions a vmprof mode "
             "slowed the guest less than perf, and than 1.25x the floor's "
             "slowdown.\n")
         say("| rate | mode | below perf | within 1.25x floor |")
         say("| --- | --- | --- | --- |")
-        unp = by_rep("none", 0)
+        unp = per_rep(slow, "none")
         for rate in rates:
-            pf, fl = by_rep("perf", rate), by_rep("dry", rate)
+            pf, fl = per_rep(slow, "perf", rate), per_rep(slow, "dry", rate)
             for cfg in ("cpu", "domain"):
-                v = by_rep(cfg, rate)
+                v = per_rep(slow, cfg, rate)
                 reps_ = [k for k in v if k in pf and k in fl and k in unp]
                 below = sum(v[k] > pf[k] for k in reps_)
                 within = sum(unp[k] / v[k] <= 1.25 * unp[k] / fl[k]
@@ -208,11 +211,8 @@ def main():
         def paired(cfg):
             # each window against the unprofiled one of its repetition:
             # the host's speed drifts by more than the effects measured
-            base_of = {r["rep"]: int(r["exits"]) / float(r["secs"])
-                       for r in ex if r["cfg"] == "none"}
-            return med([int(r["exits"]) / float(r["secs"]) /
-                        base_of[r["rep"]] for r in ex
-                        if r["cfg"] == cfg and r["rep"] in base_of])
+            un, v = per_rep(ex, "none"), per_rep(ex, cfg)
+            return med([v[k] / un[k] for k in v if k in un])
 
         def vmm(cfg, key):
             return med([int(r[key]) for r in ex
@@ -253,13 +253,10 @@ def main():
                 f"cpu {100 * xr('cpu') / xr('dry'):.1f}%, domain "
                 f"{100 * xr('domain') / xr('dry'):.1f}% of the floor's "
                 f"rate.\n")
-        def ex_rep(cfg):
-            return {r["rep"]: int(r["exits"]) / float(r["secs"])
-                    for r in ex if r["cfg"] == cfg}
         for cfg in ("cpu", "domain"):
             if not any(r["cfg"] == cfg for r in ex):
                 continue
-            v, ps, un = ex_rep(cfg), ex_rep("perfstat"), ex_rep("none")
+            v, ps, un = (per_rep(ex, c) for c in (cfg, "perfstat", "none"))
             reps_ = [k for k in v if k in ps and k in un]
             more = sum(v[k] > ps[k] for k in reps_)
             keep = sum(v[k] >= 0.95 * un[k] for k in reps_)

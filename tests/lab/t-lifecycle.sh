@@ -80,7 +80,7 @@ wait_bounded() {
 # the guest or vmprof does anything (docs/reliability.md): such a QEMU is
 # killed after 20 s and started again, up to three times, and said so.
 lc_qemu() {
-	local log=$1 t0 try
+	local log=$1 try
 	shift
 	for try in 1 2 3; do
 		qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic \
@@ -88,11 +88,7 @@ lc_qemu() {
 			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 			-kernel "$GT_ELF" -append "rounds=0 $*" > "$log" 2>&1 &
 		lc_pid=$!
-		t0=$SECONDS
-		while [ $((SECONDS - t0)) -lt 20 ]; do
-			grep -q 'GT start' "$log" 2>/dev/null && return 0
-			sleep 0.05
-		done
+		wait_for_line "$log" 'GT start' 200 && return 0
 		echo "  QEMU did not start the guest within 20 s (try $try): $(tail -c 100 "$log" | tr -cd '[:print:]')"
 		kill -9 "$lc_pid"; wait "$lc_pid" 2>/dev/null
 	done
