@@ -66,13 +66,21 @@ start_kvm_run() {
 VMPROF=$REPO/tools/vmprof
 GT_ELF=$GUEST_BUILD/gt.elf
 
+# gt_qemu LOG ARGS: start QEMU with KVM on the ground-truth guest, its
+# command line ARGS and its output in LOG, in the background.
+gt_qemu() {
+	local log=$1
+	shift
+	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
+		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$GT_ELF" -append "$*" > "$log" 2>&1 &
+}
+
 # start_gt ARGS: the ground-truth guest under real QEMU with KVM; sets
 # gt_pid and gt_log and returns once its first round is done.
 start_gt() {
 	gt_log=$(mktemp)
-	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
-		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$GT_ELF" -append "$*" > "$gt_log" 2>&1 &
+	gt_qemu "$gt_log" "$@"
 	gt_pid=$!
 	wait_for_line "$gt_log" 'GT round 1 done' 300 && return 0
 	echo "lab: the ground-truth guest did not start:"; cat "$gt_log"

@@ -83,10 +83,7 @@ lc_qemu() {
 	local log=$1 try
 	shift
 	for try in 1 2 3; do
-		qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic \
-			-no-reboot -monitor none \
-			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-			-kernel "$GT_ELF" -append "rounds=0 $*" > "$log" 2>&1 &
+		gt_qemu "$log" rounds=0 "$@"
 		lc_pid=$!
 		wait_for_line "$log" 'GT start' 200 && return 0
 		echo "  QEMU did not start the guest within 20 s (try $try): $(tail -c 100 "$log" | tr -cd '[:print:]')"
