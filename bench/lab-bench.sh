@@ -52,15 +52,17 @@ vm_io_exits_file() {
 
 now() { echo "$EPOCHREALTIME"; }
 
-# cpu_busy N: jiffies CPU N was not idle (user..steal of /proc/stat),
-# in $busy; bash builtins only, so it can sit next to the counter read.
+# cpu_busy: jiffies CPUs 0 and 1 were not idle (user..steal of
+# /proc/stat), in $busy0 and $busy1, from one read; bash builtins only, so
+# it can sit next to the counter read.
 cpu_busy() {
 	local name u n s i io irq sirq st rest
-	busy=0
+	busy0=0 busy1=0
 	while read -r name u n s i io irq sirq st rest; do
-		[ "$name" = "cpu$1" ] || continue
-		busy=$((u + n + s + irq + sirq + st))
-		return
+		case $name in
+		(cpu0) busy0=$((u + n + s + irq + sirq + st)) ;;
+		(cpu1) busy1=$((u + n + s + irq + sirq + st)); return ;;
+		esac
 	done < /proc/stat
 }
 
@@ -179,16 +181,14 @@ window() {
 	cfg=$2
 	f=$(vm_io_exits_file "$pid")
 	prof_start "$cfg" "$rate" "$pid"
-	cpu_busy 0; b0=$busy
-	cpu_busy 1; g0=$busy
+	cpu_busy; b0=$busy0 g0=$busy1
 	task_times "$prof_pid"; k0=$((ut + st))
 	task_times "$pid"; u0=$ut s0=$st q0=$gt
 	# No fork between reading the counter and the clock.
 	read -r c0 < "$f"; t0=$EPOCHREALTIME
 	sleep "$WIN"
 	read -r c1 < "$f"; t1=$EPOCHREALTIME
-	cpu_busy 0; b1=$busy
-	cpu_busy 1; g1=$busy
+	cpu_busy; b1=$busy0 g1=$busy1
 	task_times "$prof_pid"; k1=$((ut + st))
 	task_times "$pid"
 	# the VMM's time split: its user space, the host kernel, the guest
