@@ -40,8 +40,9 @@ if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] ||
 	"$here/mkinitramfs.sh" "$kver" "$initrd"
 fi
 
-# One lab at a time: they would starve each other of the two cores.
-exec 9> "$build/.lock"
+# One lab at a time, machine-wide (every checkout, every lab back end):
+# two would starve each other of the two cores.
+exec 9> "${LAB_LOCK:-/tmp/vmprof-lab.lock}"
 flock 9
 
 # A watchdog ends a lab that stops making progress: L1's init touches
