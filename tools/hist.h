@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hashmap.h"
+
 #define HIST_NO_EXIT	0xffffffffU
 
 /*
@@ -30,9 +32,7 @@ struct hist_entry {
 };
 
 struct hist {
-	struct hist_entry *tab;
-	size_t cap;		/* power of two */
-	size_t nr;
+	struct hashmap map;	/* of struct hist_entry */
 };
 
 void hist__init(struct hist *h);
@@ -40,10 +40,16 @@ void hist__exit(struct hist *h);
 /* key must be fully initialized, padding included (memset it). */
 void hist__add(struct hist *h, const struct hist_key *key, uint64_t period);
 
-/* Iterate: for (i = 0; i < h->cap; i++) if (hist__used(&h->tab[i])) ... */
-static inline int hist__used(const struct hist_entry *e)
+static inline size_t hist__nr(const struct hist *h)
 {
-	return e->samples != 0;
+	return h->map.nr;
+}
+
+/* for (pos = 0; (e = hist__next(h, &pos)); ) ... */
+static inline const struct hist_entry *hist__next(const struct hist *h,
+						  size_t *pos)
+{
+	return hashmap__next(&h->map, pos);
 }
 
 #endif /* VMPROF_HIST_H */

@@ -31,63 +31,48 @@ typedef Perftools__Profiles__Function Function;
 
 #define PPROF_LABELS	4
 
-/* String -> number, open addressing. */
-struct strmap {
-	char **key;
-	uint64_t *val;
-	size_t cap, nr;
+/* String -> number. */
+struct strmap_entry {
+	char *key;
+	uint64_t val;
 };
 
-static uint64_t *strmap_slot(struct strmap *m, const char *k, bool *found)
+static bool strmap_eq(const void *entry, const void *key)
 {
-	size_t i;
-
-	if ((m->nr + 1) * 2 > m->cap) {
-		struct strmap n = { .cap = m->cap ? m->cap * 2 : 256 };
-
-		n.key = xcalloc(n.cap, sizeof(*n.key));
-		n.val = xcalloc(n.cap, sizeof(*n.val));
-		for (i = 0; i < m->cap; i++) {
-			size_t j;
-
-			if (!m->key[i])
-				continue;
-			j = hash_str(m->key[i]) & (n.cap - 1);
-			while (n.key[j])
-				j = (j + 1) & (n.cap - 1);
-			n.key[j] = m->key[i];
-			n.val[j] = m->val[i];
-		}
-		n.nr = m->nr;
-		free(m->key);
-		free(m->val);
-		*m = n;
-	}
-	i = hash_str(k) & (m->cap - 1);
-	while (m->key[i] && strcmp(m->key[i], k))
-		i = (i + 1) & (m->cap - 1);
-	*found = m->key[i];
-	if (!m->key[i]) {
-		m->key[i] = xstrdup(k);
-		m->nr++;
-	}
-	return &m->val[i];
+	return !strcmp(((const struct strmap_entry *)entry)->key, key);
 }
 
-static void strmap_free(struct strmap *m)
+static void strmap_init(struct hashmap *m)
 {
-	size_t i;
+	hashmap__init(m, sizeof(struct strmap_entry), strmap_eq);
+}
 
-	for (i = 0; i < m->cap; i++)
-		free(m->key[i]);
-	free(m->key);
-	free(m->val);
+static uint64_t *strmap_slot(struct hashmap *m, const char *k, bool *found)
+{
+	struct strmap_entry *e;
+	bool added;
+
+	e = hashmap__insert(m, hash_str(k), k, &added);
+	if (added)
+		e->key = xstrdup(k);
+	*found = !added;
+	return &e->val;
+}
+
+static void strmap_free(struct hashmap *m)
+{
+	struct strmap_entry *e;
+	size_t pos;
+
+	hashmap__for_each(m, pos, e)
+		free(e->key);
+	hashmap__exit(m);
 }
 
 struct pprof {
 	struct report *rep;
 	Profile prof;
-	struct strmap strs, funcs, maps, locs;
+	struct hashmap strs, funcs, maps, locs;
 	Sample **samples;
 	size_t cap_samples;
 	size_t cap_strs, cap_funcs, cap_maps, cap_locs;
@@ -303,7 +288,7 @@ static int write_gzip(FILE *fp, const uint8_t *buf, size_t len)
 	uLong bound;
 	int ret = -1;
 
-	if (deflateInit2(&z, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9,
+	if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 9,
 			 Z_DEFAULT_STRATEGY) != Z_OK) {
 		pr_err("zlib: deflateInit2 failed");
 		return -1;
@@ -340,12 +325,18 @@ int print_report_pprof(struct report *rep, FILE *fp)
 	uint32_t event = rep->have_info ? info->event : 0;
 	ValueType types[2], period_type, *typep[2] = { &types[0], &types[1] };
 	struct pprof p = { .rep = rep };
+	const struct hist_entry *e;
 	const char *cmd;
 	char comment[256];
+	size_t pos;
 	uint8_t *buf;
-	size_t i, len;
+	size_t len;
 	int ret;
 
+	strmap_init(&p.strs);
+	strmap_init(&p.funcs);
+	strmap_init(&p.maps);
+	strmap_init(&p.locs);
 	perftools__profiles__profile__init(&p.prof);
 	str(&p, "");
 	value_type(&p, &types[0], "samples", "count");
@@ -375,9 +366,8 @@ int print_report_pprof(struct report *rep, FILE *fp)
 		p.prof.comment[p.prof.n_comment++] = str(&p, cmd);
 
 	/* Hash order is deterministic for a given recording. */
-	for (i = 0; i < rep->hist.cap; i++)
-		if (hist__used(&rep->hist.tab[i]))
-			add_sample(&p, &rep->hist.tab[i]);
+	for (pos = 0; (e = hist__next(&rep->hist, &pos)); )
+		add_sample(&p, e);
 	p.prof.sample = p.samples;
 
 	len = perftools__profiles__profile__get_packed_size(&p.prof);

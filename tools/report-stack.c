@@ -130,14 +130,12 @@ struct folded_stack *report_stack__fold(struct report *rep, size_t *nr)
 	char text[STACK_MAX_FRAMES * STACK_FRAME_LEN];
 	struct folded_stack *v;
 	struct stack st;
-	size_t i, n = 0, m;
+	const struct hist_entry *e;
+	size_t i, n = 0, m, pos;
 
-	v = xmalloc((rep->hist.nr ? rep->hist.nr : 1) * sizeof(*v));
-	for (i = 0; i < rep->hist.cap; i++) {
-		const struct hist_entry *e = &rep->hist.tab[i];
-
-		if (!hist__used(e))
-			continue;
+	v = xmalloc((hist__nr(&rep->hist) ? hist__nr(&rep->hist) : 1) *
+		    sizeof(*v));
+	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
 		report_stack(rep, &e->key, &st);
 		v[n].text = xstrdup(report_stack__join(&st, text,
 						       sizeof(text)));

@@ -34,30 +34,61 @@ struct node {
 	size_t nr_child;
 };
 
+/* A node's children are found through one table for the whole tree,
+ * keyed by parent, kind and name: a flat profile has one node with tens
+ * of thousands of children. */
+struct child_key {
+	const struct node *parent;
+	const char *name;
+	enum stack_frame_kind kind;
+};
+
+struct child_entry {
+	struct child_key key;
+	struct node *node;
+};
+
 struct svg {
 	FILE *fp;
+	struct hashmap children;
 	uint64_t total;
 	unsigned int depth;	/* frames below the root */
 	unsigned int id;
 	double scale;		/* pixels per sample */
 };
 
-static struct node *child(struct node *n, const char *name,
+static bool child_eq(const void *entry, const void *key)
+{
+	const struct child_key *a = entry, *b = key;
+
+	return a->parent == b->parent && a->kind == b->kind &&
+	       !strcmp(a->name, b->name);
+}
+
+static struct node *child(struct svg *s, struct node *n, const char *name,
 			  enum stack_frame_kind kind, uint32_t context)
 {
+	struct child_key key = { .parent = n, .name = name, .kind = kind };
+	struct child_entry *e;
 	struct node *c;
-	size_t i;
+	bool added;
 
-	for (i = 0; i < n->nr_child; i++)
-		if (n->child[i]->kind == kind &&
-		    !strcmp(n->child[i]->name, name))
-			return n->child[i];
+	e = hashmap__insert(&s->children,
+			    hash_str(name) ^ hash_u64((uintptr_t)n + kind),
+			    &key, &added);
+	if (!added)
+		return e->node;
 	c = xcalloc(1, sizeof(*c));
 	c->name = xstrdup(name);
 	c->kind = kind;
 	c->context = context;
-	n->child = xrealloc(n->child, (n->nr_child + 1) * sizeof(*n->child));
+	if (!(n->nr_child & (n->nr_child - 1)))
+		n->child = xrealloc(n->child, (n->nr_child ? n->nr_child * 2 :
+					       1) * sizeof(*n->child));
 	n->child[n->nr_child++] = c;
+	e->key = key;
+	e->key.name = c->name;
+	e->node = c;
 	return c;
 }
 
@@ -375,23 +406,22 @@ int print_report_svg(struct report *rep, FILE *fp)
 	struct node *root = xcalloc(1, sizeof(*root));
 	struct svg s = { .fp = fp };
 	char comm[64];
+	const struct hist_entry *e;
 	struct stack st;
 	unsigned int height;
-	size_t i;
+	size_t pos;
 	unsigned int f;
 
+	hashmap__init(&s.children, sizeof(struct child_entry), child_eq);
 	root->name = xstrdup("all");
 	root->kind = FRAME_VM;
-	for (i = 0; i < rep->hist.cap; i++) {
-		const struct hist_entry *e = &rep->hist.tab[i];
+	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
 		struct node *n = root;
 
-		if (!hist__used(e))
-			continue;
 		report_stack(rep, &e->key, &st);
 		root->samples += e->samples;
 		for (f = 0; f < st.nr; f++) {
-			n = child(n, st.frame[f], st.kind[f], st.context);
+			n = child(&s, n, st.frame[f], st.kind[f], st.context);
 			n->samples += e->samples;
 		}
 		if (st.nr > s.depth)
@@ -438,5 +468,6 @@ int print_report_svg(struct report *rep, FILE *fp)
 		print_tree(&s, root, 0, 0);
 	fputs("</g>\n</svg>\n", fp);
 	free_tree(root);
+	hashmap__exit(&s.children);
 	return 0;
 }

@@ -59,6 +59,21 @@ int report__parse_sort(struct report *rep, const char *arg)
 	return 0;
 }
 
+struct exit_row_key {
+	uint32_t isa;
+	uint32_t reason;
+};
+
+struct exit_row_entry {
+	struct exit_row_key key;
+	size_t index;		/* in rep->exit_rows */
+};
+
+static bool exit_row_eq(const void *entry, const void *key)
+{
+	return !memcmp(entry, key, sizeof(struct exit_row_key));
+}
+
 void report__init(struct report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -67,6 +82,8 @@ void report__init(struct report *rep)
 	rep->nr_sort = 1;
 	rep->sort_has[SORT_SYM] = true;
 	hist__init(&rep->hist);
+	hashmap__init(&rep->exit_index, sizeof(struct exit_row_entry),
+		      exit_row_eq);
 	rep->resolver = vmprof_resolver__new();
 }
 
@@ -83,9 +100,12 @@ void report__exit(struct report *rep)
 		free(rep->rows[i]);
 	}
 	free(rep->rows);
-	for (i = 0; i < rep->nr_exit_rows; i++)
+	for (i = 0; i < rep->nr_exit_rows; i++) {
 		free(rep->exit_rows[i].funcs);
+		hashmap__exit(&rep->exit_rows[i].func_index);
+	}
 	free(rep->exit_rows);
+	hashmap__exit(&rep->exit_index);
 	free(rep->exit_stats);
 	free(rep->samples);
 	sym_cache__delete(rep->sym_cache);
@@ -342,65 +362,51 @@ const char *report__string(const struct report *rep, unsigned int key)
 
 enum addr_space { SPACE_GUEST = 1, SPACE_HOST_KERNEL, SPACE_HOST_USER };
 
-struct sym_cache_entry {
+struct sym_cache_key {
 	uint64_t addr;
 	uint32_t pid;
-	uint32_t space;		/* 0: free slot */
+	uint32_t space;
+};
+
+struct sym_cache_entry {
+	struct sym_cache_key key;
 	struct vmprof_resolved res;
 };
 
 struct report_sym_cache {
-	struct sym_cache_entry *tab;
-	size_t cap, nr;
+	struct hashmap map;	/* of struct sym_cache_entry */
 };
+
+static bool sym_cache_eq(const void *entry, const void *key)
+{
+	return !memcmp(entry, key, sizeof(struct sym_cache_key));
+}
 
 static void sym_cache__delete(struct report_sym_cache *c)
 {
 	if (c) {
-		free(c->tab);
+		hashmap__exit(&c->map);
 		free(c);
 	}
 }
 
-static size_t sym_cache_slot(struct sym_cache_entry *tab, size_t cap,
-			     uint32_t space, uint32_t pid, uint64_t addr)
+static void resolve(struct report *rep, struct report_sym_cache *c,
+		    uint32_t space, uint32_t pid, uint64_t addr,
+		    struct vmprof_resolved *out)
 {
-	size_t i = hash_u64(addr ^ ((uint64_t)pid << 32 | space)) & (cap - 1);
-
-	while (tab[i].space && (tab[i].addr != addr || tab[i].pid != pid ||
-				tab[i].space != space))
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-static const struct vmprof_resolved *
-resolve(struct report *rep, struct report_sym_cache *c, uint32_t space,
-	uint32_t pid, uint64_t addr)
-{
+	struct sym_cache_key key = {
+		.addr = addr, .pid = pid, .space = space,
+	};
 	struct sym_cache_entry *e;
-	size_t i;
+	bool added;
 
-	if ((c->nr + 1) * 2 > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 1024, j;
-		struct sym_cache_entry *nt = xcalloc(ncap, sizeof(*nt));
-
-		for (j = 0; j < c->cap; j++)
-			if (c->tab[j].space)
-				nt[sym_cache_slot(nt, ncap, c->tab[j].space,
-						  c->tab[j].pid,
-						  c->tab[j].addr)] = c->tab[j];
-		free(c->tab);
-		c->tab = nt;
-		c->cap = ncap;
+	e = hashmap__insert(&c->map, hash_words(&key, sizeof(key)), &key,
+			    &added);
+	if (!added) {
+		*out = e->res;
+		return;
 	}
-	i = sym_cache_slot(c->tab, c->cap, space, pid, addr);
-	e = &c->tab[i];
-	if (e->space)
-		return &e->res;
-	e->space = space;
-	e->pid = pid;
-	e->addr = addr;
-	c->nr++;
+	e->key = key;
 	switch (space) {
 	case SPACE_GUEST:
 		vmprof_resolver__guest(rep->resolver, addr, &e->res);
@@ -412,7 +418,7 @@ resolve(struct report *rep, struct report_sym_cache *c, uint32_t space,
 		vmprof_resolver__host_user(rep->resolver, pid, addr, &e->res);
 		break;
 	}
-	return &e->res;
+	*out = e->res;
 }
 
 static uint32_t key_space(const struct hist_key *key)
@@ -434,19 +440,16 @@ static uint32_t key_space(const struct hist_key *key)
 void report__resolve(struct report *rep, const struct hist_key *key,
 		     struct vmprof_resolved *out)
 {
-	if (!rep->sym_cache)
+	if (!rep->sym_cache) {
 		rep->sym_cache = xcalloc(1, sizeof(*rep->sym_cache));
-	*out = *resolve(rep, rep->sym_cache, key_space(key), key->pid,
-			key->addr);
+		hashmap__init(&rep->sym_cache->map,
+			      sizeof(struct sym_cache_entry), sym_cache_eq);
+	}
+	resolve(rep, rep->sym_cache, key_space(key), key->pid, key->addr,
+		out);
 }
 
 /* ---- rows ---- */
-
-struct row_table {
-	struct report_row **buckets;
-	size_t cap;
-	size_t nr;
-};
 
 static uint64_t str_hash(const char *s)
 {
@@ -478,36 +481,24 @@ static bool row_eq(const struct report_row *a, const struct report_row *b)
 	       str_eq(a->symbol, b->symbol) && str_eq(a->dso, b->dso);
 }
 
-static struct report_row *row_get(struct row_table *t,
+/* The rows table holds pointers: rows do not move. */
+static bool row_entry_eq(const void *entry, const void *key)
+{
+	return row_eq(*(struct report_row * const *)entry, key);
+}
+
+static struct report_row *row_get(struct hashmap *rows,
 				  const struct report_row *key)
 {
-	struct report_row *r;
-	size_t b;
+	struct report_row **e, *r;
+	bool added;
 
-	if (t->nr >= t->cap) {
-		size_t ncap = t->cap ? t->cap * 2 : 256, i;
-		struct report_row **nb = xcalloc(ncap, sizeof(*nb));
-
-		for (i = 0; i < t->cap; i++) {
-			while ((r = t->buckets[i])) {
-				t->buckets[i] = r->next;
-				r->next = nb[r->hash & (ncap - 1)];
-				nb[r->hash & (ncap - 1)] = r;
-			}
-		}
-		free(t->buckets);
-		t->buckets = nb;
-		t->cap = ncap;
-	}
-	b = key->hash & (t->cap - 1);
-	for (r = t->buckets[b]; r; r = r->next)
-		if (row_eq(r, key))
-			return r;
+	e = hashmap__insert(rows, key->hash, key, &added);
+	if (!added)
+		return *e;
 	r = xmalloc(sizeof(*r));
 	*r = *key;
-	r->next = t->buckets[b];
-	t->buckets[b] = r;
-	t->nr++;
+	*e = r;
 	return r;
 }
 
@@ -516,6 +507,7 @@ static void add_exit_count(struct report_exit_count **v, size_t *nr,
 {
 	size_t i;
 
+	/* A row has few exit reasons: a linear search is the fastest. */
 	for (i = 0; i < *nr; i++) {
 		if ((*v)[i].reason == reason) {
 			(*v)[i].samples += samples;
@@ -540,15 +532,22 @@ static int exit_count_cmp(const void *a, const void *b)
 static struct report_exit *exit_row(struct report *rep, uint32_t isa,
 				    uint32_t reason)
 {
+	struct exit_row_key key = { .isa = isa, .reason = reason };
+	struct exit_row_entry *x;
 	struct report_exit *e;
-	size_t i;
+	bool added;
 
-	for (i = 0; i < rep->nr_exit_rows; i++)
-		if (rep->exit_rows[i].isa == isa &&
-		    rep->exit_rows[i].reason == reason)
-			return &rep->exit_rows[i];
-	rep->exit_rows = xrealloc(rep->exit_rows, (rep->nr_exit_rows + 1) *
-				  sizeof(*rep->exit_rows));
+	x = hashmap__insert(&rep->exit_index, hash_words(&key, sizeof(key)),
+			    &key, &added);
+	if (!added)
+		return &rep->exit_rows[x->index];
+	x->key = key;
+	x->index = rep->nr_exit_rows;
+	if (!(rep->nr_exit_rows & (rep->nr_exit_rows - 1)))
+		rep->exit_rows = xrealloc(rep->exit_rows,
+					  (rep->nr_exit_rows ?
+					   rep->nr_exit_rows * 2 : 1) *
+					  sizeof(*rep->exit_rows));
 	e = &rep->exit_rows[rep->nr_exit_rows++];
 	memset(e, 0, sizeof(*e));
 	e->isa = isa;
@@ -556,29 +555,60 @@ static struct report_exit *exit_row(struct report *rep, uint32_t isa,
 	return e;
 }
 
+/* A guest function of an exit reason: its symbol, or its address when
+ * unknown. */
+struct func_key {
+	const char *symbol;	/* NULL: unknown */
+	const char *dso;
+	uint64_t address;	/* of an unknown one */
+};
+
+struct func_entry {
+	struct func_key key;
+	size_t index;		/* in e->funcs */
+};
+
+static bool func_eq(const void *entry, const void *key)
+{
+	const struct func_key *a = entry, *b = key;
+
+	return a->address == b->address && str_eq(a->symbol, b->symbol) &&
+	       str_eq(a->dso, b->dso);
+}
+
 static void exit_add_func(struct report_exit *e,
 			  const struct vmprof_resolved *res, uint64_t addr,
 			  uint64_t samples)
 {
+	struct func_key key = {
+		.symbol = res->symbol,
+		.dso = res->dso,
+		.address = res->symbol ? 0 : addr,
+	};
 	struct report_func_count *f;
-	bool unknown = !res->symbol;
-	size_t i;
+	struct func_entry *x;
+	bool added;
 
-	for (i = 0; i < e->nr_funcs; i++) {
-		f = &e->funcs[i];
-		if (f->unknown == unknown && str_eq(f->dso, res->dso) &&
-		    (unknown ? f->address == addr :
-		     str_eq(f->symbol, res->symbol))) {
-			f->samples += samples;
-			return;
-		}
+	if (!e->func_index.eq)
+		hashmap__init(&e->func_index, sizeof(struct func_entry),
+			      func_eq);
+	x = hashmap__insert(&e->func_index,
+			    str_hash(key.symbol) ^ str_hash(key.dso) * 3 ^
+			    hash_u64(key.address), &key, &added);
+	if (!added) {
+		e->funcs[x->index].samples += samples;
+		return;
 	}
-	e->funcs = xrealloc(e->funcs, (e->nr_funcs + 1) * sizeof(*e->funcs));
+	x->key = key;
+	x->index = e->nr_funcs;
+	if (!(e->nr_funcs & (e->nr_funcs - 1)))
+		e->funcs = xrealloc(e->funcs, (e->nr_funcs ? e->nr_funcs * 2 :
+					       1) * sizeof(*e->funcs));
 	f = &e->funcs[e->nr_funcs++];
-	f->symbol = unknown ? "[unknown]" : res->symbol;
+	f->symbol = res->symbol ? res->symbol : "[unknown]";
 	f->dso = res->dso;
-	f->unknown = unknown;
-	f->address = unknown ? addr : 0;
+	f->unknown = !res->symbol;
+	f->address = key.address;
 	f->samples = samples;
 }
 
@@ -653,9 +683,13 @@ static uint32_t charged_context(const struct vmprof_resolved *res,
 
 void report__build(struct report *rep)
 {
-	struct row_table rows = { 0 };
 	uint32_t isa = rep->have_info ? rep->info.isa : VMPROF_ISA_UNKNOWN;
-	size_t i, n;
+	const struct hist_entry *e;
+	struct report_row **rp;
+	struct hashmap rows;
+	size_t i, n, pos;
+
+	hashmap__init(&rows, sizeof(struct report_row *), row_entry_eq);
 
 	for (i = 0; i < rep->nr_exit_stats; i++) {
 		const struct vmprof_exit_stat *s = &rep->exit_stats[i];
@@ -665,15 +699,12 @@ void report__build(struct report *rep)
 		e->vmm_ns += s->vmm_ns;
 	}
 
-	for (i = 0; i < rep->hist.cap; i++) {
-		const struct hist_entry *e = &rep->hist.tab[i];
+	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
 		struct vmprof_resolved resolved;
 		const struct vmprof_resolved *res = &resolved;
 		struct report_row key, *row;
 		uint32_t context;
 
-		if (!hist__used(e))
-			continue;
 		report__resolve(rep, &e->key, &resolved);
 		context = e->key.charged ? charged_context(res, e->key.addr) :
 			  e->key.context;
@@ -717,14 +748,11 @@ void report__build(struct report *rep)
 	}
 
 	rep->rows = xmalloc((rows.nr ? rows.nr : 1) * sizeof(*rep->rows));
-	for (i = 0, n = 0; i < rows.cap; i++) {
-		struct report_row *r;
-
-		for (r = rows.buckets[i]; r; r = r->next)
-			rep->rows[n++] = r;
-	}
+	n = 0;
+	for (pos = 0; (rp = hashmap__next(&rows, &pos)); )
+		rep->rows[n++] = *rp;
 	rep->nr_rows = n;
-	free(rows.buckets);
+	hashmap__exit(&rows);
 	qsort(rep->rows, n, sizeof(*rep->rows), row_cmp);
 
 	for (i = 0; i < n; i++) {

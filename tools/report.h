@@ -69,7 +69,6 @@ struct report_row {
 	struct vmprof_resolved hot;
 	char *srcline;		/* NULL if none */
 	char *inlined;		/* NULL if none */
-	struct report_row *next;	/* hash chain */
 };
 
 struct report_func_count {
@@ -88,6 +87,7 @@ struct report_exit {
 	uint64_t samples;	/* VMM samples charged to this reason */
 	struct report_func_count *funcs;
 	size_t nr_funcs;
+	struct hashmap func_index;	/* function -> index in funcs */
 };
 
 struct report {
@@ -139,6 +139,7 @@ struct report {
 	size_t nr_rows;
 	struct report_exit *exit_rows;
 	size_t nr_exit_rows;
+	struct hashmap exit_index;	/* (isa, reason) -> exit_rows index */
 };
 
 void report__init(struct report *rep);

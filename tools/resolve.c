@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashmap.h"
 #include "kallsyms.h"
 #include "resolve.h"
 #include "symbolize.h"
@@ -48,12 +49,26 @@ struct vmprof_resolver {
 	bool maps_sorted;
 	struct vmm_dso **dsos;
 	size_t nr_dsos;
+	struct hashmap dso_index;	/* (path, build-id) -> dso */
 	/* module names as "[mod]" are the kallsyms' own strings */
 };
 
+static bool dso_eq(const void *entry, const void *key)
+{
+	const struct vmm_dso *a = *(struct vmm_dso * const *)entry;
+	const struct vmm_dso *b = key;
+
+	return a->build_id_size == b->build_id_size &&
+	       !memcmp(a->build_id, b->build_id, b->build_id_size) &&
+	       !strcmp(a->path, b->path);
+}
+
 struct vmprof_resolver *vmprof_resolver__new(void)
 {
-	return xcalloc(1, sizeof(struct vmprof_resolver));
+	struct vmprof_resolver *r = xcalloc(1, sizeof(*r));
+
+	hashmap__init(&r->dso_index, sizeof(struct vmm_dso *), dso_eq);
+	return r;
 }
 
 void vmprof_resolver__delete(struct vmprof_resolver *r)
@@ -73,6 +88,7 @@ void vmprof_resolver__delete(struct vmprof_resolver *r)
 		free(r->dsos[i]);
 	}
 	free(r->dsos);
+	hashmap__exit(&r->dso_index);
 	free(r->maps);
 	free(r);
 }
@@ -179,21 +195,23 @@ void vmprof_resolver__set_host_kallsyms(struct vmprof_resolver *r,
 static struct vmm_dso *find_dso(struct vmprof_resolver *r, const char *path,
 				const unsigned char *bid, int bid_size)
 {
-	struct vmm_dso *d;
-	size_t i;
+	struct vmm_dso key = { .path = (char *)path, .build_id_size = bid_size };
+	struct vmm_dso *d, **e;
+	bool added;
 
-	for (i = 0; i < r->nr_dsos; i++) {
-		d = r->dsos[i];
-		if (!strcmp(d->path, path) && d->build_id_size == bid_size &&
-		    !memcmp(d->build_id, bid, bid_size))
-			return d;
-	}
+	memcpy(key.build_id, bid, bid_size);
+	e = hashmap__insert(&r->dso_index, hash_str(path), &key, &added);
+	if (!added)
+		return *e;
 	d = xcalloc(1, sizeof(*d));
+	*e = d;
 	d->path = xstrdup(path);
 	d->name = xstrdup(basename_of(path));
 	memcpy(d->build_id, bid, bid_size);
 	d->build_id_size = bid_size;
-	r->dsos = xrealloc(r->dsos, (r->nr_dsos + 1) * sizeof(*r->dsos));
+	if (!(r->nr_dsos & (r->nr_dsos - 1)))
+		r->dsos = xrealloc(r->dsos, (r->nr_dsos ? r->nr_dsos * 2 : 1) *
+				   sizeof(*r->dsos));
 	r->dsos[r->nr_dsos++] = d;
 	return d;
 }

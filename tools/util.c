@@ -146,3 +146,16 @@ uint64_t hash_str(const char *s)
 	}
 	return h;
 }
+
+uint64_t hash_words(const void *p, size_t len)
+{
+	const unsigned char *b = p;
+	uint64_t h = len, w;
+	size_t i;
+
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&w, b + i, 8);
+		h = hash_u64(h ^ w) + i;
+	}
+	return h;
+}

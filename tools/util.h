@@ -50,5 +50,7 @@ static inline uint64_t hash_u64(uint64_t x)
 }
 
 uint64_t hash_str(const char *s);
+/* Hash of len bytes, len a multiple of 8 (fixed-size keys). */
+uint64_t hash_words(const void *p, size_t len);
 
 #endif /* VMPROF_UTIL_H */

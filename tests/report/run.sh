@@ -946,6 +946,7 @@ EOF
 
 . "$HERE/formats.sh"
 . "$HERE/install.sh"
+. "$HERE/scaling.sh"
 
 suite() {
 	check_help
@@ -979,6 +980,7 @@ VMPROF=$TOP/tools/vmprof
 suite
 check_write_error
 check_perf
+check_scaling
 check_install
 
 # The same suite under AddressSanitizer and UBSan.
