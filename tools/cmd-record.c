@@ -57,7 +57,8 @@ static const char record_usage[] =
 "      --switch cpu|domain accounting: cpu (default) samples the guest\n"
 "                          only; domain also samples the VMM's work for\n"
 "                          it and charges it to the exiting guest code\n"
-"  -o, --output FILE       data file to write (default: vmprof.data)\n"
+"  -o, --output FILE       data file to write (default: vmprof.data);\n"
+"                          an existing one is kept as FILE.old\n"
 "  -d, --duration SECONDS  stop after this many seconds\n"
 "      --ring-pages N      data pages per ring, a power of two\n"
 "                          (default: the module's, 64)\n"
@@ -170,7 +171,8 @@ static int parse_options(struct record *rec, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:ae:F:c:o:d:qh",
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:ae:F:c:o:d:qh",
 				record_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -260,7 +262,7 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			fputs(record_usage, stdout);
 			return 1;
 		default:
-			pr_usage("record", "bad option");
+			pr_bad_option("record", c, argv);
 			return -1;
 		}
 	}
@@ -880,6 +882,11 @@ int cmd_record(int argc, char **argv)
 		return VMPROF_EXIT_USAGE;
 	}
 	rec.cmdline = join_args(argc, argv);
+	/* The process is the user's mistake more often than the module. */
+	if (!rec.system && kill(rec.pid, 0) && errno == ESRCH) {
+		pr_err("no process with PID %d", (int)rec.pid);
+		goto out;
+	}
 	if (!rec.system)
 		rec.comm = procfs__comm(rec.pid);
 
@@ -894,6 +901,11 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	open_pidfd(&rec);
 
+	if (vmprof_data__keep_old(rec.output)) {
+		pr_err("cannot rename %s to %s.old: %s", rec.output,
+		       rec.output, strerror(errno));
+		goto out;
+	}
 	if (vmprof_writer__open(&rec.w, rec.output)) {
 		pr_err("cannot write %s: %s", rec.output, strerror(rec.w.err));
 		goto out;

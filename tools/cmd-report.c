@@ -3,11 +3,13 @@
  * vmprof report: read a data file and print a symbolized profile.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "builtin.h"
@@ -44,7 +46,8 @@ static const char report_usage[] =
 "                                pprof        gzipped profile.proto, for\n"
 "                                             pprof, Pyroscope, Parca\n"
 "                              (docs/formats.md)\n"
-"  -o, --output FILE           write the report to FILE (default: stdout)\n"
+"  -o, --output FILE           write the report to FILE (default: stdout);\n"
+"                              never one of the inputs\n"
 "      --exits                 add the exit-reason table: count, total and\n"
 "                              mean VMM time, guest functions causing them\n"
 "  -h, --help                  show this help\n"
@@ -85,12 +88,12 @@ static void __printf(2, 3) report_error(struct report *rep,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Scripts read the JSON document, people and logs stderr. */
 	if (rep->json) {
 		print_error_json(stdout, msg);
 		fflush(stdout);
-	} else {
-		pr_err("%s", msg);
 	}
+	pr_err("%s", msg);
 }
 
 static const struct {
@@ -104,6 +107,16 @@ static const struct {
 	{ "perf-script",	FORMAT_PERF_SCRIPT },
 	{ "pprof",		FORMAT_PPROF },
 };
+
+static const char *format_name(enum report_format format)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(formats); i++)
+		if (formats[i].format == format)
+			return formats[i].name;
+	return "?";
+}
 
 static int parse_format(struct report *rep, const char *arg)
 {
@@ -131,7 +144,8 @@ static int parse_options(struct report *rep, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+i:s:o:h", report_options,
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:i:s:o:h", report_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'i':
@@ -159,6 +173,7 @@ static int parse_options(struct report *rep, int argc, char **argv)
 		case 's':
 			if (report__parse_sort(rep, optarg))
 				return -1;
+			rep->sort_given = true;
 			break;
 		case OPT_VCPU:
 			if (parse_u64(optarg, &v, 10) ||
@@ -185,7 +200,7 @@ static int parse_options(struct report *rep, int argc, char **argv)
 			fputs(report_usage, stdout);
 			return 1;
 		default:
-			pr_usage("report", "bad option");
+			pr_bad_option("report", c, argv);
 			return -1;
 		}
 	}
@@ -196,6 +211,13 @@ static int parse_options(struct report *rep, int argc, char **argv)
 	if (rep->guest.system_map && rep->guest.kallsyms) {
 		pr_usage("report",
 			 "give --guest-system-map or --guest-kallsyms, not both");
+		return -1;
+	}
+	if (rep->stacks && (rep->sort_given || rep->show_exits)) {
+		pr_usage("report",
+			 "%s applies to the text and json formats, not to --format %s",
+			 rep->sort_given ? "--sort" : "--exits",
+			 format_name(rep->format));
 		return -1;
 	}
 	return 0;
@@ -209,6 +231,79 @@ static int check_readable(struct report *rep, const char *opt,
 		return -1;
 	}
 	return 0;
+}
+
+/* Identity of an existing file, for "is -o one of the inputs?". */
+static bool same_file(const struct stat *a, const char *path)
+{
+	struct stat b;
+
+	return path && !stat(path, &b) && a->st_dev == b.st_dev &&
+	       a->st_ino == b.st_ino;
+}
+
+/*
+ * Open -o FILE before any work, so that an unwritable path fails at once,
+ * and refuse a FILE that is one of the inputs.  An existing file is only
+ * truncated when the report is ready to be written (out_begin()), so a
+ * failing report loses nothing; a file created here is removed again.
+ */
+static int out_open(struct report *rep)
+{
+	struct stat st;
+	int fd;
+
+	rep->out = stdout;
+	if (!rep->output)
+		return 0;
+	if (!stat(rep->output, &st) &&
+	    (same_file(&st, rep->input) || same_file(&st, rep->guest.vmlinux) ||
+	     same_file(&st, rep->guest.system_map) ||
+	     same_file(&st, rep->guest.kallsyms))) {
+		report_error(rep, "-o %s is an input of the report: refusing to overwrite it",
+			     rep->output);
+		return -1;
+	}
+	fd = open(rep->output, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd >= 0)
+		rep->out_created = true;
+	else if (errno == EEXIST)
+		fd = open(rep->output, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || !(rep->out = fdopen(fd, "w"))) {
+		report_error(rep, "cannot write %s: %s", rep->output,
+			     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		rep->out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static int out_begin(struct report *rep)
+{
+	struct stat st;
+
+	if (!rep->output || fstat(fileno(rep->out), &st) ||
+	    !S_ISREG(st.st_mode))
+		return 0;
+	if (ftruncate(fileno(rep->out), 0)) {
+		report_error(rep, "cannot write %s: %s", rep->output,
+			     strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Close -o FILE; remove it when it was created for a report that
+ * failed. */
+static void out_close(struct report *rep, bool ok)
+{
+	if (!rep->output || !rep->out)
+		return;
+	fclose(rep->out);
+	if (!ok && rep->out_created)
+		unlink(rep->output);
 }
 
 static int print_report(struct report *rep, FILE *fp)
@@ -251,7 +346,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (check_readable(&rep, "--guest-vmlinux", rep.guest.vmlinux) ||
 	    check_readable(&rep, "--guest-system-map", rep.guest.system_map) ||
-	    check_readable(&rep, "--guest-kallsyms", rep.guest.kallsyms))
+	    check_readable(&rep, "--guest-kallsyms", rep.guest.kallsyms) ||
+	    out_open(&rep))
 		goto out;
 
 	switch (vmprof_data__read_file(rep.input, &report_data_ops, &rep,
@@ -284,6 +380,11 @@ int cmd_report(int argc, char **argv)
 	if (res->nr_unknown)
 		pr_debug("%s: skipped %llu records of unknown types", rep.input,
 			 (unsigned long long)res->nr_unknown);
+	if (rep.have_vcpu && !rep.vcpu_samples) {
+		report_error(&rep, "%s: no sample of vCPU %u (the recording has %u vCPUs)",
+			     rep.input, rep.vcpu, report__nr_vcpus(&rep));
+		goto out;
+	}
 
 	if (vmprof_resolver__set_guest(rep.resolver, &rep.guest,
 				       rep.have_info && (rep.info.info_flags &
@@ -297,13 +398,9 @@ int cmd_report(int argc, char **argv)
 	    report__guest_samples(&rep) && !rep.json)
 		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms): guest samples are shown as [unknown]");
 
-	if (rep.output && !freopen(rep.output, "w", stdout)) {
-		pr_err("cannot write %s: %s", rep.output, strerror(errno));
+	if (out_begin(&rep) || print_report(&rep, rep.out))
 		goto out;
-	}
-	if (print_report(&rep, stdout))
-		goto out;
-	if (fflush(stdout) || ferror(stdout)) {
+	if (fflush(rep.out) || ferror(rep.out)) {
 		pr_err("writing the report%s%s: %s", rep.output ? " to " : "",
 		       rep.output ? rep.output : "", strerror(errno));
 		goto out;
@@ -311,6 +408,7 @@ int cmd_report(int argc, char **argv)
 	ret = res->status == VMPROF_DATA_TRUNCATED ? VMPROF_EXIT_PARTIAL :
 	      VMPROF_EXIT_OK;
 out:
+	out_close(&rep, ret == VMPROF_EXIT_OK || ret == VMPROF_EXIT_PARTIAL);
 	report__exit(&rep);
 	return ret;
 }

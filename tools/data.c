@@ -591,6 +591,26 @@ int vmprof_writer__open_fd(struct vmprof_data_writer *w, int fd)
 	return vmprof_writer__flush(w);
 }
 
+int vmprof_data__keep_old(const char *path)
+{
+	struct stat st;
+	char *old;
+	int ret;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode) || !st.st_size)
+		return 0;
+	old = malloc(strlen(path) + sizeof(".old"));
+	if (!old) {
+		errno = ENOMEM;
+		return -1;
+	}
+	strcpy(old, path);
+	strcat(old, ".old");
+	ret = rename(path, old);
+	free(old);
+	return ret;
+}
+
 int vmprof_writer__open(struct vmprof_data_writer *w, const char *path)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

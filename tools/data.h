@@ -226,6 +226,13 @@ struct vmprof_data_writer {
 	int err;		/* first errno seen, sticky */
 };
 
+/*
+ * Before a new recording is written to path: an existing non-empty file
+ * there is renamed to path.old (replacing an older .old), as perf record
+ * does.  Returns 0, or -1 with errno set.
+ */
+int vmprof_data__keep_old(const char *path);
+
 int vmprof_writer__open(struct vmprof_data_writer *w, const char *path);
 int vmprof_writer__open_fd(struct vmprof_data_writer *w, int fd);
 /* Append a record made of a fixed part and an optional tail; pads to 8. */

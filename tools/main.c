@@ -120,7 +120,9 @@ int main(int argc, char **argv)
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 
-		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+		if (a[1] == 'v' && !a[strspn(a + 1, "v") + 1]) {
+			verbose += strlen(a) - 1;	/* -v, -vv, ... */
+		} else if (!strcmp(a, "--verbose")) {
 			verbose++;
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			print_usage(stdout);

@@ -193,6 +193,8 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 		rep->vcpu_skipped++;
 		return 0;
 	}
+	if (rep->have_vcpu)
+		rep->vcpu_samples++;
 	if (c >= REPORT_CTX_MAX)
 		c = 0;
 	memset(&key, 0, sizeof(key));
@@ -349,6 +351,13 @@ uint64_t report__host_samples(const struct report *rep)
 {
 	return rep->total - report__guest_samples(rep) -
 	       report__vmm_samples(rep);
+}
+
+unsigned int report__nr_vcpus(const struct report *rep)
+{
+	if (rep->have_stats)
+		return rep->stats.nr_vcpus;
+	return rep->have_info ? rep->info.nr_vcpus : 0;
 }
 
 const char *report__string(const struct report *rep, unsigned int key)

@@ -104,6 +104,9 @@ struct report {
 	bool stacks;		/* keep vCPU and VM pid in the hist keys */
 	bool keep_samples;	/* keep every sample (perf-script) */
 	const char *output;	/* NULL: stdout */
+	FILE *out;		/* stdout or -o FILE */
+	bool out_created;	/* -o FILE did not exist before */
+	bool sort_given;	/* --sort on the command line */
 	struct vmprof_guest_opts guest;
 
 	/* From the file. */
@@ -129,6 +132,7 @@ struct report {
 	uint64_t ctx_samples[REPORT_CTX_MAX];
 	uint64_t charged;
 	uint64_t vcpu_skipped;
+	uint64_t vcpu_samples;	/* samples of the --vcpu vCPU */
 	struct vmprof_resolver *resolver;
 	struct report_sym_cache *sym_cache;
 	struct report_sample *samples;
@@ -163,6 +167,7 @@ uint64_t report__duration_ns(const struct report *rep);
 uint64_t report__guest_samples(const struct report *rep);
 uint64_t report__vmm_samples(const struct report *rep);
 uint64_t report__host_samples(const struct report *rep);
+unsigned int report__nr_vcpus(const struct report *rep);
 const char *report__string(const struct report *rep, unsigned int key);
 
 /* Output, report-print.c: plain text and JSON. */

@@ -3,6 +3,7 @@
  * Messages, allocation and parsing helpers shared by all commands.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,18 @@ void pr_usage(const char *cmd, const char *fmt, ...)
 			cmd);
 	else
 		fprintf(stderr, "Try 'vmprof --help' for more information.\n");
+}
+
+void pr_bad_option(const char *cmd, int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		pr_usage(cmd, "option '%s' needs an argument", arg);
+	else if (optopt > 0 && optopt < 256)
+		pr_usage(cmd, "unknown option '-%c'", optopt);
+	else
+		pr_usage(cmd, "unknown option '%s'", arg);
 }
 
 static void __attribute__((noreturn)) oom(size_t size)

@@ -28,6 +28,12 @@ void pr_warn(const char *fmt, ...) __printf(1, 2);
 void pr_note(const char *fmt, ...) __printf(1, 2);
 void pr_debug(const char *fmt, ...) __printf(1, 2);
 void pr_usage(const char *cmd, const char *fmt, ...) __printf(2, 3);
+/*
+ * The one message for what getopt_long() refused: c is the '?' (unknown
+ * option) or ':' (missing argument) it returned.  Commands parse with
+ * opterr = 0 and an optstring starting "+:", so getopt prints nothing.
+ */
+void pr_bad_option(const char *cmd, int c, char **argv);
 
 void *xmalloc(size_t size);
 void *xcalloc(size_t nmemb, size_t size);

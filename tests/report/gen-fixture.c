@@ -3,7 +3,10 @@
  * gen-fixture: write a vmprof data file from a text spec, with the
  * writer in tools/data.c, for the report tests.
  *
- *   gen-fixture OUT.data < SPEC
+ *   gen-fixture [--keep-old] OUT.data < SPEC
+ *
+ * --keep-old first renames an existing OUT.data to OUT.data.old, with the
+ * function 'vmprof record' calls for it.
  *
  * One directive a line; '#' starts a comment; values are decimal or 0x
  * hex.  Keys not given are 0 unless noted.
@@ -132,8 +135,17 @@ int main(int argc, char **argv)
 	struct kv kv[64];
 	int n, err;
 
+	if (argc == 3 && !strcmp(argv[1], "--keep-old")) {
+		if (vmprof_data__keep_old(argv[2])) {
+			fprintf(stderr, "gen-fixture: %s.old: %s\n", argv[2],
+				strerror(errno));
+			return 1;
+		}
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		fprintf(stderr, "usage: gen-fixture OUT.data < SPEC\n");
+		fprintf(stderr, "usage: gen-fixture [--keep-old] OUT.data < SPEC\n");
 		return 1;
 	}
 	if (vmprof_writer__open(&w, argv[1])) {

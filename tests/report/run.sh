@@ -947,6 +947,7 @@ EOF
 . "$HERE/formats.sh"
 . "$HERE/install.sh"
 . "$HERE/scaling.sh"
+. "$HERE/cli.sh"
 
 suite() {
 	check_help
@@ -960,6 +961,8 @@ suite() {
 	check_truncated
 	check_unknown_records
 	check_formats
+	check_cli_output
+	check_cli_errors
 }
 
 # ---- run --------------------------------------------------------------------
