@@ -78,13 +78,14 @@ static void print_header_plain(struct report *rep, FILE *fp)
 			(uint64_t)rep->stats.filtered);
 	fputc('\n', fp);
 	fprintf(fp, "# guest: %.2f%% (%" PRIu64 ")  vmm: %.2f%% (%" PRIu64 ")",
-		pct(report__guest_samples(rep), rep->total),
+		pct(report__guest_period(rep), rep->total_period),
 		report__guest_samples(rep),
-		pct(report__vmm_samples(rep), rep->total),
+		pct(report__vmm_period(rep), rep->total_period),
 		report__vmm_samples(rep));
 	if (host || (rep->have_info && rep->info.mode == VMPROF_MODE_SYSTEM))
 		fprintf(fp, "  host: %.2f%% (%" PRIu64 ")",
-			pct(host, rep->total), host);
+			pct(rep->total_period - report__guest_period(rep) -
+			    report__vmm_period(rep), rep->total_period), host);
 	fputc('\n', fp);
 	if (rep->have_info) {
 		fprintf(fp, "# mode: %s  event: %s (%s %" PRIu64 "%s)  isa: %s\n",
@@ -136,7 +137,7 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 	char buf[32];
 	int i;
 
-	json__u64(j, "format_version", 1);
+	json__u64(j, "format_version", 2);
 	json__bool(j, "truncated",
 		   rep->result.status == VMPROF_DATA_TRUNCATED);
 	json__string(j, "mode", rep->have_info ?
@@ -158,10 +159,11 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 	json__u64(j, "guest_samples", report__guest_samples(rep));
 	json__u64(j, "vmm_samples", report__vmm_samples(rep));
 	json__u64(j, "host_samples", report__host_samples(rep));
+	json__u64(j, "total_period", rep->total_period);
 	json__fixed(j, "guest_percent",
-		    pct(report__guest_samples(rep), rep->total), 2);
+		    pct(report__guest_period(rep), rep->total_period), 2);
 	json__fixed(j, "vmm_percent",
-		    pct(report__vmm_samples(rep), rep->total), 2);
+		    pct(report__vmm_period(rep), rep->total_period), 2);
 	json__u64(j, "nr_exits", report__nr_exits(rep));
 	json__u64(j, "nr_vcpus", rep->have_stats ? rep->stats.nr_vcpus :
 		  rep->have_info ? rep->info.nr_vcpus : 0);
@@ -213,7 +215,7 @@ static void row_cell(struct report *rep, const struct report_row *r, int col,
 	buf[0] = 0;
 	switch (col) {
 	case COL_OVERHEAD:
-		snprintf(buf, len, "%.2f%%", pct(r->samples, rep->total));
+		snprintf(buf, len, "%.2f%%", pct(r->period, rep->total_period));
 		break;
 	case COL_SAMPLES:
 		snprintf(buf, len, "%" PRIu64, r->samples);
@@ -440,7 +442,7 @@ static void print_rows_json(struct report *rep, struct json_writer *j)
 		else
 			json__null(j, "context");
 		json__u64(j, "samples", r->samples);
-		json__fixed(j, "percent", pct(r->samples, rep->total), 2);
+		json__fixed(j, "percent", pct(r->period, rep->total_period), 2);
 		json__u64(j, "period", r->period);
 		json__u64(j, "vmm_samples", r->vmm_samples);
 		json__begin_array(j, "exit_reasons");

@@ -237,6 +237,7 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 	rep->total++;
 	rep->total_period += s->period;
 	rep->ctx_samples[c]++;
+	rep->ctx_period[c] += s->period;
 	if (!rep->first_ns || s->time_ns < rep->first_ns)
 		rep->first_ns = s->time_ns;
 	if (s->time_ns > rep->last_ns)
@@ -345,6 +346,18 @@ uint64_t report__vmm_samples(const struct report *rep)
 {
 	return rep->ctx_samples[VMPROF_CTX_VMM_KERNEL] +
 	       rep->ctx_samples[VMPROF_CTX_VMM_USER];
+}
+
+uint64_t report__guest_period(const struct report *rep)
+{
+	return rep->ctx_period[VMPROF_CTX_GUEST_KERNEL] +
+	       rep->ctx_period[VMPROF_CTX_GUEST_USER];
+}
+
+uint64_t report__vmm_period(const struct report *rep)
+{
+	return rep->ctx_period[VMPROF_CTX_VMM_KERNEL] +
+	       rep->ctx_period[VMPROF_CTX_VMM_USER];
 }
 
 uint64_t report__host_samples(const struct report *rep)
@@ -663,6 +676,9 @@ static int row_cmp(const void *pa, const void *pb)
 	const struct report_row *b = *(struct report_row * const *)pb;
 	int c;
 
+	/* perf's order: by period (what Overhead is), then samples. */
+	if (a->period != b->period)
+		return a->period > b->period ? -1 : 1;
 	if (a->samples != b->samples)
 		return a->samples > b->samples ? -1 : 1;
 	c = cmp_str(a->symbol, b->symbol);

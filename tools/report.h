@@ -130,6 +130,7 @@ struct report {
 	uint64_t total;
 	uint64_t total_period;
 	uint64_t ctx_samples[REPORT_CTX_MAX];
+	uint64_t ctx_period[REPORT_CTX_MAX];
 	uint64_t charged;
 	uint64_t vcpu_skipped;
 	uint64_t vcpu_samples;	/* samples of the --vcpu vCPU */
@@ -167,6 +168,9 @@ uint64_t report__duration_ns(const struct report *rep);
 uint64_t report__guest_samples(const struct report *rep);
 uint64_t report__vmm_samples(const struct report *rep);
 uint64_t report__host_samples(const struct report *rep);
+/* The same, in period (events or ns): what percentages are shares of. */
+uint64_t report__guest_period(const struct report *rep);
+uint64_t report__vmm_period(const struct report *rep);
 unsigned int report__nr_vcpus(const struct report *rep);
 const char *report__string(const struct report *rep, unsigned int key);
 

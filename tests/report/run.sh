@@ -948,6 +948,7 @@ EOF
 . "$HERE/install.sh"
 . "$HERE/scaling.sh"
 . "$HERE/cli.sh"
+. "$HERE/accounting.sh"
 
 suite() {
 	check_help
@@ -963,6 +964,7 @@ suite() {
 	check_formats
 	check_cli_output
 	check_cli_errors
+	check_period
 }
 
 # ---- run --------------------------------------------------------------------
