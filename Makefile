@@ -107,6 +107,7 @@ clean-module:
 	$(Q)rm -f kmod/*.o kmod/*.ko kmod/*.mod kmod/*.mod.c kmod/.*.cmd \
 		kmod/modules.order kmod/Module.symvers .*.cmd modules.order \
 		Module.symvers
+	$(Q)rm -rf kmod/generated
 
 clean: clean-module
 	$(Q)$(MAKE) -C tools clean

@@ -45,6 +45,10 @@
  *                   CAP_SYS_PTRACE)
  *       -ENOENT     the event needs a hardware PMU and there is none
  *                   (the caller may retry with VMPROF_EVENT_CPU_CLOCK)
+ *       -EOPNOTSUPP the hardware PMU is there, but perf refuses events
+ *                   that count guest execution: a VM on this host uses
+ *                   KVM's mediated vPMU (Linux 7.x, kvm_amd or kvm_intel
+ *                   enable_mediated_pmu=Y).  VMPROF_EVENT_CPU_CLOCK works.
  *       -ENOMEM     out of memory
  *
  * VMPROF_IOC_ENABLE / VMPROF_IOC_DISABLE   no argument.
@@ -97,7 +101,7 @@
 #define VMPROF_DEVICE_PATH	"/dev/vmprof"
 
 #define VMPROF_ABI_MAJOR	1
-#define VMPROF_ABI_MINOR	0
+#define VMPROF_ABI_MINOR	1	/* 1: VMPROF_INFO_MEDIATED_PMU, -EOPNOTSUPP */
 
 /*
  * Not listed in Documentation/userspace-api/ioctl/ioctl-number.rst (as of
@@ -158,6 +162,8 @@ struct vmprof_attach {
 /* vmprof_info.flags */
 #define VMPROF_INFO_HW_PMU	(1U << 0)	/* the event counts on a hardware PMU */
 #define VMPROF_INFO_LSTAR	(1U << 1)	/* guest_lstar has been seen */
+/* The VM uses KVM's mediated vPMU: it owns the PMU while it runs. */
+#define VMPROF_INFO_MEDIATED_PMU (1U << 2)
 
 struct vmprof_info {
 	__u32 size;

@@ -164,7 +164,6 @@ static const struct file_operations vmprof_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = vmprof_mmap,
 	.poll = vmprof_poll,
-	.llseek = no_llseek,
 };
 
 /* Everyone may open; vmprof_open() checks CAP_PERFMON, as perf does. */

@@ -1,27 +1,69 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Differences between the kernels vmprof builds against (6.1 and newer).
- * Each entry says which kernel changed what.
+ *
+ * Features are detected, not inferred from the version: kmod/Kbuild greps
+ * the target kernel's headers and Module.symvers and defines VMPROF_HAVE_*,
+ * and scripts/kvm-tracepoints.sh reads KVM's tracepoint prototypes from the
+ * kernel's BTF.  LINUX_VERSION_CODE is used only where nothing can be
+ * probed, and says so.  Each entry names the kernel that changed it.
  */
 #ifndef _VMPROF_COMPAT_H
 #define _VMPROF_COMPAT_H
 
 #include <linux/version.h>
 #include <linux/mm.h>
+#include <linux/kvm_host.h>
+#include <linux/sched.h>
+#include <linux/sched/coredump.h>
+#include <linux/sched/mm.h>
+#include <linux/user_namespace.h>
+
+#ifdef VMPROF_HAVE_TASK_EXEC_STATE
+#include <linux/sched/exec_state.h>
+#endif /* VMPROF_HAVE_TASK_EXEC_STATE */
+
+#include "kvm_tracepoints.h"
 
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0)
 #error "vmprof needs Linux 6.1 or newer"
 #endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 1, 0) */
 
-/* 6.9 added force_immediate_exit to the kvm_entry tracepoint. */
+/*
+ * The probe types of KVM's kvm_entry and kvm_exit tracepoints.  The kernel's
+ * own, from BTF, when the build could read it; kmod/hooks.c checks its
+ * probes against them, so a changed prototype fails the build instead of
+ * calling a probe with the wrong arguments (a kCFI trap at VM entry).
+ * Without BTF, by version: 6.9 added force_immediate_exit to kvm_entry
+ * (and some distributions backported it, which only BTF can tell).
+ */
+#ifndef VMPROF_KVM_TP_FROM_BTF
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
-#define VMPROF_KVM_ENTRY_PROTO	void *data, struct kvm_vcpu *vcpu, \
-				bool force_immediate_exit
+typedef void (*vmprof_tp_kvm_entry_t)(void *, struct kvm_vcpu *, bool);
 #else /* LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) */
-#define VMPROF_KVM_ENTRY_PROTO	void *data, struct kvm_vcpu *vcpu
+typedef void (*vmprof_tp_kvm_entry_t)(void *, struct kvm_vcpu *);
 #endif /* LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0) */
+typedef void (*vmprof_tp_kvm_exit_t)(void *, struct kvm_vcpu *, u32);
+#endif /* VMPROF_KVM_TP_FROM_BTF */
 
-/* 6.3 made vm_flags read-only behind vm_flags_set(). */
+/*
+ * The probe type a tracepoint declared in a public header (DECLARE_TRACE)
+ * expects, taken from its register_trace_NAME() helper, which is never
+ * called: vmprof finds these tracepoints by name (not all are exported).
+ */
+#define vmprof_tp_probe_matches(name, probe)				\
+	__same_type(&register_trace_##name,				\
+		    int (*)(typeof(&(probe)), void *))
+
+/* 7.3 renamed the register index VCPU_REGS_RIP to VCPU_REG_RIP. */
+#ifdef VMPROF_HAVE_VCPU_REG_RIP
+#define VMPROF_VCPU_REG_RIP	VCPU_REG_RIP
+#else /* VMPROF_HAVE_VCPU_REG_RIP */
+#define VMPROF_VCPU_REG_RIP	VCPU_REGS_RIP
+#endif /* VMPROF_HAVE_VCPU_REG_RIP */
+
+/* 6.3 made vm_flags read-only behind vm_flags_set(); not probed: a
+ * static inline of mm.h whose absence only 6.1 and 6.2 show. */
 static inline void vmprof_vm_flags_set(struct vm_area_struct *vma,
 				       unsigned long flags)
 {
@@ -32,5 +74,64 @@ static inline void vmprof_vm_flags_set(struct vm_area_struct *vma,
 #endif /* LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0) */
 }
 
+/*
+ * Is @task dumpable by its owner, or does the caller have CAP_SYS_PTRACE
+ * in the user namespace @task was exec'd in?  The same test as ptrace's
+ * (__ptrace_may_access), which is not exported.  7.3 moved dumpability and
+ * that namespace from the mm to task->exec_state.  A task without either
+ * (a kernel thread, an exiting task) passes, as in ptrace.
+ */
+static inline bool vmprof_task_dump_allowed(struct task_struct *task)
+{
+	bool ok = true;
+#ifdef VMPROF_HAVE_TASK_EXEC_STATE
+	struct task_exec_state *es;
+
+	rcu_read_lock();
+	es = rcu_dereference(task->exec_state);
+	if (es && es->dumpable != TASK_DUMPABLE_OWNER &&
+	    !ns_capable(es->user_ns, CAP_SYS_PTRACE))
+		ok = false;
+	rcu_read_unlock();
+#else /* VMPROF_HAVE_TASK_EXEC_STATE */
+	struct mm_struct *mm;
+
+	task_lock(task);
+	mm = task->mm;
+	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
+	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
+		ok = false;
+	task_unlock(task);
+#endif /* VMPROF_HAVE_TASK_EXEC_STATE */
+	return ok;
+}
+
+/*
+ * The guest's MSR_LSTAR on VMX lives in vcpu_vmx's private user-return
+ * MSR array; only KVM can read it.  6.18 exports kvm_get_msr() to
+ * kvm-intel and kvm-amd only.
+ */
+static inline int vmprof_kvm_get_msr(struct kvm_vcpu *vcpu, u32 msr, u64 *val)
+{
+#ifdef VMPROF_HAVE_KVM_GET_MSR
+	return kvm_get_msr(vcpu, msr, val);
+#else /* VMPROF_HAVE_KVM_GET_MSR */
+	return -EOPNOTSUPP;
+#endif /* VMPROF_HAVE_KVM_GET_MSR */
+}
+
+/*
+ * KVM's mediated vPMU (7.x; kvm_amd/kvm_intel enable_mediated_pmu=Y) gives
+ * a VM the PMU while it runs; perf then refuses host events that count
+ * guest execution.  Does @kvm use it?
+ */
+static inline bool vmprof_kvm_mediated_pmu(struct kvm *kvm)
+{
+#ifdef VMPROF_HAVE_MEDIATED_PMU
+	return READ_ONCE(kvm->arch.created_mediated_pmu);
+#else /* VMPROF_HAVE_MEDIATED_PMU */
+	return false;
+#endif /* VMPROF_HAVE_MEDIATED_PMU */
+}
 
 #endif /* _VMPROF_COMPAT_H */

@@ -23,7 +23,6 @@
  * that into a failed read instead of an oops.  Not testable under TCG
  * (no VMX); compiled and reasoned only.
  */
-#include <linux/version.h>
 #include <asm/processor.h>
 #include <asm/svm.h>
 #include <asm/vmx.h>
@@ -31,6 +30,7 @@
 #include <asm/asm.h>
 
 #include "vmprof.h"
+#include "compat.h"
 
 u32 vmprof_isa;
 
@@ -82,7 +82,7 @@ static void vmprof_svm_validate(struct kvm_vcpu *vcpu, struct vmcb *vmcb)
 {
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_UNKNOWN)
 		return;
-	if (vmcb && vmcb->save.rip == vcpu->arch.regs[VCPU_REGS_RIP] &&
+	if (vmcb && vmcb->save.rip == vcpu->arch.regs[VMPROF_VCPU_REG_RIP] &&
 	    vmcb->save.rip) {
 		WRITE_ONCE(vmprof_vmcb_state, VMCB_OK);
 		return;
@@ -97,7 +97,7 @@ static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	struct vmcb *vmcb = vmprof_svm_vmcb(vcpu);
 
 	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
-	r->rip = vcpu->arch.regs[VCPU_REGS_RIP];
+	r->rip = vcpu->arch.regs[VMPROF_VCPU_REG_RIP];
 	if (at_exit)
 		vmprof_svm_validate(vcpu, vmcb);
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
@@ -140,16 +140,13 @@ static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	if (vmprof_vmread(VM_EXIT_REASON, &v))
 		r->exit_reason = v & 0xffff;	/* basic exit reason */
 	if (at_exit) {
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0)
 		/*
-		 * LSTAR lives in vcpu_vmx's private user-return MSR array:
-		 * ask KVM, at exits only (task context, vCPU loaded), never
-		 * from the handler.  kvm_get_msr() is KVM-internal from 6.18.
+		 * Ask KVM, at exits only (task context, vCPU loaded), never
+		 * from the handler; see vmprof_kvm_get_msr().
 		 */
 		if (vmprof_want_lstar() &&
-		    kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
+		    vmprof_kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
 			r->lstar = v;
-#endif /* LINUX_VERSION_CODE < KERNEL_VERSION(6, 18, 0) */
 		return true;
 	}
 	if (vmprof_vmread(GUEST_CR3, &v))

@@ -4,12 +4,11 @@
  *
  * Which mechanism, and why (docs/design.md has the measurements):
  *
- *  - kvm:kvm_entry and kvm:kvm_exit tracepoints, exported by kvm.ko, fire
- *    on every guest entry and exit, fastpath re-entries included, for a
- *    static-branch and an indirect call.  A kprobe there would cost an
- *    int3 per exit, and the functions around VM entry are noinstr.
- *  - kvm:kvm_userspace_exit (not exported: found by name in kvm.ko's
- *    tracepoint table) says a vCPU thread left KVM_RUN.
+ *  - kvm:kvm_entry and kvm:kvm_exit tracepoints fire on every guest entry
+ *    and exit, fastpath re-entries included, for a static-branch and an
+ *    indirect call.  A kprobe there would cost an int3 per exit, and the
+ *    functions around VM entry are noinstr.
+ *  - kvm:kvm_userspace_exit says a vCPU thread left KVM_RUN.
  *  - sched:sched_switch (found with for_each_kernel_tracepoint) says a
  *    vCPU thread left its CPU.  It does the job of a preempt notifier for
  *    every thread at once; preempt notifiers must be registered by each
@@ -27,6 +26,14 @@
  * that is not T's.
  *
  * The probes are registered while any session is attached.
+ *
+ * Every tracepoint is found by name, in kvm.ko's tracepoint table or, for
+ * the scheduler's and a built-in KVM's, the kernel's: none has to be
+ * exported (sched_switch never was, kvm_userspace_exit is not, and KVM
+ * restricts more of its exports to its own modules from 6.18 on).  Each
+ * probe is checked at build time against the kernel's own declaration of
+ * its tracepoint (compat.h), and vmprof holds a reference on kvm.ko from
+ * load to unload, as a link to its symbols would.
  */
 #include <linux/module.h>
 #include <linux/sched.h>
@@ -37,23 +44,22 @@
 #include "vmprof.h"
 #include "compat.h"
 
+/* Declarations only (no CREATE_TRACE_POINTS), for compat.h's type checks. */
+#include <trace/events/kvm.h>
+#include <trace/events/sched.h>
+
 DEFINE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
-extern struct tracepoint __tracepoint_kvm_entry;
-extern struct tracepoint __tracepoint_kvm_exit;
-
+/* kvm.ko, referenced from load to unload; NULL if KVM is built in. */
 static struct module *vmprof_kvm;
+static struct tracepoint *vmprof_tp_kvm_entry;
+static struct tracepoint *vmprof_tp_kvm_exit;
 static struct tracepoint *vmprof_tp_userspace_exit;
 static struct tracepoint *vmprof_tp_sched_switch;
 static struct tracepoint *vmprof_tp_sched_fork;
 
 static DEFINE_MUTEX(vmprof_hooks_lock);
 static unsigned int vmprof_hooks_users;
-
-struct module *vmprof_kvm_module(void)
-{
-	return vmprof_kvm;
-}
 
 static void vmprof_slot_exit(struct vmprof_target *t,
 			     struct vmprof_vcpu_slot *slot,
@@ -100,7 +106,7 @@ static void vmprof_slot_entry(struct vmprof_target *t,
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
 }
 
-static void vmprof_probe_kvm_entry(VMPROF_KVM_ENTRY_PROTO)
+static void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	unsigned long gen = READ_ONCE(vmprof_targets_gen);
@@ -131,6 +137,28 @@ static void vmprof_probe_kvm_entry(VMPROF_KVM_ENTRY_PROTO)
 		WRITE_ONCE(pc->entry_ns, 0);
 	}
 }
+
+/* kvm_entry before and after 6.9 gave it force_immediate_exit. */
+static void __maybe_unused vmprof_probe_kvm_entry2(void *data,
+						   struct kvm_vcpu *vcpu)
+{
+	vmprof_kvm_entry(vcpu);
+}
+
+static void __maybe_unused vmprof_probe_kvm_entry3(void *data,
+						   struct kvm_vcpu *vcpu,
+						   bool force_immediate_exit)
+{
+	vmprof_kvm_entry(vcpu);
+}
+
+#define vmprof_probe_kvm_entry						\
+	__builtin_choose_expr(__same_type(&vmprof_probe_kvm_entry3,	\
+					  vmprof_tp_kvm_entry_t),	\
+			      vmprof_probe_kvm_entry3, vmprof_probe_kvm_entry2)
+static_assert(__same_type(&vmprof_probe_kvm_entry3, vmprof_tp_kvm_entry_t) ||
+	      __same_type(&vmprof_probe_kvm_entry2, vmprof_tp_kvm_entry_t),
+	      "kvm_entry has a prototype vmprof does not know");
 
 static void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
 {
@@ -180,38 +208,42 @@ static void vmprof_probe_sched_fork(void *data, struct task_struct *parent,
 	vmprof_target_fork(child);
 }
 
+static_assert(__same_type(&vmprof_probe_kvm_exit, vmprof_tp_kvm_exit_t),
+	      "kvm_exit has a prototype vmprof does not know");
+static_assert(vmprof_tp_probe_matches(kvm_userspace_exit,
+				      vmprof_probe_userspace_exit),
+	      "kvm_userspace_exit has a prototype vmprof does not know");
+static_assert(vmprof_tp_probe_matches(sched_switch, vmprof_probe_sched_switch),
+	      "sched_switch has a prototype vmprof does not know");
+static_assert(vmprof_tp_probe_matches(sched_process_fork,
+				      vmprof_probe_sched_fork),
+	      "sched_process_fork has a prototype vmprof does not know");
+
+/* KVM's tracepoints, in kvm.ko's table or (KVM built in) the kernel's. */
+static void vmprof_match_kvm_tp(struct tracepoint *tp)
+{
+	if (!strcmp(tp->name, "kvm_entry"))
+		vmprof_tp_kvm_entry = tp;
+	else if (!strcmp(tp->name, "kvm_exit"))
+		vmprof_tp_kvm_exit = tp;
+	else if (!strcmp(tp->name, "kvm_userspace_exit"))
+		vmprof_tp_userspace_exit = tp;
+}
+
 static void vmprof_find_core_tp(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_switch"))
 		vmprof_tp_sched_switch = tp;
 	else if (!strcmp(tp->name, "sched_process_fork"))
 		vmprof_tp_sched_fork = tp;
-	else if (!strcmp(tp->name, "kvm_userspace_exit"))
-		vmprof_tp_userspace_exit = tp;	/* KVM built in */
-}
-
-static struct tracepoint *vmprof_find_module_tp(struct module *mod,
-						const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < mod->num_tracepoints; i++) {
-		struct tracepoint *tp =
-			tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]);
-
-		if (!strcmp(tp->name, name))
-			return tp;
-	}
-	return NULL;
+	else
+		vmprof_match_kvm_tp(tp);
 }
 
 struct vmprof_hook {
 	struct tracepoint **tp;
 	void *probe;
 };
-
-static struct tracepoint *vmprof_tp_kvm_entry = &__tracepoint_kvm_entry;
-static struct tracepoint *vmprof_tp_kvm_exit = &__tracepoint_kvm_exit;
 
 static const struct vmprof_hook vmprof_hooks[] = {
 	{ &vmprof_tp_sched_switch, vmprof_probe_sched_switch },
@@ -320,23 +352,24 @@ bool vmprof_hooks_active(void)
 }
 
 /*
- * __module_address() is not exported; the tracepoint module notifier walks
- * the modules that have tracepoints when it is registered.
+ * kvm.ko's tracepoints.  The tracepoint module notifier, when registered,
+ * is called for every module that has tracepoints and is already live
+ * (__module_address() and find_module() are not exported).  kvm.ko is
+ * taken with a reference so that its tracepoints outlive our probes.
  */
 static int vmprof_tp_module_cb(struct notifier_block *nb, unsigned long val,
 			       void *data)
 {
 	struct tp_module *tp_mod = data;
-	struct tracepoint *tp;
+	struct module *mod = tp_mod->mod;
+	unsigned int i;
 
-	if (val != MODULE_STATE_COMING || vmprof_tp_userspace_exit)
+	if (val != MODULE_STATE_COMING || vmprof_kvm ||
+	    strcmp(mod->name, "kvm") || !try_module_get(mod))
 		return NOTIFY_OK;
-	tp = vmprof_find_module_tp(tp_mod->mod, "kvm_userspace_exit");
-	if (tp && vmprof_find_module_tp(tp_mod->mod, "kvm_entry") ==
-		  &__tracepoint_kvm_entry) {
-		vmprof_tp_userspace_exit = tp;
-		vmprof_kvm = tp_mod->mod;
-	}
+	vmprof_kvm = mod;
+	for (i = 0; i < mod->num_tracepoints; i++)
+		vmprof_match_kvm_tp(tracepoint_ptr_deref(&mod->tracepoints_ptrs[i]));
 	return NOTIFY_OK;
 }
 
@@ -346,18 +379,25 @@ static struct notifier_block vmprof_tp_module_nb = {
 
 int vmprof_hooks_init(void)
 {
-	/* Our link to kvm.ko's symbols pins kvm.ko while we are loaded. */
 	if (!register_tracepoint_module_notifier(&vmprof_tp_module_nb))
 		unregister_tracepoint_module_notifier(&vmprof_tp_module_nb);
 	for_each_kernel_tracepoint(vmprof_find_core_tp, NULL);
-	if (!vmprof_tp_userspace_exit || !vmprof_tp_sched_switch ||
-	    !vmprof_tp_sched_fork) {
-		pr_err("tracepoints missing: kvm_userspace_exit %d, sched_switch %d, sched_process_fork %d\n",
-		       !!vmprof_tp_userspace_exit, !!vmprof_tp_sched_switch,
-		       !!vmprof_tp_sched_fork);
-		return -ENOENT;
+	if (!vmprof_tp_kvm_entry || !vmprof_tp_kvm_exit ||
+	    !vmprof_tp_userspace_exit) {
+		pr_err("KVM is not loaded (no kvm_entry, kvm_exit, kvm_userspace_exit tracepoints): load kvm_intel or kvm_amd first\n");
+		goto err;
+	}
+	if (!vmprof_tp_sched_switch || !vmprof_tp_sched_fork) {
+		pr_err("tracepoints missing: sched_switch %d, sched_process_fork %d\n",
+		       !!vmprof_tp_sched_switch, !!vmprof_tp_sched_fork);
+		goto err;
 	}
 	return 0;
+err:
+	if (vmprof_kvm)
+		module_put(vmprof_kvm);
+	vmprof_kvm = NULL;
+	return -ENOENT;
 }
 
 void vmprof_hooks_uninit(void)
@@ -366,4 +406,6 @@ void vmprof_hooks_uninit(void)
 	WARN_ON(vmprof_hooks_users);
 	mod_delayed_work(system_wq, &vmprof_hooks_linger, 0);
 	flush_delayed_work(&vmprof_hooks_linger);
+	if (vmprof_kvm)
+		module_put(vmprof_kvm);
 }

@@ -46,4 +46,6 @@ module_exit(vmprof_exit);
 MODULE_DESCRIPTION("Profile KVM guests from the host, down to guest functions");
 MODULE_AUTHOR("vmprof developers");
 MODULE_LICENSE("GPL");
+/* KVM's tracepoints are found by name, not linked: have modprobe load it. */
+MODULE_SOFTDEP("pre: kvm");
 MODULE_VERSION(VMPROF_VERSION);

@@ -8,11 +8,10 @@
  */
 #include <linux/cred.h>
 #include <linux/sched.h>
-#include <linux/sched/coredump.h>
-#include <linux/sched/mm.h>
 #include <linux/capability.h>
 
 #include "vmprof.h"
+#include "compat.h"
 
 static bool vmprof_same_ids(const struct cred *c, const struct cred *t)
 {
@@ -24,7 +23,6 @@ static bool vmprof_same_ids(const struct cred *c, const struct cred *t)
 bool vmprof_may_profile(struct task_struct *task)
 {
 	const struct cred *cred = current_cred(), *tcred;
-	struct mm_struct *mm;
 	bool ok;
 
 	if (same_thread_group(task, current))
@@ -36,14 +34,5 @@ bool vmprof_may_profile(struct task_struct *task)
 	if (!ok)
 		ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
-	if (!ok)
-		return false;
-
-	task_lock(task);
-	mm = task->mm;
-	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
-	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
-		ok = false;
-	task_unlock(task);
-	return ok;
+	return ok && vmprof_task_dump_allowed(task);
 }

@@ -39,7 +39,7 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
  * instruction follows the last exit (for an MMIO exit, the driver).  A
  * hardware counter that excludes the host cannot overflow there.
  *
- * The entry time is local_clock() (see vmprof_probe_kvm_entry), the
+ * The entry time is local_clock() (see vmprof_kvm_entry), the
  * timer's expiry CLOCK_MONOTONIC: compare how late the tick is with how
  * long ago the entry was, each measured on its own clock, now (local_now
  * is local_clock() and mono_now the same instant as vmprof_clock_mono_at()
@@ -55,7 +55,7 @@ static bool vmprof_tick_held_at_entry(struct perf_event *event,
 
 	if (event->attr.type != PERF_TYPE_SOFTWARE || !entry)
 		return false;
-	late = mono_now - hrtimer_get_expires_ns(&event->hw.hrtimer);
+	late = mono_now - ktime_to_ns(hrtimer_get_expires(&event->hw.hrtimer));
 	return late > (s64)(local_now - entry);
 }
 

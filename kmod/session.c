@@ -280,21 +280,48 @@ static int vmprof_attach_system(struct vmprof_session *s)
 	return err;
 }
 
-/* Fail early, with -ENOENT, when the event needs a PMU the host lacks. */
+/*
+ * Does perf refuse @attr only because it counts the guest?  While a VM
+ * uses KVM's mediated vPMU (7.x), perf rejects hardware events that do not
+ * exclude the guest with -EOPNOTSUPP; the same event excluding the guest
+ * is still accepted.
+ */
+static bool vmprof_pmu_mediated(const struct perf_event_attr *attr)
+{
+	struct perf_event_attr host_only = *attr;
+	struct perf_event *ev;
+
+	host_only.exclude_host = 0;
+	host_only.exclude_guest = 1;
+	ev = perf_event_create_kernel_counter(&host_only, -1, current, NULL,
+					      NULL);
+	if (IS_ERR(ev))
+		return false;
+	perf_event_release_kernel(ev);
+	return true;
+}
+
+/*
+ * Fail early when the event cannot count the guest: -ENOENT when it needs
+ * a PMU the host lacks, -EOPNOTSUPP when KVM's mediated vPMU holds it.
+ */
 static int vmprof_probe_event(struct vmprof_session *s)
 {
 	struct perf_event_attr attr;
 	struct perf_event *ev;
+	int err;
 
 	vmprof_fill_attr(&attr, &s->attr);
 	ev = perf_event_create_kernel_counter(&attr, -1, current, NULL, NULL);
-	if (IS_ERR(ev)) {
-		int err = PTR_ERR(ev);
-
-		return err == -EOPNOTSUPP || err == -ENODEV ? -ENOENT : err;
+	if (!IS_ERR(ev)) {
+		perf_event_release_kernel(ev);
+		return 0;
 	}
-	perf_event_release_kernel(ev);
-	return 0;
+	err = PTR_ERR(ev);
+	if (err == -EOPNOTSUPP && attr.type == PERF_TYPE_HARDWARE &&
+	    vmprof_pmu_mediated(&attr))
+		return -EOPNOTSUPP;
+	return err == -EOPNOTSUPP || err == -ENODEV ? -ENOENT : err;
 }
 
 int vmprof_session_attach(struct vmprof_session *s,
@@ -446,6 +473,8 @@ int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info)
 		info->guest_lstar = READ_ONCE(s->target->guest_lstar);
 		if (info->guest_lstar)
 			info->flags |= VMPROF_INFO_LSTAR;
+		if (s->target->mediated_pmu)
+			info->flags |= VMPROF_INFO_MEDIATED_PMU;
 	}
 	mutex_unlock(&s->lock);
 	return 0;

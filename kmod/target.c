@@ -29,6 +29,7 @@
 #include <linux/vmalloc.h>
 
 #include "vmprof.h"
+#include "compat.h"
 
 static DEFINE_MUTEX(vmprof_targets_lock);
 static LIST_HEAD(vmprof_targets);
@@ -70,25 +71,35 @@ static bool vmprof_file_is_kvm_vm(struct file *f)
 	       !strcmp(f->f_path.dentry->d_name.name, "kvm-vm");
 }
 
-/* Runs under files->file_lock: may not sleep. */
-static int vmprof_scan_fd(const void *found, struct file *f, unsigned int fd)
+struct vmprof_vm_scan {
+	bool found;
+	bool mediated_pmu;
+};
+
+/*
+ * Runs under files->file_lock: may not sleep.  The fd table holds the VM
+ * file, and the file holds the VM, while we look at it.
+ */
+static int vmprof_scan_fd(const void *priv, struct file *f, unsigned int fd)
 {
-	if (vmprof_file_is_kvm_vm(f)) {
-		*(bool *)found = true;
-		return 1;
-	}
-	return 0;
+	struct vmprof_vm_scan *scan = (struct vmprof_vm_scan *)priv;
+
+	if (!vmprof_file_is_kvm_vm(f))
+		return 0;
+	scan->found = true;
+	scan->mediated_pmu = vmprof_kvm_mediated_pmu(f->private_data);
+	return 1;
 }
 
-static bool vmprof_task_has_vm(struct task_struct *task)
+static bool vmprof_task_has_vm(struct task_struct *task,
+			       struct vmprof_vm_scan *scan)
 {
-	bool found = false;
-
+	memset(scan, 0, sizeof(*scan));
 	task_lock(task);
 	if (task->files)
-		iterate_fd(task->files, 0, vmprof_scan_fd, &found);
+		iterate_fd(task->files, 0, vmprof_scan_fd, scan);
 	task_unlock(task);
-	return found;
+	return scan->found;
 }
 
 static void vmprof_target_add_thread(struct vmprof_target *t,
@@ -162,6 +173,7 @@ static struct vmprof_target *vmprof_target_alloc(struct pid *tgid)
 int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 {
 	struct vmprof_target *t, *found = NULL;
+	struct vmprof_vm_scan scan;
 	struct task_struct *task;
 	struct pid *pid;
 	int err = 0;
@@ -175,7 +187,7 @@ int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 		err = -EACCES;
 		goto out;
 	}
-	if (!vmprof_task_has_vm(task)) {
+	if (!vmprof_task_has_vm(task, &scan)) {
 		err = -ENODEV;
 		goto out;
 	}
@@ -195,6 +207,8 @@ int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 			err = -ENOMEM;
 	}
 	mutex_unlock(&vmprof_targets_lock);
+	if (found)
+		WRITE_ONCE(found->mediated_pmu, scan.mediated_pmu);
 	*out = found;
 out:
 	put_task_struct(task);

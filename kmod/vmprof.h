@@ -82,6 +82,7 @@ struct vmprof_target {
 	struct list_head sessions;
 	struct vmprof_exit_table __percpu *exits;
 	u64 guest_lstar;		/* guest MSR_LSTAR, 0 until seen */
+	bool mediated_pmu;		/* the VM uses KVM's mediated vPMU */
 	atomic_t nr_vcpus;
 	atomic_t domain_sessions;	/* sessions that want every thread */
 	atomic_t missed_threads;	/* new threads we could not track */
@@ -198,7 +199,6 @@ void vmprof_hooks_uninit(void);
 int vmprof_hooks_get(void);
 void vmprof_hooks_put(void);
 bool vmprof_hooks_active(void);
-struct module *vmprof_kvm_module(void);
 
 /* clock.c */
 u64 vmprof_clock_mono(void);

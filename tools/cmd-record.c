@@ -356,6 +356,32 @@ static const char *target_comm(struct record *rec)
 	return rec->comm ? rec->comm : "?";
 }
 
+/* "kvm_amd.enable_mediated_pmu=Y", the parameter that is on, if any. */
+static const char *mediated_pmu_param(void)
+{
+	static const char *const mods[] = { "kvm_amd", "kvm_intel" };
+	static char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
+		char path[96], *val;
+		bool on;
+
+		snprintf(path, sizeof(path),
+			 "/sys/module/%s/parameters/enable_mediated_pmu",
+			 mods[i]);
+		val = procfs__read_file(path, NULL);
+		on = val && val[0] == 'Y';
+		free(val);
+		if (on) {
+			snprintf(buf, sizeof(buf), "%s.enable_mediated_pmu=Y",
+				 mods[i]);
+			return buf;
+		}
+	}
+	return "enable_mediated_pmu=Y of kvm_amd or kvm_intel";
+}
+
 static int attach(struct record *rec)
 {
 	if (!do_attach(rec, rec->event))
@@ -385,6 +411,12 @@ static int attach(struct record *rec)
 	case ENOENT:
 		pr_err("event %s needs a hardware PMU and this host has none: use -e cpu-clock",
 		       vmprof_event__name(rec->event));
+		break;
+	case EOPNOTSUPP:
+		pr_err("event %s cannot count guest execution: KVM's mediated vPMU (%s) gives the PMU to VMs while they run, %s, and perf then refuses host events that count a guest; -e cpu-clock works in every mode, or start the VMs with the mediated vPMU off",
+		       vmprof_event__name(rec->event), mediated_pmu_param(),
+		       rec->system ? "on this host" :
+		       "to this VM or another one on this host");
 		break;
 	case EBUSY:
 		pr_err("the vmprof session is already attached");
@@ -900,6 +932,10 @@ int cmd_record(int argc, char **argv)
 	    get_info(&rec, &rec.info) || map_rings(&rec))
 		goto out;
 	open_pidfd(&rec);
+	if (rec.info.flags & VMPROF_INFO_MEDIATED_PMU)
+		pr_note("process %d (%s) runs its VM with KVM's mediated vPMU: the VM's own PMU use is its own, vmprof samples with %s",
+			(int)rec.pid, target_comm(&rec),
+			vmprof_event__name(rec.event));
 
 	if (vmprof_data__keep_old(rec.output)) {
 		pr_err("cannot rename %s to %s.old: %s", rec.output,
