@@ -395,6 +395,10 @@ int cmd_report(int argc, char **argv)
 		report_error(&rep, "%s", err);
 		goto out;
 	}
+	if (report__check_guest(&rep, err, sizeof(err))) {
+		report_error(&rep, "%s", err);
+		goto out;
+	}
 	if (!vmprof_resolver__has_guest(rep.resolver) &&
 	    report__guest_samples(&rep) && !rep.json)
 		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms): guest samples are shown as [unknown]");

@@ -149,6 +149,8 @@ struct vmprof_kallsyms *vmprof_kallsyms__parse(const char *text, size_t len)
 		/* A NUL inside the line ends it early: still bounded. */
 		if (!parse_line(s, &p)) {
 			if (vmprof_kallsyms__is_text_type(p.type)) {
+				ks->nr_text++;
+				ks->nr_zero += !p.sym.addr;
 				if (nr == cap) {
 					cap = cap ? cap * 2 : 1024;
 					tmp = xrealloc(tmp, cap * sizeof(*tmp));

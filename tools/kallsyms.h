@@ -22,6 +22,8 @@ struct vmprof_kallsyms {
 	size_t nr;
 	char *text;		/* names point into this copy */
 	size_t nr_bad;		/* lines that were not understood */
+	size_t nr_text;		/* text symbol lines */
+	size_t nr_zero;		/* of which at address 0 (hidden) */
 };
 
 /* Parse len bytes of text (no NUL needed); never fails on bad input. */

@@ -6,6 +6,7 @@
  * streams by; afterwards each distinct address is symbolized once and
  * folded into rows keyed by the --sort keys.
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -469,6 +470,60 @@ void report__resolve(struct report *rep, const struct hist_key *key,
 	}
 	resolve(rep, rep->sym_cache, key_space(key), key->pid, key->addr,
 		out);
+}
+
+/* ---- do the guest symbols fit the recording? ---- */
+
+static bool guest_kernel_addr(const struct hist_key *k)
+{
+	if (k->charged)
+		return k->addr >> 63;
+	return k->context == VMPROF_CTX_GUEST_KERNEL;
+}
+
+int report__check_guest(struct report *rep, char *err, size_t len)
+{
+	uint64_t n = 0, hit = 0, lo = UINT64_MAX, hi = 0, elf_lo, elf_hi;
+	const struct hist_entry *e;
+	struct vmprof_resolved res;
+	enum vmprof_kaslr_source src;
+	uint64_t off;
+	size_t pos;
+
+	if (!vmprof_resolver__has_guest(rep->resolver))
+		return 0;
+	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
+		if (!guest_kernel_addr(&e->key))
+			continue;
+		n += e->samples;
+		report__resolve(rep, &e->key, &res);
+		if (res.symbol)
+			hit += e->samples;
+		if (e->key.addr < lo)
+			lo = e->key.addr;
+		if (e->key.addr > hi)
+			hi = e->key.addr;
+	}
+	if (!n || hit)
+		return 0;
+	if (vmprof_resolver__guest_user_elf(rep->resolver, &elf_lo, &elf_hi) &&
+	    lo >> 63) {
+		snprintf(err, len,
+			 "%s is a user-space ELF (code at 0x%" PRIx64 "-0x%" PRIx64 ") and the guest kernel samples are at 0x%" PRIx64 "-0x%" PRIx64 ": give the guest kernel's vmlinux",
+			 vmprof_resolver__guest_desc(rep->resolver), elf_lo,
+			 elf_hi, lo, hi);
+		return -1;
+	}
+	off = vmprof_resolver__kaslr_offset(rep->resolver, &src);
+	snprintf(err, len,
+		 "none of the %" PRIu64 " guest kernel samples (0x%" PRIx64 "-0x%" PRIx64 ") is in a symbol of %s with the KASLR offset 0x%" PRIx64 " (%s): these are not the recorded guest kernel's symbols%s",
+		 n, lo, hi, vmprof_resolver__guest_desc(rep->resolver), off,
+		 src == VMPROF_KASLR_LSTAR ? "from the recorded LSTAR" :
+		 src == VMPROF_KASLR_USER ? "from --kaslr-offset" :
+		 "no LSTAR was recorded",
+		 src == VMPROF_KASLR_LSTAR ? "" :
+		 ", or the offset is wrong (--kaslr-offset)");
+	return -1;
 }
 
 /* ---- rows ---- */

@@ -161,6 +161,13 @@ int report__parse_sort(struct report *rep, const char *arg);
 void report__resolve(struct report *rep, const struct hist_key *key,
 		     struct vmprof_resolved *out);
 
+/*
+ * Guest symbols that resolve none of the guest kernel samples belong to
+ * another kernel (or need another KASLR offset): -1 with err saying so,
+ * rather than a profile of [unknown] rows.
+ */
+int report__check_guest(struct report *rep, char *err, size_t len);
+
 /* Totals shown in headers. */
 uint64_t report__lost(const struct report *rep);
 uint64_t report__nr_exits(const struct report *rep);

@@ -16,6 +16,9 @@
 #define DSO_GUEST_KERNEL	"[guest.kernel]"
 #define DSO_HOST_KERNEL		"[kernel.kallsyms]"
 #define KASLR_SYMBOL		"entry_SYSCALL_64"
+/* x86-64 KASLR moves the kernel by multiples of CONFIG_PHYSICAL_ALIGN,
+ * 2 MiB on every distribution kernel. */
+#define KASLR_ALIGN		0x200000ULL
 
 struct vmm_dso {
 	char *path;
@@ -36,6 +39,7 @@ struct vmprof_resolver {
 	/* guest */
 	struct vmprof_elf *guest_elf;
 	char *guest_elf_name;
+	char *guest_desc;	/* the file(s) given, for messages */
 	uint64_t guest_elf_offset;
 	struct vmprof_kallsyms *guest_map;
 	uint64_t guest_map_offset;
@@ -79,6 +83,7 @@ void vmprof_resolver__delete(struct vmprof_resolver *r)
 		return;
 	vmprof_elf__close(r->guest_elf);
 	free(r->guest_elf_name);
+	free(r->guest_desc);
 	vmprof_kallsyms__free(r->guest_map);
 	vmprof_kallsyms__free(r->host_ks);
 	for (i = 0; i < r->nr_dsos; i++) {
@@ -134,7 +139,16 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r,
 				 map_path);
 			return -1;
 		}
+		if (r->guest_map->nr_text > 1 &&
+		    r->guest_map->nr_zero == r->guest_map->nr_text) {
+			snprintf(err, errlen,
+				 "%s: every address is 0: the guest hid them from whoever copied the file (kptr_restrict); copy it as root in the guest (sudo cat /proc/kallsyms)",
+				 map_path);
+			return -1;
+		}
 	}
+	r->guest_desc = xstrdup(opts->vmlinux ? opts->vmlinux : map_path ?
+				map_path : "");
 
 	if (opts->have_kaslr_offset) {
 		r->kaslr_src = VMPROF_KASLR_USER;
@@ -166,10 +180,33 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r,
 	else if (r->guest_elf || r->guest_map)
 		pr_debug("no %s in the guest symbols: KASLR offset 0",
 			 KASLR_SYMBOL);
-	if (found && (r->kaslr_offset & 0xfff))
-		pr_warn("guest KASLR offset 0x%llx is not page aligned: do the guest symbols match the recorded guest kernel?",
-			(unsigned long long)r->kaslr_offset);
+	if (found && ((r->guest_elf && (r->guest_elf_offset % KASLR_ALIGN)) ||
+		      (r->guest_map && (r->guest_map_offset % KASLR_ALIGN)))) {
+		uint64_t off = r->guest_elf && (r->guest_elf_offset %
+						KASLR_ALIGN) ?
+			       r->guest_elf_offset : r->guest_map_offset;
+
+		snprintf(err, errlen,
+			 "the guest KASLR offset from the recorded LSTAR (0x%llx) and %s in %s is 0x%llx, not a multiple of 2 MiB: these are not the symbols of the recorded guest kernel (or give the offset with --kaslr-offset)",
+			 (unsigned long long)lstar, KASLR_SYMBOL,
+			 r->guest_desc, (unsigned long long)off);
+		return -1;
+	}
 	return 0;
+}
+
+const char *vmprof_resolver__guest_desc(const struct vmprof_resolver *r)
+{
+	return r->guest_desc ? r->guest_desc : "";
+}
+
+bool vmprof_resolver__guest_user_elf(const struct vmprof_resolver *r,
+				     uint64_t *low, uint64_t *high)
+{
+	if (!r->guest_elf || r->guest_map)
+		return false;
+	vmprof_elf__range(r->guest_elf, low, high);
+	return *high <= 0x800000000000ULL;
 }
 
 bool vmprof_resolver__has_guest(const struct vmprof_resolver *r)

@@ -49,6 +49,12 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r,
 			       bool have_lstar, uint64_t lstar,
 			       char *err, size_t errlen);
 bool vmprof_resolver__has_guest(const struct vmprof_resolver *r);
+/* The guest symbol file given, for messages. */
+const char *vmprof_resolver__guest_desc(const struct vmprof_resolver *r);
+/* True if the guest symbols are only an ELF whose code is all in the
+ * user half of the address space; its range in *low, *high. */
+bool vmprof_resolver__guest_user_elf(const struct vmprof_resolver *r,
+				     uint64_t *low, uint64_t *high);
 uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 				       enum vmprof_kaslr_source *src);
 

@@ -88,6 +88,12 @@ int vmprof_elf__build_id(struct vmprof_elf *e, const unsigned char **bid)
 	return n > 0 ? n : 0;
 }
 
+void vmprof_elf__range(struct vmprof_elf *e, uint64_t *low, uint64_t *high)
+{
+	*low = e->low;
+	*high = e->high;
+}
+
 int vmprof_elf__nr_symbols(struct vmprof_elf *e)
 {
 	int n = dwfl_module_getsymtab(e->mod);

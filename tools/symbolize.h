@@ -20,6 +20,9 @@ void vmprof_elf__close(struct vmprof_elf *e);
 /* Build-id of the opened file; returns its length (0: none). */
 int vmprof_elf__build_id(struct vmprof_elf *e, const unsigned char **bid);
 
+/* The link addresses the file's module covers. */
+void vmprof_elf__range(struct vmprof_elf *e, uint64_t *low, uint64_t *high);
+
 /* Number of symbols the file (or its debuginfo) has. */
 int vmprof_elf__nr_symbols(struct vmprof_elf *e);
 
