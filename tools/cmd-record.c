@@ -26,6 +26,7 @@
 
 #include "builtin.h"
 #include "data.h"
+#include "hashmap.h"
 #include "names.h"
 #include "procfs.h"
 #include "ring.h"
@@ -58,10 +59,13 @@ static const char record_usage[] =
 "                          only; domain also samples the VMM's work for\n"
 "                          it and charges it to the exiting guest code\n"
 "  -o, --output FILE       data file to write (default: vmprof.data);\n"
-"                          an existing one is kept as FILE.old\n"
+"                          an existing one is kept as FILE.old;\n"
+"                          '-': standard output, e.g. a pipe\n"
 "  -d, --duration SECONDS  stop after this many seconds\n"
 "      --ring-pages N      data pages per ring, a power of two\n"
 "                          (default: the module's, 64)\n"
+"  -m, --mmap-pages N|SIZE the same, perf's name; also a size with a\n"
+"                          B, K, M or G suffix (e.g. 512K)\n"
 "  -q, --quiet             no status line or summary\n"
 "  -h, --help              show this help\n"
 "  -- COMMAND [ARGS...]    run COMMAND and stop when it exits\n"
@@ -85,6 +89,7 @@ static const struct option record_options[] = {
 	{ "output",	required_argument,	NULL, 'o' },
 	{ "duration",	required_argument,	NULL, 'd' },
 	{ "ring-pages",	required_argument,	NULL, OPT_RING_PAGES },
+	{ "mmap-pages",	required_argument,	NULL, 'm' },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -120,6 +125,8 @@ struct record {
 	int pidfd;
 	pid_t child;
 	int child_status;
+
+	struct hashmap vms_seen;	/* -a: VMM pids described so far */
 
 	/* progress */
 	uint64_t start_ns;
@@ -163,6 +170,34 @@ static char *join_args(int argc, char **argv)
 	return s;
 }
 
+/* A number of pages, or with sizes allowed (perf's -m) a size with a
+ * B, K, M or G suffix, in pages. */
+static int parse_pages(const char *arg, bool sizes, uint64_t *pages)
+{
+	static const char units[] = "BKMG";
+	size_t len = strlen(arg);
+	const char *u;
+	char num[32];
+	uint64_t v;
+	long psz = sysconf(_SC_PAGESIZE);
+
+	if (!len || len >= sizeof(num))
+		return -1;
+	u = sizes && (arg[len - 1] & ~0x20) ?
+	    strchr(units, arg[len - 1] & ~0x20) : NULL;
+	if (!u)
+		return parse_u64(arg, pages, 10);
+	memcpy(num, arg, len - 1);
+	num[len - 1] = 0;
+	if (parse_u64(num, &v, 10) || v > (1ULL << 40))
+		return -1;
+	v <<= 10 * (u - units);
+	if (v % psz)
+		return -1;
+	*pages = v / psz;
+	return 0;
+}
+
 static int parse_options(struct record *rec, int argc, char **argv)
 {
 	bool have_pid = false, have_freq = false;
@@ -172,7 +207,7 @@ static int parse_options(struct record *rec, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:ae:F:c:o:d:qh",
+	while ((c = getopt_long(argc, argv, "+:p:ae:F:c:o:d:m:qh",
 				record_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -246,11 +281,15 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			}
 			break;
 		case OPT_RING_PAGES:
-			if (parse_u64(optarg, &v, 10) || !v || (v & (v - 1)) ||
-			    v > VMPROF_RING_PAGES_MAX) {
+		case 'm':
+			if (parse_pages(optarg, c == 'm', &v) || !v ||
+			    (v & (v - 1)) || v > VMPROF_RING_PAGES_MAX) {
 				pr_usage("record",
-					 "--ring-pages takes a power of two up to %u, not '%s'",
-					 VMPROF_RING_PAGES_MAX, optarg);
+					 "%s takes a power of two up to %u pages%s, not '%s'",
+					 c == 'm' ? "-m" : "--ring-pages",
+					 VMPROF_RING_PAGES_MAX,
+					 c == 'm' ? " or a size (B, K, M, G)" : "",
+					 optarg);
 				return -1;
 			}
 			rec->ring_pages = v;
@@ -568,6 +607,49 @@ static void write_metadata(struct record *rec)
 
 /* ---- the recording loop ---- */
 
+static bool pid_eq(const void *entry, const void *key)
+{
+	return *(const uint32_t *)entry == *(const uint32_t *)key;
+}
+
+/*
+ * System-wide: before the first sample of a VM, its VMM's command name
+ * (a COMM record) and executable mappings (MMAP records), so that the
+ * report can tell the VMs apart by name and symbolize each VMM.
+ */
+static void describe_vm(struct record *rec, uint32_t pid)
+{
+	struct procfs_map *maps = NULL;
+	size_t nr = 0, i;
+	uint32_t *e;
+	bool added;
+	char *comm;
+
+	if (!rec->system || !pid)
+		return;
+	e = hashmap__insert(&rec->vms_seen, hash_u64(pid), &pid, &added);
+	if (!added)
+		return;
+	*e = pid;
+	comm = procfs__comm(pid);
+	if (comm) {
+		struct vmprof_file_comm c = {
+			.pid = pid, .len = strlen(comm),
+		};
+
+		vmprof_writer__add(&rec->w, VMPROF_REC_COMM, &c, sizeof(c),
+				   comm, c.len);
+		free(comm);
+	}
+	if (!procfs__exec_maps(pid, &maps, &nr)) {
+		for (i = 0; i < nr; i++)
+			vmprof_writer__add(&rec->w, VMPROF_REC_MMAP, &maps[i].m,
+					   sizeof(maps[i].m), maps[i].path,
+					   maps[i].m.path_len);
+		procfs__free_maps(maps, nr);
+	}
+}
+
 static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
 			  const struct vmprof_record_header *h)
 {
@@ -596,6 +678,7 @@ static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
 		s.context = tmp.context;
 		s.flags = tmp.flags;
 		rec->samples++;
+		describe_vm(rec, s.pid);
 		return vmprof_writer__add(&rec->w, VMPROF_REC_SAMPLE, &s,
 					  sizeof(s), NULL, 0);
 	}
@@ -880,6 +963,7 @@ static void cleanup(struct record *rec)
 		close(rec->pidfd);
 	free(rec->comm);
 	free(rec->cmdline);
+	hashmap__exit(&rec->vms_seen);
 }
 
 static void open_pidfd(struct record *rec)
@@ -907,10 +991,13 @@ int cmd_record(int argc, char **argv)
 	struct sigaction sa;
 	int ret = VMPROF_EXIT_ERROR, err;
 
+	hashmap__init(&rec.vms_seen, sizeof(uint32_t), pid_eq);
 	switch (parse_options(&rec, argc, argv)) {
 	case 1:
+		hashmap__exit(&rec.vms_seen);
 		return VMPROF_EXIT_OK;
 	case -1:
+		hashmap__exit(&rec.vms_seen);
 		return VMPROF_EXIT_USAGE;
 	}
 	rec.cmdline = join_args(argc, argv);
@@ -937,12 +1024,22 @@ int cmd_record(int argc, char **argv)
 			(int)rec.pid, target_comm(&rec),
 			vmprof_event__name(rec.event));
 
-	if (vmprof_data__keep_old(rec.output)) {
+	if (!strcmp(rec.output, "-")) {
+		/* A pipe: 'vmprof report -i -' reads it as it comes. */
+		int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+
+		if (fd < 0 || vmprof_writer__open_fd(&rec.w, fd)) {
+			pr_err("cannot write to standard output: %s",
+			       strerror(fd < 0 ? errno : rec.w.err));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+	} else if (vmprof_data__keep_old(rec.output)) {
 		pr_err("cannot rename %s to %s.old: %s", rec.output,
 		       rec.output, strerror(errno));
 		goto out;
-	}
-	if (vmprof_writer__open(&rec.w, rec.output)) {
+	} else if (vmprof_writer__open(&rec.w, rec.output)) {
 		pr_err("cannot write %s: %s", rec.output, strerror(rec.w.err));
 		goto out;
 	}

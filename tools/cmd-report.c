@@ -23,20 +23,48 @@ static const char report_usage[] =
 "Print a symbolized profile from a file written by 'vmprof record'.\n"
 "\n"
 "Options:\n"
-"  -i, --input FILE            data file to read (default: vmprof.data)\n"
-"      --guest-vmlinux PATH    guest kernel ELF (vmlinux or any guest ELF):\n"
-"                              symbols, and file:line from its DWARF\n"
-"      --guest-system-map PATH guest System.map (\"ADDR TYPE NAME\" lines)\n"
-"      --guest-kallsyms PATH   guest /proc/kallsyms copy; [module] names\n"
+"  -i, --input FILE            data file to read (default: vmprof.data;\n"
+"                              '-': standard input, e.g. a pipe)\n"
+"      --guest-vmlinux [PID=]PATH\n"
+"      --guestvmlinux [PID=]PATH\n"
+"                              guest kernel ELF (vmlinux or any guest ELF):\n"
+"                              symbols, and file:line from its DWARF;\n"
+"                              with PID=, for the VM of that VMM process\n"
+"                              only (so for each guest symbol option)\n"
+"      --guest-system-map [PID=]PATH\n"
+"                              guest System.map (\"ADDR TYPE NAME\" lines)\n"
+"      --guest-kallsyms [PID=]PATH\n"
+"      --guestkallsyms [PID=]PATH\n"
+"                              guest /proc/kallsyms copy; [module] names\n"
 "                              become the dso of module symbols\n"
-"      --kaslr-offset HEX      guest KASLR offset to undo (default: the\n"
+"      --guest-modules PATH\n"
+"      --guestmodules PATH     guest /proc/modules copy: the module symbols\n"
+"                              of the guest kallsyms end with their module\n"
+"      --kaslr-offset [PID=]HEX\n"
+"                              guest KASLR offset to undo (default: the\n"
 "                              recorded guest LSTAR minus the address of\n"
 "                              entry_SYSCALL_64 in the guest symbols, or 0)\n"
+"      --no-demangle           keep C++ and Rust symbols mangled\n"
 "  -s, --sort KEYS             comma-separated row keys: sym, dso, context,\n"
-"                              vcpu, exit (default: sym, i.e. symbol + dso\n"
-"                              + context); rows by Overhead: the share\n"
-"                              of the period, as in perf\n"
-"      --vcpu N                only samples of vCPU N\n"
+"                              vcpu, exit, vm, vmm_sym (default: sym, i.e.\n"
+"                              symbol + dso + context); rows by Overhead:\n"
+"                              the share of the period, as in perf\n"
+"  -F, --fields FIELDS         text columns, comma-separated: overhead,\n"
+"                              samples, period, vmm, exits, sym, dso,\n"
+"                              context, vcpu, exit, vm, vmm_sym, srcline\n"
+"                              (keys among them are added to --sort)\n"
+"      --percent-limit PCT     hide rows under PCT percent\n"
+"      --vm PID[,PID...]       only samples of these VMs (VMM processes)\n"
+"      --pid PID[,PID...]      the same, perf's name\n"
+"      --tid TID[,TID...]      only samples of these host threads\n"
+"      --comm COMM[,COMM...]   only samples of VMs with these command names\n"
+"      --vcpu N                only samples of vCPU N (with --vm on a\n"
+"                              recording of several VMs)\n"
+"      --time START,END        only samples in this time span: seconds as\n"
+"                              perf-script output shows them (either may\n"
+"                              be left out), or A%-B% of the recording\n"
+"      --dsos DSO[,DSO...]     only functions in these dsos\n"
+"  -S, --symbols SYM[,SYM...]  only these functions\n"
 "      --format FORMAT         output format (default: text):\n"
 "                                text         the profile table\n"
 "                                json         docs/report-json.md\n"
@@ -47,6 +75,9 @@ static const char report_usage[] =
 "                                pprof        gzipped profile.proto, for\n"
 "                                             pprof, Pyroscope, Parca\n"
 "                              (docs/formats.md)\n"
+"      --stdio                 the text format (perf's name)\n"
+"      --split-vcpu            stack formats: a frame per vCPU under the VM\n"
+"      --header-only           only the header of the text report\n"
 "  -o, --output FILE           write the report to FILE (default: stdout);\n"
 "                              never one of the inputs\n"
 "      --exits                 add the exit-reason table: count, total and\n"
@@ -59,21 +90,49 @@ enum {
 	OPT_VMLINUX = 256,
 	OPT_SYSTEM_MAP,
 	OPT_KALLSYMS,
+	OPT_MODULES,
 	OPT_KASLR,
+	OPT_NO_DEMANGLE,
+	OPT_PERCENT_LIMIT,
+	OPT_VM,
+	OPT_TID,
+	OPT_COMM,
 	OPT_VCPU,
+	OPT_TIME,
+	OPT_DSOS,
 	OPT_FORMAT,
+	OPT_STDIO,
+	OPT_SPLIT_VCPU,
+	OPT_HEADER_ONLY,
 	OPT_EXITS,
 };
 
 static const struct option report_options[] = {
 	{ "input",		required_argument,	NULL, 'i' },
 	{ "guest-vmlinux",	required_argument,	NULL, OPT_VMLINUX },
+	{ "guestvmlinux",	required_argument,	NULL, OPT_VMLINUX },
 	{ "guest-system-map",	required_argument,	NULL, OPT_SYSTEM_MAP },
 	{ "guest-kallsyms",	required_argument,	NULL, OPT_KALLSYMS },
+	{ "guestkallsyms",	required_argument,	NULL, OPT_KALLSYMS },
+	{ "guest-modules",	required_argument,	NULL, OPT_MODULES },
+	{ "guestmodules",	required_argument,	NULL, OPT_MODULES },
 	{ "kaslr-offset",	required_argument,	NULL, OPT_KASLR },
+	{ "no-demangle",	no_argument,		NULL, OPT_NO_DEMANGLE },
 	{ "sort",		required_argument,	NULL, 's' },
+	{ "fields",		required_argument,	NULL, 'F' },
+	{ "percent-limit",	required_argument,	NULL, OPT_PERCENT_LIMIT },
+	{ "vm",			required_argument,	NULL, OPT_VM },
+	{ "pid",		required_argument,	NULL, OPT_VM },
+	{ "tid",		required_argument,	NULL, OPT_TID },
+	{ "comm",		required_argument,	NULL, OPT_COMM },
 	{ "vcpu",		required_argument,	NULL, OPT_VCPU },
+	{ "time",		required_argument,	NULL, OPT_TIME },
+	{ "dsos",		required_argument,	NULL, OPT_DSOS },
+	{ "symbols",		required_argument,	NULL, 'S' },
 	{ "format",		required_argument,	NULL, OPT_FORMAT },
+	{ "stdio",		no_argument,		NULL, OPT_STDIO },
+	{ "split-vcpu",		no_argument,		NULL, OPT_SPLIT_VCPU },
+	{ "header-only",	no_argument,		NULL, OPT_HEADER_ONLY },
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "exits",		no_argument,		NULL, OPT_EXITS },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -119,6 +178,8 @@ static const char *format_name(enum report_format format)
 	return "?";
 }
 
+static int check_options(struct report *rep);
+
 static int parse_format(struct report *rep, const char *arg)
 {
 	size_t i;
@@ -128,8 +189,6 @@ static int parse_format(struct report *rep, const char *arg)
 			rep->format = formats[i].format;
 			rep->json = rep->format == FORMAT_JSON;
 			rep->stacks = rep->format >= FORMAT_FOLDED;
-			rep->keep_samples =
-				rep->format == FORMAT_PERF_SCRIPT;
 			return 0;
 		}
 	}
@@ -139,42 +198,151 @@ static int parse_format(struct report *rep, const char *arg)
 	return -1;
 }
 
+/*
+ * "PID=VALUE" gives a guest symbol option for one VM (the VMM process
+ * PID) of a system-wide recording; a plain VALUE is for every VM.  A
+ * path that really starts with digits and '=' can be given as ./PATH.
+ */
+static struct vmprof_guest_opts *guest_opts_for(struct report *rep,
+						const char **arg)
+{
+	const char *eq = *arg + strspn(*arg, "0123456789");
+	uint64_t pid;
+	char num[16];
+	size_t i;
+
+	if (eq == *arg || *eq != '=' || eq - *arg >= (long)sizeof(num))
+		return &rep->guest;
+	memcpy(num, *arg, eq - *arg);
+	num[eq - *arg] = 0;
+	if (parse_u64(num, &pid, 10) || !pid || pid > INT32_MAX)
+		return &rep->guest;
+	*arg = eq + 1;
+	for (i = 0; i < rep->nr_vm_guests; i++)
+		if (rep->vm_guests[i].pid == pid)
+			return &rep->vm_guests[i].opts;
+	rep->vm_guests = xrealloc(rep->vm_guests, (rep->nr_vm_guests + 1) *
+				  sizeof(*rep->vm_guests));
+	memset(&rep->vm_guests[rep->nr_vm_guests], 0,
+	       sizeof(*rep->vm_guests));
+	rep->vm_guests[rep->nr_vm_guests].pid = pid;
+	return &rep->vm_guests[rep->nr_vm_guests++].opts;
+}
+
 static int parse_options(struct report *rep, int argc, char **argv)
 {
+	struct report_filter *f = &rep->filter;
+	struct vmprof_guest_opts *g;
+	const char *arg;
+	char *end;
 	uint64_t v;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:s:o:h", report_options,
+	while ((c = getopt_long(argc, argv, "+:i:s:F:S:o:h", report_options,
 				NULL)) != -1) {
+		arg = optarg;
 		switch (c) {
 		case 'i':
 			rep->input = optarg;
 			break;
 		case OPT_VMLINUX:
-			rep->guest.vmlinux = optarg;
+			g = guest_opts_for(rep, &arg);
+			g->vmlinux = arg;
 			break;
 		case OPT_SYSTEM_MAP:
-			rep->guest.system_map = optarg;
+			g = guest_opts_for(rep, &arg);
+			g->system_map = arg;
 			break;
 		case OPT_KALLSYMS:
-			rep->guest.kallsyms = optarg;
+			g = guest_opts_for(rep, &arg);
+			g->kallsyms = arg;
+			break;
+		case OPT_MODULES:
+			rep->guest_modules = optarg;
 			break;
 		case OPT_KASLR:
-			if (parse_u64(optarg, &v, 16)) {
+			g = guest_opts_for(rep, &arg);
+			if (parse_u64(arg, &v, 16)) {
 				pr_usage("report",
 					 "--kaslr-offset takes a hex number, not '%s'",
 					 optarg);
 				return -1;
 			}
-			rep->guest.have_kaslr_offset = true;
-			rep->guest.kaslr_offset = v;
+			g->have_kaslr_offset = true;
+			g->kaslr_offset = v;
+			break;
+		case OPT_NO_DEMANGLE:
+			rep->demangle = false;
 			break;
 		case 's':
 			if (report__parse_sort(rep, optarg))
 				return -1;
 			rep->sort_given = true;
+			break;
+		case 'F':
+			rep->fields = optarg;
+			break;
+		case OPT_PERCENT_LIMIT:
+			rep->percent_limit = strtod(optarg, &end);
+			if (*end == '%')
+				end++;
+			if (end == optarg || *end ||
+			    !(rep->percent_limit >= 0) ||
+			    rep->percent_limit > 100) {
+				pr_usage("report",
+					 "--percent-limit takes a percentage, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_VM:
+			if (report_filter__add_ids(&f->pids, &f->nr_pids,
+						   optarg)) {
+				pr_usage("report",
+					 "--vm and --pid take process ids, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_TID:
+			if (report_filter__add_ids(&f->tids, &f->nr_tids,
+						   optarg)) {
+				pr_usage("report",
+					 "--tid takes thread ids, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_COMM:
+			if (report_filter__add_names(&f->comms, &f->nr_comms,
+						     optarg)) {
+				pr_usage("report", "--comm takes names");
+				return -1;
+			}
+			break;
+		case OPT_DSOS:
+			if (report_filter__add_names(&f->dsos, &f->nr_dsos,
+						     optarg)) {
+				pr_usage("report", "--dsos takes names");
+				return -1;
+			}
+			break;
+		case 'S':
+			if (report_filter__add_names(&f->syms, &f->nr_syms,
+						     optarg)) {
+				pr_usage("report", "--symbols takes names");
+				return -1;
+			}
+			break;
+		case OPT_TIME:
+			if (report_filter__parse_time(f, optarg)) {
+				pr_usage("report",
+					 "--time takes START,END in seconds (either may be left out) or A%%-B%%, not '%s'",
+					 optarg);
+				return -1;
+			}
 			break;
 		case OPT_VCPU:
 			if (parse_u64(optarg, &v, 10) ||
@@ -190,6 +358,15 @@ static int parse_options(struct report *rep, int argc, char **argv)
 		case OPT_FORMAT:
 			if (parse_format(rep, optarg))
 				return -1;
+			break;
+		case OPT_STDIO:
+			parse_format(rep, "text");
+			break;
+		case OPT_SPLIT_VCPU:
+			rep->split_vcpu = true;
+			break;
+		case OPT_HEADER_ONLY:
+			rep->header_only = true;
 			break;
 		case 'o':
 			rep->output = optarg;
@@ -209,18 +386,66 @@ static int parse_options(struct report *rep, int argc, char **argv)
 		pr_usage("report", "unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (rep->guest.system_map && rep->guest.kallsyms) {
+	return check_options(rep);
+}
+
+static bool guest_conflict(const struct vmprof_guest_opts *g)
+{
+	return g->system_map && g->kallsyms;
+}
+
+static int check_options(struct report *rep)
+{
+	const char *only = NULL;
+	size_t i;
+
+	if (guest_conflict(&rep->guest)) {
 		pr_usage("report",
 			 "give --guest-system-map or --guest-kallsyms, not both");
 		return -1;
 	}
-	if (rep->stacks && (rep->sort_given || rep->show_exits)) {
+	for (i = 0; i < rep->nr_vm_guests; i++) {
+		if (guest_conflict(&rep->vm_guests[i].opts)) {
+			pr_usage("report",
+				 "give --guest-system-map or --guest-kallsyms, not both");
+			return -1;
+		}
+	}
+	if (rep->guest_modules && !rep->guest.kallsyms) {
 		pr_usage("report",
-			 "%s applies to the text and json formats, not to --format %s",
-			 rep->sort_given ? "--sort" : "--exits",
+			 "--guest-modules places the module symbols of --guest-kallsyms: give both");
+		return -1;
+	}
+	if (rep->stacks) {
+		if (rep->sort_given)
+			only = "--sort";
+		else if (rep->show_exits)
+			only = "--exits";
+		else if (rep->fields)
+			only = "--fields";
+		else if (rep->percent_limit > 0)
+			only = "--percent-limit";
+		else if (rep->header_only)
+			only = "--header-only";
+	} else if (rep->split_vcpu) {
+		pr_usage("report",
+			 "--split-vcpu applies to the stack formats (folded, svg, perf-script, pprof), not to --format %s",
 			 format_name(rep->format));
 		return -1;
 	}
+	if (only) {
+		pr_usage("report",
+			 "%s applies to the text and json formats, not to --format %s",
+			 only, format_name(rep->format));
+		return -1;
+	}
+	if ((rep->fields || rep->header_only) && rep->format != FORMAT_TEXT) {
+		pr_usage("report", "%s applies to the text format",
+			 rep->fields ? "--fields" : "--header-only");
+		return -1;
+	}
+	if (rep->fields && report__parse_fields(rep, rep->fields))
+		return -1;
 	return 0;
 }
 
@@ -314,27 +539,166 @@ static int print_report(struct report *rep, FILE *fp)
 		return print_report_folded(rep, fp);
 	case FORMAT_SVG:
 		return print_report_svg(rep, fp);
-	case FORMAT_PERF_SCRIPT:
-		return print_report_perf_script(rep, fp);
 	case FORMAT_PPROF:
 		return print_report_pprof(rep, fp);
 	case FORMAT_JSON:
-		report__build(rep);
+		if (!rep->header_only)
+			report__build(rep);
 		print_report_json(rep, fp);
 		return 0;
 	default:
-		report__build(rep);
+		if (!rep->header_only)
+			report__build(rep);
 		print_report_plain(rep, fp);
 		return 0;
 	}
 }
 
+/* Read the data file (again) with ops; 0, or -1 with the error
+ * reported.  Only the first pass reports a truncated file. */
+static int read_pass(struct report *rep, const struct vmprof_data_ops *ops,
+		     bool first)
+{
+	struct vmprof_data_result tmp, *res = first ? &rep->result : &tmp;
+
+	switch (vmprof_data__read_file(rep->input, ops, rep, res)) {
+	case VMPROF_DATA_OK:
+		break;
+	case VMPROF_DATA_TRUNCATED:
+		if (first)
+			pr_warn("%s: truncated at offset %llu: %s; reporting the %llu complete records",
+				rep->input, (unsigned long long)res->offset,
+				res->msg, (unsigned long long)res->nr_records);
+		break;
+	case VMPROF_DATA_CORRUPT:
+		report_error(rep, "%s: corrupt data at offset %llu: %s",
+			     rep->input, (unsigned long long)res->offset,
+			     res->msg);
+		return -1;
+	case VMPROF_DATA_IO_ERROR:
+		if (res->offset == 0 && !res->size)
+			report_error(rep, "cannot open %s: %s%s", rep->input,
+				     res->msg,
+				     access(rep->input, F_OK) ?
+				     " (record one with 'vmprof record')" : "");
+		else
+			report_error(rep, "%s: %s", rep->input, res->msg);
+		return -1;
+	case VMPROF_DATA_ABORTED:
+		report_error(rep, "%s: %s", rep->input, res->msg);
+		return -1;
+	}
+	if (first && res->nr_unknown)
+		pr_debug("%s: skipped %llu records of unknown types", rep->input,
+			 (unsigned long long)res->nr_unknown);
+	return 0;
+}
+
+/*
+ * "-i -": standard input.  One pass reads it as it comes; a report that
+ * reads its input twice (perf-script, --time A%-B%) copies it to an
+ * unlinked temporary file first.
+ */
+static int open_stdin(struct report *rep, bool passes, char *path,
+		      size_t len, int *tmpfd)
+{
+	char buf[1 << 16];
+	ssize_t n;
+	FILE *tmp;
+
+	*tmpfd = -1;
+	if (strcmp(rep->input, "-"))
+		return 0;
+	if (!passes) {
+		snprintf(path, len, "/dev/stdin");
+		rep->input = path;
+		return 0;
+	}
+	tmp = tmpfile();
+	if (!tmp) {
+		report_error(rep, "cannot spool standard input: %s",
+			     strerror(errno));
+		return -1;
+	}
+	*tmpfd = dup(fileno(tmp));
+	fclose(tmp);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || write(*tmpfd, buf, n) != n) {
+			report_error(rep, "cannot spool standard input: %s",
+				     strerror(errno));
+			return -1;
+		}
+	}
+	snprintf(path, len, "/proc/self/fd/%d", *tmpfd);
+	rep->input = path;
+	return 0;
+}
+
+static int check_readable_guest(struct report *rep,
+				const struct vmprof_guest_opts *g)
+{
+	return check_readable(rep, "--guest-vmlinux", g->vmlinux) ||
+	       check_readable(rep, "--guest-system-map", g->system_map) ||
+	       check_readable(rep, "--guest-kallsyms", g->kallsyms);
+}
+
+static int set_guests(struct report *rep, char *err, size_t len)
+{
+	bool lstar = rep->have_info &&
+		     (rep->info.info_flags & VMPROF_INFO_LSTAR);
+	size_t i;
+
+	/* The LSTAR is the recorded VM's: the KASLR hint of its symbols
+	 * and of the symbols for every VM. */
+	for (i = 0; i < rep->nr_vm_guests; i++) {
+		struct report_vm_guest *v = &rep->vm_guests[i];
+
+		if (vmprof_resolver__set_guest(rep->resolver, v->pid, &v->opts,
+					       lstar && rep->info.pid > 0 &&
+					       (uint32_t)rep->info.pid ==
+					       v->pid, rep->info.guest_lstar,
+					       err, len))
+			return -1;
+	}
+	if (vmprof_resolver__set_guest(rep->resolver, 0, &rep->guest, lstar,
+				       rep->info.guest_lstar, err, len))
+		return -1;
+	if (rep->guest_modules &&
+	    vmprof_resolver__guest_modules(rep->resolver, rep->guest_modules,
+					   err, len))
+		return -1;
+	return 0;
+}
+
+/* A recording of several VMs: --vcpu needs --vm, and vCPU rows are
+ * split by VM. */
+static int check_vms(struct report *rep)
+{
+	uint32_t *pids;
+	size_t n = report__vms(rep, &pids);
+
+	if (n > 1 && rep->have_vcpu && rep->filter.nr_pids != 1) {
+		report_error(rep, "%s: --vcpu %u: the recording has %zu VMs (VMM pids %u, %u%s): give one of them with --vm",
+			     rep->input, rep->vcpu, n, pids[0], pids[1],
+			     n > 2 ? ", ..." : "");
+		free(pids);
+		return -1;
+	}
+	if (n > 1 && rep->sort_has[SORT_VCPU] && !rep->sort_has[SORT_VM])
+		report__add_sort_key(rep, SORT_VM, SORT_VCPU);
+	free(pids);
+	return 0;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report rep;
-	struct vmprof_data_result *res = &rep.result;
-	char err[1024];
-	int ret = VMPROF_EXIT_ERROR;
+	char err[1024], stdin_path[64];
+	int ret = VMPROF_EXIT_ERROR, tmpfd = -1;
+	bool passes;
+	size_t i;
 
 	report__init(&rep);
 	switch (parse_options(&rep, argc, argv)) {
@@ -345,57 +709,39 @@ int cmd_report(int argc, char **argv)
 		ret = VMPROF_EXIT_USAGE;
 		goto out;
 	}
-	if (check_readable(&rep, "--guest-vmlinux", rep.guest.vmlinux) ||
-	    check_readable(&rep, "--guest-system-map", rep.guest.system_map) ||
-	    check_readable(&rep, "--guest-kallsyms", rep.guest.kallsyms) ||
-	    out_open(&rep))
+	if (check_readable_guest(&rep, &rep.guest) ||
+	    check_readable(&rep, "--guest-modules", rep.guest_modules))
+		goto out;
+	for (i = 0; i < rep.nr_vm_guests; i++)
+		if (check_readable_guest(&rep, &rep.vm_guests[i].opts))
+			goto out;
+	if (out_open(&rep))
+		goto out;
+	passes = rep.format == FORMAT_PERF_SCRIPT || rep.filter.time_percent;
+	if (open_stdin(&rep, passes, stdin_path, sizeof(stdin_path), &tmpfd))
 		goto out;
 
-	switch (vmprof_data__read_file(rep.input, &report_data_ops, &rep,
-				       res)) {
-	case VMPROF_DATA_OK:
-		break;
-	case VMPROF_DATA_TRUNCATED:
-		pr_warn("%s: truncated at offset %llu: %s; reporting the %llu complete records",
-			rep.input, (unsigned long long)res->offset, res->msg,
-			(unsigned long long)res->nr_records);
-		break;
-	case VMPROF_DATA_CORRUPT:
-		report_error(&rep, "%s: corrupt data at offset %llu: %s",
-			     rep.input, (unsigned long long)res->offset,
-			     res->msg);
-		goto out;
-	case VMPROF_DATA_IO_ERROR:
-		if (res->offset == 0 && !res->size)
-			report_error(&rep, "cannot open %s: %s%s", rep.input,
-				     res->msg,
-				     access(rep.input, F_OK) ?
-				     " (record one with 'vmprof record')" : "");
-		else
-			report_error(&rep, "%s: %s", rep.input, res->msg);
-		goto out;
-	case VMPROF_DATA_ABORTED:
-		report_error(&rep, "%s: %s", rep.input, res->msg);
+	if (rep.filter.time_percent) {
+		rep.pass = PASS_TIMES;
+		if (read_pass(&rep, &report_data_ops, true))
+			goto out;
+		report_filter__resolve_time(&rep, rep.first_ns, rep.last_ns);
+		rep.first_ns = rep.last_ns = 0;
+		rep.pass = PASS_AGGREGATE;
+		if (read_pass(&rep, &report_sample_ops, false))
+			goto out;
+	} else if (read_pass(&rep, &report_data_ops, true)) {
 		goto out;
 	}
-	if (res->nr_unknown)
-		pr_debug("%s: skipped %llu records of unknown types", rep.input,
-			 (unsigned long long)res->nr_unknown);
 	if (rep.have_vcpu && !rep.vcpu_samples) {
 		report_error(&rep, "%s: no sample of vCPU %u (the recording has %u vCPUs)",
 			     rep.input, rep.vcpu, report__nr_vcpus(&rep));
 		goto out;
 	}
-
-	if (vmprof_resolver__set_guest(rep.resolver, &rep.guest,
-				       rep.have_info && (rep.info.info_flags &
-							 VMPROF_INFO_LSTAR),
-				       rep.info.guest_lstar, err,
-				       sizeof(err))) {
-		report_error(&rep, "%s", err);
+	if (check_vms(&rep))
 		goto out;
-	}
-	if (report__check_guest(&rep, err, sizeof(err))) {
+	if (set_guests(&rep, err, sizeof(err)) ||
+	    report__check_guest(&rep, err, sizeof(err))) {
 		report_error(&rep, "%s", err);
 		goto out;
 	}
@@ -403,17 +749,28 @@ int cmd_report(int argc, char **argv)
 	    report__guest_samples(&rep) && !rep.json)
 		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms): guest samples are shown as [unknown]");
 
-	if (out_begin(&rep) || print_report(&rep, rep.out))
+	if (out_begin(&rep))
 		goto out;
+	if (rep.format == FORMAT_PERF_SCRIPT) {
+		/* Counted and checked: now print, streaming. */
+		rep.pass = PASS_PRINT;
+		if (read_pass(&rep, &report_sample_ops, false) ||
+		    perf_script__flush(&rep, rep.out))
+			goto out;
+	} else if (print_report(&rep, rep.out)) {
+		goto out;
+	}
 	if (fflush(rep.out) || ferror(rep.out)) {
 		pr_err("writing the report%s%s: %s", rep.output ? " to " : "",
 		       rep.output ? rep.output : "", strerror(errno));
 		goto out;
 	}
-	ret = res->status == VMPROF_DATA_TRUNCATED ? VMPROF_EXIT_PARTIAL :
-	      VMPROF_EXIT_OK;
+	ret = rep.result.status == VMPROF_DATA_TRUNCATED ?
+	      VMPROF_EXIT_PARTIAL : VMPROF_EXIT_OK;
 out:
 	out_close(&rep, ret == VMPROF_EXIT_OK || ret == VMPROF_EXIT_PARTIAL);
+	if (tmpfd >= 0)
+		close(tmpfd);
 	report__exit(&rep);
 	return ret;
 }

@@ -28,6 +28,7 @@ _Static_assert(sizeof(struct vmprof_file_lost) == 24, "lost layout");
 _Static_assert(sizeof(struct vmprof_file_stats) == 40, "stats layout");
 _Static_assert(sizeof(struct vmprof_file_end) == 24, "end layout");
 _Static_assert(sizeof(struct vmprof_exit_stat) == 24, "exit stat layout");
+_Static_assert(sizeof(struct vmprof_file_comm) == 8, "comm layout");
 
 #define HEADER_SIZE_MAX		4096
 
@@ -49,6 +50,7 @@ static const char *rec_name(__u32 type)
 		[VMPROF_REC_EXIT_STATS]	= "EXIT_STATS",
 		[VMPROF_REC_STATS]	= "STATS",
 		[VMPROF_REC_END]	= "END",
+		[VMPROF_REC_COMM]	= "COMM",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -90,6 +92,8 @@ static size_t min_body(__u32 type)
 		return sizeof(struct vmprof_file_stats);
 	case VMPROF_REC_END:
 		return sizeof(struct vmprof_file_end);
+	case VMPROF_REC_COMM:
+		return sizeof(struct vmprof_file_comm);
 	}
 	return 0;
 }
@@ -256,6 +260,21 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 		copy_body(&end, sizeof(end), body, blen);
 		if (ops->end)
 			ret = ops->end(ctx, &end);
+		break;
+	}
+	case VMPROF_REC_COMM: {
+		struct vmprof_file_comm c;
+
+		copy_body(&c, sizeof(c), body, blen);
+		if (c.len > blen - sizeof(c)) {
+			set_result(res, VMPROF_DATA_CORRUPT, off,
+				   "COMM length %u exceeds its record of %u bytes",
+				   c.len, size);
+			return -1;
+		}
+		if (ops->comm)
+			ret = ops->comm(ctx, c.pid,
+					(const char *)body + sizeof(c), c.len);
 		break;
 	}
 	}

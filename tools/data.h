@@ -48,6 +48,7 @@ enum vmprof_rec_type {
 	VMPROF_REC_EXIT_STATS	= 7,
 	VMPROF_REC_STATS	= 8,
 	VMPROF_REC_END		= 9,
+	VMPROF_REC_COMM		= 10,	/* since vmprof 0.2: older readers skip it */
 };
 
 /* VMPROF_REC_INFO: the session; written at the start and again whenever
@@ -123,6 +124,14 @@ struct vmprof_file_sample {
 	__u16 flags;
 };
 
+/* VMPROF_REC_COMM: the command name of a VMM process whose samples a
+ * system-wide recording holds, written before its first sample; then
+ * len bytes (no NUL).  The last one of a pid wins. */
+struct vmprof_file_comm {
+	__s32 pid;
+	__u32 len;
+};
+
 /* VMPROF_REC_LOST: samples dropped on a ring (from ring LOST records). */
 struct vmprof_file_lost {
 	__u64 lost;
@@ -179,6 +188,7 @@ struct vmprof_data_ops {
 			  __u32 nr);
 	int (*stats)(void *ctx, const struct vmprof_file_stats *st);
 	int (*end)(void *ctx, const struct vmprof_file_end *end);
+	int (*comm)(void *ctx, __s32 pid, const char *comm, size_t len);
 	int (*unknown)(void *ctx, __u32 type, __u64 offset, __u32 size);
 };
 

@@ -263,3 +263,56 @@ int vmprof_kallsyms__find(const struct vmprof_kallsyms *ks, const char *name,
 	}
 	return -1;
 }
+
+int vmprof_kallsyms__apply_modules(struct vmprof_kallsyms *ks,
+				   const char *path, char *err,
+				   size_t errlen)
+{
+	char line[4096], name[256], bracket[260];
+	unsigned long long size, addr;
+	int n = 0, hidden = 0, lines = 0;
+	size_t i;
+	FILE *fp = fopen(path, "r");
+
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		char *last = strrchr(line, ' ');
+
+		if (sscanf(line, "%255s %llu", name, &size) != 2 || !last ||
+		    sscanf(last, " 0x%llx", &addr) != 1)
+			continue;
+		lines++;
+		if (!addr) {
+			hidden++;
+			continue;
+		}
+		snprintf(bracket, sizeof(bracket), "[%s]", name);
+		for (i = 0; i < ks->nr; i++) {
+			struct vmprof_ksym *k = &ks->syms[i];
+
+			if (strcmp(k->module, bracket) || k->addr < addr ||
+			    k->addr >= addr + size)
+				continue;
+			if (k->end > addr + size)
+				k->end = addr + size;
+		}
+		n++;
+	}
+	fclose(fp);
+	if (lines && hidden == lines) {
+		snprintf(err, errlen,
+			 "%s: every module address is 0: the guest hid them from whoever copied the file; copy it as root in the guest (sudo cat /proc/modules)",
+			 path);
+		return -1;
+	}
+	if (!lines) {
+		snprintf(err, errlen,
+			 "%s: no modules (expected /proc/modules lines \"NAME SIZE REFS DEPS STATE ADDR\")",
+			 path);
+		return -1;
+	}
+	return n;
+}

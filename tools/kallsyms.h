@@ -37,6 +37,16 @@ const struct vmprof_ksym *vmprof_kallsyms__lookup(
 int vmprof_kallsyms__find(const struct vmprof_kallsyms *ks, const char *name,
 			  uint64_t *addr);
 
+/*
+ * Module placement from a copy of /proc/modules ("NAME SIZE REFS DEPS
+ * STATE ADDR" lines): the symbols of each [module] end at the module's
+ * end, instead of running on to the next symbol.  Returns the modules
+ * placed, or -1 with err set when every address is 0 (hidden).
+ */
+int vmprof_kallsyms__apply_modules(struct vmprof_kallsyms *ks,
+				   const char *path, char *err,
+				   size_t errlen);
+
 /* True for the symbol types kept (text: t T w W). */
 int vmprof_kallsyms__is_text_type(char type);
 

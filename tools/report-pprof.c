@@ -102,13 +102,17 @@ static int64_t str(struct pprof *p, const char *s)
 static uint64_t function(struct pprof *p, const char *name, const char *dso,
 			 const char *file)
 {
-	char key[STACK_FRAME_LEN * 3];
+	size_t nl = strlen(name), dl = strlen(dso);
+	char *key = xmalloc(nl + dl + 2);
 	Function *f;
 	bool found;
 	uint64_t *v;
 
-	snprintf(key, sizeof(key), "%s\1%s", name, dso);
+	memcpy(key, name, nl);
+	key[nl] = '\1';
+	memcpy(key + nl + 1, dso, dl + 1);
 	v = strmap_slot(&p->funcs, key, &found);
+	free(key);
 	if (found)
 		return *v;
 	f = xmalloc(sizeof(*f));
@@ -178,17 +182,18 @@ static uint64_t location(struct pprof *p, uint64_t map, uint64_t addr,
 	return *v = l->id;
 }
 
-/* The function of a stack at its address, with its source line. */
-static uint64_t leaf_location(struct pprof *p, const struct stack *st)
+/* A function frame at its address, with its source line. */
+static uint64_t function_location(struct pprof *p,
+				  const struct stack_frame *fr)
 {
-	const char *dso = st->res.dso ? st->res.dso : "[unknown]";
+	const char *dso = fr->res.dso ? fr->res.dso : "[unknown]";
 	char line[512], inl[512], *colon;
 	const char *file = "";
 	int64_t nr = 0;
-	uint64_t map = mapping(p, dso, st->addr);
+	uint64_t map = mapping(p, dso, fr->addr);
 
-	if (!st->unknown &&
-	    !vmprof_resolver__srcline(&st->res, line, sizeof(line), inl,
+	if (fr->res.symbol &&
+	    !vmprof_resolver__srcline(&fr->res, line, sizeof(line), inl,
 				      sizeof(inl))) {
 		colon = strrchr(line, ':');
 		if (colon) {
@@ -197,8 +202,8 @@ static uint64_t leaf_location(struct pprof *p, const struct stack *st)
 			file = line;
 		}
 	}
-	return location(p, map, st->addr,
-			function(p, st->frame[st->nr - 1], dso, file), nr);
+	return location(p, map, fr->addr, function(p, fr->name, dso, file),
+			nr);
 }
 
 static void add_label(Sample *s, Label *l, int64_t key, int64_t val)
@@ -224,28 +229,38 @@ static void add_sample(struct pprof *p, const struct hist_entry *e)
 	report_stack(p->rep, &e->key, &st);
 	perftools__profiles__sample__init(&x->s);
 	x->s.location_id = x->loc;
-	x->loc[x->s.n_location_id++] = leaf_location(p, &st);
-	for (f = (int)st.nr - 2; f >= 0; f--)
-		x->loc[x->s.n_location_id++] =
-			location(p, 0, 0, function(p, st.frame[f], "[vmprof]",
-						   ""), 0);
+	for (f = (int)st.nr - 1; f >= 0; f--) {
+		const struct stack_frame *fr = &st.frame[f];
+
+		if (stack_frame__is_function(fr))
+			x->loc[x->s.n_location_id++] =
+				function_location(p, fr);
+		else
+			x->loc[x->s.n_location_id++] =
+				location(p, 0, 0, function(p, fr->name,
+							   "[vmprof]", ""),
+					 0);
+	}
 	x->val[0] = e->samples;
 	x->val[1] = e->period;
 	x->s.value = x->val;
 	x->s.n_value = 2;
 	x->s.label = x->labp;
-	for (f = 0; f < (int)st.nr - 1; f++) {
+	for (f = 0; f < (int)st.nr; f++) {
 		static const char * const keys[] = {
 			[FRAME_VM] = "vm", [FRAME_VCPU] = "vcpu",
 			[FRAME_CONTEXT] = "context", [FRAME_EXIT] = "exit",
 		};
-		const char *v = st.frame[f];
+		const char *v = st.frame[f].name;
 
-		if (st.kind[f] == FRAME_EXIT)
+		if (stack_frame__is_function(&st.frame[f]))
+			continue;
+		if (st.frame[f].kind == FRAME_EXIT)
 			v += strlen("exit:");
 		add_label(&x->s, &x->lab[x->s.n_label],
-			  str(p, keys[st.kind[f]]), str(p, v));
+			  str(p, keys[st.frame[f].kind]), str(p, v));
 	}
+	report_stack__release(&st);
 	GROW(p->samples, p->prof.n_sample, p->cap_samples);
 	p->samples[p->prof.n_sample++] = &x->s;
 }
@@ -367,7 +382,8 @@ int print_report_pprof(struct report *rep, FILE *fp)
 
 	/* Hash order is deterministic for a given recording. */
 	for (pos = 0; (e = hist__next(&rep->hist, &pos)); )
-		add_sample(&p, e);
+		if (report_filter__function_key(rep, &e->key))
+			add_sample(&p, e);
 	p.prof.sample = p.samples;
 
 	len = perftools__profiles__profile__get_packed_size(&p.prof);

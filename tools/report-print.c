@@ -66,7 +66,11 @@ static void print_header_plain(struct report *rep, FILE *fp)
 {
 	uint64_t lost = report__lost(rep), host = report__host_samples(rep);
 	enum vmprof_kaslr_source ksrc;
-	uint64_t koff = vmprof_resolver__kaslr_offset(rep->resolver, &ksrc);
+	uint64_t koff = vmprof_resolver__kaslr_offset(rep->resolver,
+						      rep->have_info &&
+						      rep->info.pid > 0 ?
+						      rep->info.pid : 0,
+						      &ksrc);
 	const char *s;
 	char dur[32];
 
@@ -133,7 +137,11 @@ static void print_header_plain(struct report *rep, FILE *fp)
 static void print_header_json(struct report *rep, struct json_writer *j)
 {
 	enum vmprof_kaslr_source ksrc;
-	uint64_t koff = vmprof_resolver__kaslr_offset(rep->resolver, &ksrc);
+	uint64_t koff = vmprof_resolver__kaslr_offset(rep->resolver,
+						      rep->have_info &&
+						      rep->info.pid > 0 ?
+						      rep->info.pid : 0,
+						      &ksrc);
 	char buf[32];
 	int i;
 
@@ -192,18 +200,77 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 
 enum column {
 	COL_OVERHEAD, COL_SAMPLES, COL_VMM, COL_EXITS, COL_SYMBOL, COL_DSO,
-	COL_CONTEXT, COL_VCPU, COL_EXIT, COL_SRCLINE, COL__MAX,
+	COL_CONTEXT, COL_VCPU, COL_EXIT, COL_SRCLINE, COL_PERIOD, COL_VM,
+	COL_VMM_SYM, COL__MAX,
 };
+
+/* -F names of the columns, and the sort key a column shows. */
+static const struct {
+	const char *name;
+	int sort;		/* -1: a value, not a key */
+} col_fields[COL__MAX] = {
+	[COL_OVERHEAD]	= { "overhead", -1 },
+	[COL_SAMPLES]	= { "samples", -1 },
+	[COL_VMM]	= { "vmm", -1 },
+	[COL_EXITS]	= { "exits", -1 },
+	[COL_SYMBOL]	= { "sym", SORT_SYM },
+	[COL_DSO]	= { "dso", SORT_DSO },
+	[COL_CONTEXT]	= { "context", SORT_CONTEXT },
+	[COL_VCPU]	= { "vcpu", SORT_VCPU },
+	[COL_EXIT]	= { "exit", SORT_EXIT },
+	[COL_SRCLINE]	= { "srcline", -1 },
+	[COL_PERIOD]	= { "period", -1 },
+	[COL_VM]	= { "vm", SORT_VM },
+	[COL_VMM_SYM]	= { "vmm_sym", SORT_VMM_SYM },
+};
+
+int report__parse_fields(struct report *rep, const char *arg)
+{
+	char *copy = xstrdup(arg), *tok, *save = NULL;
+	int c;
+
+	rep->nr_columns = 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		for (c = 0; c < COL__MAX; c++)
+			if (!strcmp(tok, col_fields[c].name))
+				break;
+		if (c == COL__MAX ||
+		    rep->nr_columns == (int)ARRAY_SIZE(rep->columns)) {
+			pr_usage("report",
+				 "unknown field '%s' (fields: overhead, samples, period, vmm, exits, sym, dso, context, vcpu, exit, vm, vmm_sym, srcline)",
+				 tok);
+			free(copy);
+			return -1;
+		}
+		rep->columns[rep->nr_columns++] = c;
+		/* Rows are split by what is shown, as perf does. */
+		if (col_fields[c].sort >= 0 && !rep->sort_has[col_fields[c].sort]) {
+			if (!rep->sort_given) {
+				rep->nr_sort = 0;
+				memset(rep->sort_has, 0, sizeof(rep->sort_has));
+				rep->sort_given = true;
+			}
+			report__add_sort_key(rep, col_fields[c].sort, -1);
+		}
+	}
+	free(copy);
+	if (!rep->nr_columns) {
+		pr_usage("report", "--fields needs at least one field");
+		return -1;
+	}
+	return 0;
+}
 
 static const char * const col_titles[COL__MAX] = {
 	"Overhead", "Samples", "VMM", "Exits", "Symbol", "Dso", "Context",
-	"vCPU", "Exit", "Srcline",
+	"vCPU", "Exit", "Srcline", "Period", "VM", "VMM symbol",
 };
 
 static bool col_right(int c)
 {
 	return c == COL_OVERHEAD || c == COL_SAMPLES || c == COL_VMM ||
-	       c == COL_VCPU;
+	       c == COL_VCPU || c == COL_PERIOD || c == COL_VM;
 }
 
 static void row_cell(struct report *rep, const struct report_row *r, int col,
@@ -219,6 +286,22 @@ static void row_cell(struct report *rep, const struct report_row *r, int col,
 		break;
 	case COL_SAMPLES:
 		snprintf(buf, len, "%" PRIu64, r->samples);
+		break;
+	case COL_PERIOD:
+		snprintf(buf, len, "%" PRIu64, r->period);
+		break;
+	case COL_VM:
+		if (r->vm)
+			snprintf(buf, len, "%u", r->vm);
+		else
+			snprintf(buf, len, "-");
+		break;
+	case COL_VMM_SYM:
+		if (r->vmm_symbol)
+			snprintf(buf, len, "%s (%s)", r->vmm_symbol,
+				 r->vmm_dso ? r->vmm_dso : "[unknown]");
+		else
+			snprintf(buf, len, "-");
 		break;
 	case COL_VMM:
 		snprintf(buf, len, "%" PRIu64, r->vmm_samples);
@@ -282,6 +365,10 @@ static int pick_columns(struct report *rep, int *cols)
 	int n = 0, i;
 	size_t k;
 
+	if (rep->nr_columns) {
+		memcpy(cols, rep->columns, rep->nr_columns * sizeof(*cols));
+		return rep->nr_columns;
+	}
 	cols[n++] = COL_OVERHEAD;
 	cols[n++] = COL_SAMPLES;
 	if (show_vmm_columns(rep)) {
@@ -308,6 +395,12 @@ static int pick_columns(struct report *rep, int *cols)
 			break;
 		case SORT_EXIT:
 			want[nw++] = COL_EXIT;
+			break;
+		case SORT_VM:
+			want[nw++] = COL_VM;
+			break;
+		case SORT_VMM_SYM:
+			want[nw++] = COL_VMM_SYM;
 			break;
 		}
 		for (w = 0; w < nw; w++) {
@@ -471,6 +564,16 @@ static void print_rows_json(struct report *rep, struct json_writer *j)
 			else
 				json__u64(j, "vcpu", r->vcpu);
 		}
+		if (rep->sort_has[SORT_VM]) {
+			if (r->vm)
+				json__u64(j, "vm", r->vm);
+			else
+				json__null(j, "vm");
+		}
+		if (rep->sort_has[SORT_VMM_SYM]) {
+			json__string(j, "vmm_symbol", r->vmm_symbol);
+			json__string(j, "vmm_dso", r->vmm_dso);
+		}
 		if (rep->sort_has[SORT_EXIT]) {
 			if (r->exit == HIST_NO_EXIT) {
 				json__null(j, "exit");
@@ -606,6 +709,8 @@ static void print_exits_json(struct report *rep, struct json_writer *j)
 void print_report_plain(struct report *rep, FILE *fp)
 {
 	print_header_plain(rep, fp);
+	if (rep->header_only)
+		return;
 	print_rows_plain(rep, fp);
 	if (rep->show_exits)
 		print_exits_plain(rep, fp);

@@ -3,8 +3,9 @@
  * vmprof report: the synthetic stacks of the flame-graph formats.
  *
  * vmprof records no call chains; a sample's stack is made of what is
- * known about it: the VM, the vCPU, the context, the exit reason of VMM
- * work charged to a guest function, and the function.
+ * known about it: the VM, the vCPU (with --split-vcpu), the context, the
+ * function, and for VMM work charged to a guest function the exit reason
+ * and the VMM function that did the work.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,102 +21,120 @@ static bool in_vm(uint32_t context)
 	       context <= VMPROF_CTX_VMM_USER;
 }
 
-/* Frame names are single-line and never hold the folded separator. */
-static void set_frame(struct stack *st, enum stack_frame_kind kind,
-		      const char *name)
+/* Frame names are single-line and never hold the folded separator; the
+ * names given are printable already (report__resolve()). */
+static struct stack_frame *add_frame(struct stack *st,
+				     enum stack_frame_kind kind,
+				     uint32_t context, const char *name)
 {
-	char *f = st->frame[st->nr];
-	size_t i;
+	struct stack_frame *f = &st->frame[st->nr++];
+	char *p;
 
-	snprintf(f, STACK_FRAME_LEN, "%s", name);
-	for (i = 0; f[i]; i++) {
-		if (f[i] == ';')
-			f[i] = ':';
-		else if ((unsigned char)f[i] < ' ')
-			f[i] = ' ';
-	}
-	st->kind[st->nr++] = kind;
+	memset(f, 0, sizeof(*f));
+	f->name = xstrdup(name);
+	for (p = f->name; *p; p++)
+		if (*p == ';')
+			*p = ':';
+	f->kind = kind;
+	f->context = context;
+	return f;
+}
+
+static void add_function(struct stack *st, enum stack_frame_kind kind,
+			 uint32_t context, uint64_t addr,
+			 const struct vmprof_resolved *res)
+{
+	struct stack_frame *f = add_frame(st, kind, context,
+					  res->symbol ? res->symbol :
+					  "[unknown]");
+
+	f->addr = addr;
+	f->res = *res;
 }
 
 const char *report_stack__comm(struct report *rep, uint32_t pid, char *buf,
 			       size_t len)
 {
-	const char *comm = report__string(rep, VMPROF_STR_VMM_COMM);
-	const char *cmd = report__string(rep, VMPROF_STR_VMM_CMDLINE);
-	const char *p;
-	size_t n;
+	const char *comm = report__comm(rep, pid);
 
-	buf[0] = '\0';
-	if (!rep->have_info || (uint32_t)rep->info.pid != pid)
-		return buf;
-	if (comm && comm[0]) {
-		snprintf(buf, len, "%s", comm);
-	} else if (cmd && cmd[0]) {
-		/* The kernel's comm: the program's name, 15 bytes. */
-		n = strcspn(cmd, " ");
-		for (p = cmd + n; p > cmd && p[-1] != '/'; p--)
-			;
-		n -= p - cmd;
-		snprintf(buf, len, "%.*s", (int)(n < 15 ? n : 15), p);
-	}
+	snprintf(buf, len, "%s", comm ? comm : "");
 	return buf;
-}
-
-static void vm_frame(struct report *rep, uint32_t pid, char *buf,
-		     size_t len)
-{
-	char comm[64];
-
-	if (report_stack__comm(rep, pid, comm, sizeof(comm))[0])
-		snprintf(buf, len, "vm:%u %s", pid, comm);
-	else
-		snprintf(buf, len, "vm:%u", pid);
 }
 
 void report_stack(struct report *rep, const struct hist_key *key,
 		  struct stack *st)
 {
 	uint32_t isa = rep->have_info ? rep->info.isa : VMPROF_ISA_UNKNOWN;
-	char buf[STACK_FRAME_LEN], name[64];
+	struct vmprof_resolved res, vmm;
+	char buf[128], name[64];
+	uint32_t context = key->context;
+	const char *comm;
 
 	memset(st, 0, sizeof(*st));
-	report__resolve(rep, key, &st->res);
-	st->unknown = !st->res.symbol;
-	st->addr = key->addr;
-	st->context = key->context;
+	report__resolve(rep, key, &res);
+	if (key->charged)
+		context = report__charged_context(&res, key->addr);
 
 	if (in_vm(key->context)) {
-		vm_frame(rep, key->vm_pid, buf, sizeof(buf));
-		set_frame(st, FRAME_VM, buf);
-		if (key->vcpu == VMPROF_VCPU_NONE)
-			snprintf(buf, sizeof(buf), "vmm-thread");
+		comm = report__comm(rep, key->vm_pid);
+		if (comm)
+			snprintf(buf, sizeof(buf), "vm:%u %s", key->vm_pid,
+				 comm);
 		else
-			snprintf(buf, sizeof(buf), "vcpu%u", key->vcpu);
-		set_frame(st, FRAME_VCPU, buf);
+			snprintf(buf, sizeof(buf), "vm:%u", key->vm_pid);
+		add_frame(st, FRAME_VM, 0, buf);
+		if (rep->split_vcpu) {
+			if (key->vcpu == VMPROF_VCPU_NONE)
+				snprintf(buf, sizeof(buf), "vmm-thread");
+			else
+				snprintf(buf, sizeof(buf), "vcpu%u",
+					 key->vcpu);
+			add_frame(st, FRAME_VCPU, 0, buf);
+		}
 	} else {
-		set_frame(st, FRAME_VM, "host");
+		add_frame(st, FRAME_VM, 0, "host");
 	}
-	set_frame(st, FRAME_CONTEXT, vmprof_context__name(key->context));
+	add_frame(st, FRAME_CONTEXT, context, vmprof_context__name(context));
+	add_function(st, FRAME_FUNCTION, context, key->addr, &res);
 	if (key->charged) {
 		snprintf(buf, sizeof(buf), "exit:%s",
 			 vmprof_exit__name(isa, key->exit_reason, name,
 					   sizeof(name)));
-		set_frame(st, FRAME_EXIT, buf);
+		add_frame(st, FRAME_EXIT, key->context, buf);
+		report__resolve_vmm(rep, key, &vmm);
+		add_function(st, FRAME_VMM_FUNCTION, key->context,
+			     key->vmm_addr, &vmm);
 	}
-	set_frame(st, FRAME_FUNCTION,
-		  st->res.symbol ? st->res.symbol : "[unknown]");
 }
 
-char *report_stack__join(const struct stack *st, char *buf, size_t len)
+void report_stack__release(struct stack *st)
 {
-	size_t off = 0;
 	unsigned int i;
 
-	buf[0] = '\0';
-	for (i = 0; i < st->nr && off < len; i++)
-		off += snprintf(buf + off, len - off, "%s%s", i ? ";" : "",
-				st->frame[i]);
-	return buf;
+	for (i = 0; i < st->nr; i++)
+		free(st->frame[i].name);
+	st->nr = 0;
+}
+
+char *report_stack__join(const struct stack *st)
+{
+	size_t len = 1, off = 0;
+	unsigned int i;
+	char *s;
+
+	for (i = 0; i < st->nr; i++)
+		len += strlen(st->frame[i].name) + 1;
+	s = xmalloc(len);
+	s[0] = '\0';
+	for (i = 0; i < st->nr; i++) {
+		size_t n = strlen(st->frame[i].name);
+
+		if (i)
+			s[off++] = ';';
+		memcpy(s + off, st->frame[i].name, n + 1);
+		off += n;
+	}
+	return s;
 }
 
 static int folded_cmp(const void *a, const void *b)
@@ -127,18 +146,19 @@ static int folded_cmp(const void *a, const void *b)
 
 struct folded_stack *report_stack__fold(struct report *rep, size_t *nr)
 {
-	char text[STACK_MAX_FRAMES * STACK_FRAME_LEN];
+	const struct hist_entry *e;
 	struct folded_stack *v;
 	struct stack st;
-	const struct hist_entry *e;
 	size_t i, n = 0, m, pos;
 
 	v = xmalloc((hist__nr(&rep->hist) ? hist__nr(&rep->hist) : 1) *
 		    sizeof(*v));
 	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
+		if (!report_filter__function_key(rep, &e->key))
+			continue;
 		report_stack(rep, &e->key, &st);
-		v[n].text = xstrdup(report_stack__join(&st, text,
-						       sizeof(text)));
+		v[n].text = report_stack__join(&st);
+		report_stack__release(&st);
 		v[n].samples = e->samples;
 		v[n].period = e->period;
 		n++;

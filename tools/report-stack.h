@@ -12,43 +12,57 @@
  * The frames the stack formats (folded, svg, perf-script, pprof) give a
  * sample, root first (docs/formats.md):
  *
- *   vm:PID COMM ; vcpuN | vmm-thread ; CONTEXT [; exit:REASON] ; FUNCTION
+ *   vm:PID COMM [; vcpuN | vmm-thread] ; CONTEXT ; FUNCTION
+ *                                      [; exit:REASON ; VMM_FUNCTION]
  *
  * and "host ; CONTEXT ; FUNCTION" for system-wide samples outside any VM.
- * The exit frame is there for VMM samples charged to the guest function
- * that caused the exit (domain-switch).
+ * The vCPU frame is there with --split-vcpu.  A VMM sample charged to the
+ * guest instruction that caused the exit (domain-switch) stands on the
+ * guest function, CONTEXT being the guest's: the function's width is its
+ * own time plus the VMM's work for it, split by exit reason and by the
+ * VMM function that did the work.
  */
-#define STACK_MAX_FRAMES	5
-#define STACK_FRAME_LEN		128
+#define STACK_MAX_FRAMES	6
 
 enum stack_frame_kind {
 	FRAME_VM,
 	FRAME_VCPU,
 	FRAME_CONTEXT,
+	FRAME_FUNCTION,		/* guest, host or VMM function of the sample */
 	FRAME_EXIT,
-	FRAME_FUNCTION,
+	FRAME_VMM_FUNCTION,	/* the VMM's function of a charged sample */
+};
+
+struct stack_frame {
+	char *name;		/* printable UTF-8, no ';', any length */
+	enum stack_frame_kind kind;
+	uint32_t context;	/* where the time of this frame was spent */
+	/* Function frames: the address and where it resolved. */
+	uint64_t addr;
+	struct vmprof_resolved res;
 };
 
 struct stack {
 	unsigned int nr;
-	char frame[STACK_MAX_FRAMES][STACK_FRAME_LEN];
-	enum stack_frame_kind kind[STACK_MAX_FRAMES];
-	/* The function (last frame). */
-	struct vmprof_resolved res;
-	bool unknown;
-	uint64_t addr;
-	uint32_t context;	/* of the sample: where the time was spent */
+	struct stack_frame frame[STACK_MAX_FRAMES];
 };
 
+/* Fill st for key; release it with report_stack__release(). */
 void report_stack(struct report *rep, const struct hist_key *key,
 		  struct stack *st);
+void report_stack__release(struct stack *st);
+
+static inline bool stack_frame__is_function(const struct stack_frame *f)
+{
+	return f->kind == FRAME_FUNCTION || f->kind == FRAME_VMM_FUNCTION;
+}
 
 /* The VMM's command name for the process pid, or "" if unknown. */
 const char *report_stack__comm(struct report *rep, uint32_t pid, char *buf,
 			       size_t len);
 
-/* "a;b;c" into buf; ';' in frames become ':'.  Returns buf. */
-char *report_stack__join(const struct stack *st, char *buf, size_t len);
+/* "a;b;c", allocated. */
+char *report_stack__join(const struct stack *st);
 
 /* Stacks aggregated from the histogram, sorted by their folded text. */
 struct folded_stack {

@@ -197,7 +197,7 @@ static void print_frame(struct svg *s, const struct node *n,
 	double x = SVG_XPAD + start * s->scale, w = n->samples * s->scale;
 	double y = SVG_TOP + (s->depth - depth) * SVG_FRAME_H;
 	size_t fit = (size_t)(w / (SVG_FONT * SVG_CHAR_W));
-	size_t len = strlen(n->name);
+	size_t len = utf8_strlen(n->name);	/* names are valid UTF-8 */
 	char fill[32];
 
 	color(n, fill, sizeof(fill));
@@ -215,9 +215,11 @@ static void print_frame(struct svg *s, const struct node *n,
 		y + SVG_FRAME_H - 5);
 	if (fit >= 3) {
 		if (len <= fit) {
-			xml_escape(s->fp, n->name, len);
+			xml_escape(s->fp, n->name, SIZE_MAX);
 		} else {
-			xml_escape(s->fp, n->name, fit - 2);
+			/* Cut between characters, never inside one. */
+			xml_escape(s->fp, n->name,
+				   utf8_prefix(n->name, fit - 2));
 			fputs("..", s->fp);
 		}
 	}
@@ -418,14 +420,18 @@ int print_report_svg(struct report *rep, FILE *fp)
 	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
 		struct node *n = root;
 
+		if (!report_filter__function_key(rep, &e->key))
+			continue;
 		report_stack(rep, &e->key, &st);
 		root->samples += e->samples;
 		for (f = 0; f < st.nr; f++) {
-			n = child(&s, n, st.frame[f], st.kind[f], st.context);
+			n = child(&s, n, st.frame[f].name, st.frame[f].kind,
+				  st.frame[f].context);
 			n->samples += e->samples;
 		}
 		if (st.nr > s.depth)
 			s.depth = st.nr;
+		report_stack__release(&st);
 	}
 	sort_tree(root);
 	s.total = root->samples;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demangle.h"
 #include "exit-reasons.h"
 #include "names.h"
 #include "report.h"
@@ -21,6 +22,8 @@ static const char * const sort_names[SORT__MAX] = {
 	[SORT_CONTEXT]	= "context",
 	[SORT_VCPU]	= "vcpu",
 	[SORT_EXIT]	= "exit",
+	[SORT_VM]	= "vm",
+	[SORT_VMM_SYM]	= "vmm_sym",
 };
 
 const char *report__sort_name(int key)
@@ -42,7 +45,7 @@ int report__parse_sort(struct report *rep, const char *arg)
 				break;
 		if (k == SORT__MAX) {
 			pr_usage("report",
-				 "unknown sort key '%s' (keys: sym, dso, context, vcpu, exit)",
+				 "unknown sort key '%s' (keys: sym, dso, context, vcpu, exit, vm, vmm_sym)",
 				 tok);
 			free(copy);
 			return -1;
@@ -75,6 +78,49 @@ static bool exit_row_eq(const void *entry, const void *key)
 	return !memcmp(entry, key, sizeof(struct exit_row_key));
 }
 
+/* Names as printed: raw pointer (stable: libdw's or kallsyms' strings)
+ * to the demangled, printable copy, or to itself. */
+struct name_entry {
+	const char *raw;
+	char *name;		/* NULL: raw is printable as it is */
+};
+
+static bool name_eq(const void *entry, const void *key)
+{
+	return ((const struct name_entry *)entry)->raw == key;
+}
+
+struct comm_entry {
+	uint32_t pid;
+	char *comm;
+};
+
+struct vm_entry {
+	uint32_t pid;
+	uint64_t samples;
+};
+
+static bool u32_eq(const void *entry, const void *key)
+{
+	return *(const uint32_t *)entry == *(const uint32_t *)key;
+}
+
+void report__add_sort_key(struct report *rep, int key, int before)
+{
+	int i, at = rep->nr_sort;
+
+	if (rep->sort_has[key])
+		return;
+	for (i = 0; i < rep->nr_sort; i++)
+		if (rep->sort[i] == before)
+			at = i;
+	memmove(&rep->sort[at + 1], &rep->sort[at],
+		(rep->nr_sort - at) * sizeof(rep->sort[0]));
+	rep->sort[at] = key;
+	rep->nr_sort++;
+	rep->sort_has[key] = true;
+}
+
 void report__init(struct report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -85,6 +131,11 @@ void report__init(struct report *rep)
 	hist__init(&rep->hist);
 	hashmap__init(&rep->exit_index, sizeof(struct exit_row_entry),
 		      exit_row_eq);
+	hashmap__init(&rep->names, sizeof(struct name_entry), name_eq);
+	hashmap__init(&rep->comms, sizeof(struct comm_entry), u32_eq);
+	hashmap__init(&rep->vms, sizeof(struct vm_entry), u32_eq);
+	rep->demangle = true;
+	rep->pass = PASS_AGGREGATE;
 	rep->resolver = vmprof_resolver__new();
 }
 
@@ -108,7 +159,22 @@ void report__exit(struct report *rep)
 	free(rep->exit_rows);
 	hashmap__exit(&rep->exit_index);
 	free(rep->exit_stats);
-	free(rep->samples);
+	free(rep->window);
+	{
+		struct name_entry *n;
+		struct comm_entry *c;
+		size_t pos;
+
+		hashmap__for_each(&rep->names, pos, n)
+			free(n->name);
+		hashmap__for_each(&rep->comms, pos, c)
+			free(c->comm);
+	}
+	hashmap__exit(&rep->names);
+	hashmap__exit(&rep->comms);
+	hashmap__exit(&rep->vms);
+	report_filter__free(&rep->filter);
+	free(rep->vm_guests);
 	sym_cache__delete(rep->sym_cache);
 	for (i = 0; i < ARRAY_SIZE(rep->strings); i++)
 		free(rep->strings[i]);
@@ -127,6 +193,17 @@ static int on_info(void *ctx, const struct vmprof_file_info *info)
 	return 0;
 }
 
+/* Replace *s by its printable form (util.h str_sanitize()). */
+static void sanitize_in_place(char **s)
+{
+	char *clean = str_sanitize(*s);
+
+	if (clean) {
+		free(*s);
+		*s = clean;
+	}
+}
+
 static int on_string(void *ctx, __u32 key, const char *s, size_t len)
 {
 	struct report *rep = ctx;
@@ -135,6 +212,23 @@ static int on_string(void *ctx, __u32 key, const char *s, size_t len)
 		return 0;
 	free(rep->strings[key]);
 	rep->strings[key] = xstrndup(s, len);
+	sanitize_in_place(&rep->strings[key]);
+	return 0;
+}
+
+static int on_comm(void *ctx, __s32 pid, const char *s, size_t len)
+{
+	struct report *rep = ctx;
+	struct comm_entry *c;
+	uint32_t key = pid;
+	bool added;
+
+	c = hashmap__insert(&rep->comms, hash_u64(key), &key, &added);
+	if (added)
+		c->pid = key;
+	free(c->comm);
+	c->comm = xstrndup(s, len);
+	sanitize_in_place(&c->comm);
 	return 0;
 }
 
@@ -163,78 +257,100 @@ static bool is_vmm(uint32_t context)
 	       context == VMPROF_CTX_VMM_USER;
 }
 
-static void keep_sample(struct report *rep,
-			const struct vmprof_file_sample *s,
-			const struct hist_key *key)
+/* The VM of a sample: its VMM process; samples of a per-process
+ * recording that do not say belong to the recorded one. */
+static uint32_t sample_vm(const struct report *rep,
+			  const struct vmprof_file_sample *s)
 {
-	struct report_sample *k;
-
-	if (rep->nr_samples == rep->cap_samples) {
-		rep->cap_samples = rep->cap_samples ? rep->cap_samples * 2 :
-				   4096;
-		rep->samples = xrealloc(rep->samples, rep->cap_samples *
-					sizeof(*rep->samples));
-	}
-	k = &rep->samples[rep->nr_samples];
-	k->time_ns = s->time_ns;
-	k->period = s->period;
-	k->seq = rep->nr_samples++;
-	k->key = *key;
-	k->tid = s->tid;
-	k->cpu = s->cpu;
+	if (s->pid)
+		return s->pid;
+	if (s->context >= VMPROF_CTX_GUEST_KERNEL &&
+	    s->context <= VMPROF_CTX_VMM_USER && rep->have_info &&
+	    rep->info.pid > 0)
+		return rep->info.pid;
+	return 0;
 }
 
-static int on_sample(void *ctx, const struct vmprof_file_sample *s)
+static void sample_key(struct report *rep, const struct vmprof_file_sample *s,
+		       uint32_t c, uint32_t vm, struct hist_key *key)
 {
-	struct report *rep = ctx;
-	struct hist_key key;
-	uint32_t c = s->context;
+	bool keep_vmm = rep->stacks || rep->sort_has[SORT_VMM_SYM];
 
-	if (rep->have_vcpu && s->vcpu != rep->vcpu) {
-		rep->vcpu_skipped++;
-		return 0;
-	}
-	if (rep->have_vcpu)
-		rep->vcpu_samples++;
-	if (c >= REPORT_CTX_MAX)
-		c = 0;
-	memset(&key, 0, sizeof(key));
-	key.context = c;
-	key.exit_reason = HIST_NO_EXIT;
+	memset(key, 0, sizeof(*key));
+	key->context = c;
+	key->exit_reason = HIST_NO_EXIT;
+	key->vm_pid = vm;
 	switch (c) {
 	case VMPROF_CTX_GUEST_KERNEL:
 	case VMPROF_CTX_GUEST_USER:
-		key.addr = s->guest_rip;
+		key->addr = s->guest_rip;
 		break;
 	case VMPROF_CTX_VMM_USER:
 	case VMPROF_CTX_HOST_USER:
-		key.addr = s->host_ip;
-		key.pid = s->pid;
+		key->addr = s->host_ip;
+		key->pid = s->pid;
 		break;
 	default:
-		key.addr = s->host_ip;
+		key->addr = s->host_ip;
 		break;
 	}
 	if (rep->have_info &&
 	    rep->info.mode == VMPROF_MODE_DOMAIN_SWITCH && is_vmm(c) &&
 	    (s->flags & VMPROF_SAMPLE_EXIT)) {
 		/* Domain switch: VMM work is charged to the guest
-		 * instruction that caused the exit. */
-		key.charged = 1;
-		key.addr = s->exit_guest_rip;
-		key.pid = 0;
-		key.exit_reason = s->exit_reason;
-		rep->charged++;
+		 * instruction that caused the exit; the VMM function that
+		 * did it is kept when a sort key or a stack shows it. */
+		key->charged = 1;
+		key->addr = s->exit_guest_rip;
+		key->exit_reason = s->exit_reason;
+		if (keep_vmm)
+			key->vmm_addr = s->host_ip;
+		else
+			key->pid = 0;
 	}
-	if (rep->sort_has[SORT_VCPU] || rep->stacks)
-		key.vcpu = s->vcpu;
-	if (rep->stacks)
-		key.vm_pid = s->pid ? s->pid :
-			     rep->have_info && rep->info.pid > 0 ?
-			     (uint32_t)rep->info.pid : 0;
+	if (rep->sort_has[SORT_VCPU] || rep->split_vcpu ||
+	    rep->pass == PASS_PRINT)
+		key->vcpu = s->vcpu;
+}
+
+static void count_vm(struct report *rep, uint32_t vm)
+{
+	struct vm_entry *v;
+	bool added;
+
+	v = hashmap__insert(&rep->vms, hash_u64(vm), &vm, &added);
+	v->pid = vm;
+	v->samples++;
+}
+
+static int on_sample(void *ctx, const struct vmprof_file_sample *s)
+{
+	struct report *rep = ctx;
+	struct hist_key key;
+	uint32_t c = s->context, vm;
+
+	if (rep->pass == PASS_TIMES) {
+		if (!rep->first_ns || s->time_ns < rep->first_ns)
+			rep->first_ns = s->time_ns;
+		if (s->time_ns > rep->last_ns)
+			rep->last_ns = s->time_ns;
+		return 0;
+	}
+	if (c >= REPORT_CTX_MAX)
+		c = 0;
+	vm = sample_vm(rep, s);
+	if (!report_filter__sample(rep, s, vm))
+		return 0;
+	sample_key(rep, s, c, vm, &key);
+	if (rep->pass == PASS_PRINT) {
+		perf_script__sample(rep, s, &key);
+		return 0;
+	}
 	hist__add(&rep->hist, &key, s->period);
-	if (rep->keep_samples)
-		keep_sample(rep, s, &key);
+	if (vm)
+		count_vm(rep, vm);
+	if (key.charged)
+		rep->charged++;
 	rep->total++;
 	rep->total_period += s->period;
 	rep->ctx_samples[c]++;
@@ -305,7 +421,13 @@ const struct vmprof_data_ops report_data_ops = {
 	.exit_stats	= on_exit_stats,
 	.stats		= on_stats,
 	.end		= on_end,
+	.comm		= on_comm,
 	.unknown	= on_unknown,
+};
+
+/* The passes after the first: the samples again, nothing else. */
+const struct vmprof_data_ops report_sample_ops = {
+	.sample		= on_sample,
 };
 
 /* ---- totals ---- */
@@ -381,6 +503,53 @@ const char *report__string(const struct report *rep, unsigned int key)
 	return rep->strings[key];
 }
 
+const char *report__comm(struct report *rep, uint32_t pid)
+{
+	const char *comm = report__string(rep, VMPROF_STR_VMM_COMM);
+	const char *cmd = report__string(rep, VMPROF_STR_VMM_CMDLINE);
+	struct comm_entry *c;
+	const char *p;
+	size_t n;
+
+	c = hashmap__find(&rep->comms, hash_u64(pid), &pid);
+	if (c)
+		return c->comm;
+	if (!pid || !rep->have_info || (uint32_t)rep->info.pid != pid)
+		return NULL;
+	if (comm && comm[0])
+		return comm;
+	if (!cmd || !cmd[0])
+		return NULL;
+	/* The kernel's comm: the program's name, 15 bytes; kept as a COMM
+	 * of the pid so that the pointer stays valid. */
+	n = strcspn(cmd, " ");
+	for (p = cmd + n; p > cmd && p[-1] != '/'; p--)
+		;
+	n -= p - cmd;
+	on_comm(rep, pid, p, n < 15 ? n : 15);
+	c = hashmap__find(&rep->comms, hash_u64(pid), &pid);
+	return c ? c->comm : NULL;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t report__vms(struct report *rep, uint32_t **pids)
+{
+	struct vm_entry *v;
+	size_t pos, n = 0;
+
+	*pids = xmalloc((rep->vms.nr ? rep->vms.nr : 1) * sizeof(**pids));
+	hashmap__for_each(&rep->vms, pos, v)
+		(*pids)[n++] = v->pid;
+	qsort(*pids, n, sizeof(**pids), u32_cmp);
+	return n;
+}
+
 /* ---- symbolization cache: one lookup per distinct address ---- */
 
 enum addr_space { SPACE_GUEST = 1, SPACE_HOST_KERNEL, SPACE_HOST_USER };
@@ -413,6 +582,37 @@ static void sym_cache__delete(struct report_sym_cache *c)
 	}
 }
 
+/*
+ * The name to print for a symbol or dso from a file: demangled (C++ and
+ * Rust, legacy and v0, with libiberty's demangler; VMMs such as
+ * Firecracker, cloud-hypervisor and crosvm are Rust) and printable.
+ * Computed once per distinct name.
+ */
+static const char *display_name(struct report *rep, const char *raw,
+				bool demangle)
+{
+	struct name_entry *n;
+	char *dm = NULL, *clean;
+	bool added;
+
+	if (!raw)
+		return NULL;
+	n = hashmap__insert(&rep->names, hash_u64((uintptr_t)raw), raw,
+			    &added);
+	if (!added)
+		return n->name ? n->name : raw;
+	n->raw = raw;
+	if (demangle)
+		dm = vmprof_demangle(raw);
+	clean = str_sanitize(dm ? dm : raw);
+	if (clean) {
+		free(dm);
+		dm = clean;
+	}
+	n->name = dm;
+	return dm ? dm : raw;
+}
+
 static void resolve(struct report *rep, struct report_sym_cache *c,
 		    uint32_t space, uint32_t pid, uint64_t addr,
 		    struct vmprof_resolved *out)
@@ -432,7 +632,7 @@ static void resolve(struct report *rep, struct report_sym_cache *c,
 	e->key = key;
 	switch (space) {
 	case SPACE_GUEST:
-		vmprof_resolver__guest(rep->resolver, addr, &e->res);
+		vmprof_resolver__guest(rep->resolver, pid, addr, &e->res);
 		break;
 	case SPACE_HOST_KERNEL:
 		vmprof_resolver__host_kernel(rep->resolver, addr, &e->res);
@@ -441,6 +641,8 @@ static void resolve(struct report *rep, struct report_sym_cache *c,
 		vmprof_resolver__host_user(rep->resolver, pid, addr, &e->res);
 		break;
 	}
+	e->res.symbol = display_name(rep, e->res.symbol, rep->demangle);
+	e->res.dso = display_name(rep, e->res.dso, false);
 	*out = e->res;
 }
 
@@ -460,16 +662,36 @@ static uint32_t key_space(const struct hist_key *key)
 	}
 }
 
-void report__resolve(struct report *rep, const struct hist_key *key,
-		     struct vmprof_resolved *out)
+static void sym_cache_init(struct report *rep)
 {
 	if (!rep->sym_cache) {
 		rep->sym_cache = xcalloc(1, sizeof(*rep->sym_cache));
 		hashmap__init(&rep->sym_cache->map,
 			      sizeof(struct sym_cache_entry), sym_cache_eq);
 	}
-	resolve(rep, rep->sym_cache, key_space(key), key->pid, key->addr,
-		out);
+}
+
+void report__resolve(struct report *rep, const struct hist_key *key,
+		     struct vmprof_resolved *out)
+{
+	uint32_t space = key_space(key);
+
+	sym_cache_init(rep);
+	resolve(rep, rep->sym_cache, space,
+		space == SPACE_GUEST ? key->vm_pid :
+		space == SPACE_HOST_USER ? key->pid : 0, key->addr, out);
+}
+
+void report__resolve_vmm(struct report *rep, const struct hist_key *key,
+			 struct vmprof_resolved *out)
+{
+	sym_cache_init(rep);
+	if (key->context == VMPROF_CTX_VMM_USER)
+		resolve(rep, rep->sym_cache, SPACE_HOST_USER, key->pid,
+			key->vmm_addr, out);
+	else
+		resolve(rep, rep->sym_cache, SPACE_HOST_KERNEL, 0,
+			key->vmm_addr, out);
 }
 
 /* ---- do the guest symbols fit the recording? ---- */
@@ -481,49 +703,77 @@ static bool guest_kernel_addr(const struct hist_key *k)
 	return k->context == VMPROF_CTX_GUEST_KERNEL;
 }
 
-int report__check_guest(struct report *rep, char *err, size_t len)
-{
-	uint64_t n = 0, hit = 0, lo = UINT64_MAX, hi = 0, elf_lo, elf_hi;
-	const struct hist_entry *e;
-	struct vmprof_resolved res;
-	enum vmprof_kaslr_source src;
-	uint64_t off;
-	size_t pos;
+struct guest_check {
+	uint32_t vm;
+	uint64_t n, hit, lo, hi;
+};
 
-	if (!vmprof_resolver__has_guest(rep->resolver))
+static int check_one_guest(struct report *rep, const struct guest_check *c,
+			   char *err, size_t len)
+{
+	enum vmprof_kaslr_source src;
+	uint64_t off, elf_lo, elf_hi;
+	const char *desc = vmprof_resolver__guest_desc(rep->resolver, c->vm);
+
+	if (!c->n || c->hit)
 		return 0;
-	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
-		if (!guest_kernel_addr(&e->key))
-			continue;
-		n += e->samples;
-		report__resolve(rep, &e->key, &res);
-		if (res.symbol)
-			hit += e->samples;
-		if (e->key.addr < lo)
-			lo = e->key.addr;
-		if (e->key.addr > hi)
-			hi = e->key.addr;
-	}
-	if (!n || hit)
-		return 0;
-	if (vmprof_resolver__guest_user_elf(rep->resolver, &elf_lo, &elf_hi) &&
-	    lo >> 63) {
+	if (vmprof_resolver__guest_user_elf(rep->resolver, c->vm, &elf_lo,
+					    &elf_hi) && c->lo >> 63) {
 		snprintf(err, len,
 			 "%s is a user-space ELF (code at 0x%" PRIx64 "-0x%" PRIx64 ") and the guest kernel samples are at 0x%" PRIx64 "-0x%" PRIx64 ": give the guest kernel's vmlinux",
-			 vmprof_resolver__guest_desc(rep->resolver), elf_lo,
-			 elf_hi, lo, hi);
+			 desc, elf_lo, elf_hi, c->lo, c->hi);
 		return -1;
 	}
-	off = vmprof_resolver__kaslr_offset(rep->resolver, &src);
+	off = vmprof_resolver__kaslr_offset(rep->resolver, c->vm, &src);
 	snprintf(err, len,
 		 "none of the %" PRIu64 " guest kernel samples (0x%" PRIx64 "-0x%" PRIx64 ") is in a symbol of %s with the KASLR offset 0x%" PRIx64 " (%s): these are not the recorded guest kernel's symbols%s",
-		 n, lo, hi, vmprof_resolver__guest_desc(rep->resolver), off,
+		 c->n, c->lo, c->hi, desc, off,
 		 src == VMPROF_KASLR_LSTAR ? "from the recorded LSTAR" :
 		 src == VMPROF_KASLR_USER ? "from --kaslr-offset" :
 		 "no LSTAR was recorded",
 		 src == VMPROF_KASLR_LSTAR ? "" :
 		 ", or the offset is wrong (--kaslr-offset)");
 	return -1;
+}
+
+int report__check_guest(struct report *rep, char *err, size_t len)
+{
+	struct guest_check *checks = NULL, *c;
+	const struct hist_entry *e;
+	struct vmprof_resolved res;
+	size_t pos, i, nr = 0;
+	int ret = 0;
+
+	if (!vmprof_resolver__has_guest(rep->resolver))
+		return 0;
+	/* Per VM: each may have symbols of its own. */
+	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {
+		if (!guest_kernel_addr(&e->key) ||
+		    !vmprof_resolver__has_guest_for(rep->resolver,
+						    e->key.vm_pid))
+			continue;
+		for (i = 0; i < nr && checks[i].vm != e->key.vm_pid; i++)
+			;
+		if (i == nr) {
+			checks = xrealloc(checks, (nr + 1) * sizeof(*checks));
+			memset(&checks[nr], 0, sizeof(*checks));
+			checks[nr].vm = e->key.vm_pid;
+			checks[nr++].lo = UINT64_MAX;
+		}
+		c = &checks[i];
+		c->n += e->samples;
+		report__resolve(rep, &e->key, &res);
+		if (res.symbol)
+			c->hit += e->samples;
+		if (e->key.addr < c->lo)
+			c->lo = e->key.addr;
+		if (e->key.addr > c->hi)
+			c->hi = e->key.addr;
+	}
+	for (i = 0; i < nr && !ret; i++)
+		ret = check_one_guest(rep, &checks[i], err, len);
+	free(checks);
+	return ret;
 }
 
 /* ---- rows ---- */
@@ -540,6 +790,8 @@ static uint64_t row_hash(const struct report_row *k)
 	h ^= hash_u64(((uint64_t)k->context << 40) ^ ((uint64_t)k->vcpu << 8)
 		      ^ k->exit);
 	h ^= hash_u64(k->address + k->unknown);
+	h ^= hash_u64(k->vm) * 5 + str_hash(k->vmm_symbol) * 11 +
+	     str_hash(k->vmm_dso);
 	return h;
 }
 
@@ -555,7 +807,9 @@ static bool row_eq(const struct report_row *a, const struct report_row *b)
 	return a->hash == b->hash && a->context == b->context &&
 	       a->vcpu == b->vcpu && a->exit == b->exit &&
 	       a->unknown == b->unknown && a->address == b->address &&
-	       str_eq(a->symbol, b->symbol) && str_eq(a->dso, b->dso);
+	       a->vm == b->vm && str_eq(a->symbol, b->symbol) &&
+	       str_eq(a->dso, b->dso) && str_eq(a->vmm_symbol, b->vmm_symbol) &&
+	       str_eq(a->vmm_dso, b->vmm_dso);
 }
 
 /* The rows table holds pointers: rows do not move. */
@@ -742,8 +996,16 @@ static int row_cmp(const void *pa, const void *pb)
 	c = cmp_str(a->dso, b->dso);
 	if (c)
 		return c;
+	c = cmp_str(a->vmm_symbol, b->vmm_symbol);
+	if (c)
+		return c;
+	c = cmp_str(a->vmm_dso, b->vmm_dso);
+	if (c)
+		return c;
 	if (a->context != b->context)
 		return a->context < b->context ? -1 : 1;
+	if (a->vm != b->vm)
+		return a->vm < b->vm ? -1 : 1;
 	if (a->vcpu != b->vcpu)
 		return a->vcpu < b->vcpu ? -1 : 1;
 	if (a->exit != b->exit)
@@ -753,8 +1015,8 @@ static int row_cmp(const void *pa, const void *pb)
 
 /* Context of a guest address charged with VMM work: the exit does not
  * say the guest's CPL, so use the address half (and the symbols). */
-static uint32_t charged_context(const struct vmprof_resolved *res,
-				uint64_t addr)
+uint32_t report__charged_context(const struct vmprof_resolved *res,
+				 uint64_t addr)
 {
 	if (res->symbol || (addr >> 63))
 		return VMPROF_CTX_GUEST_KERNEL;
@@ -786,7 +1048,10 @@ void report__build(struct report *rep)
 		uint32_t context;
 
 		report__resolve(rep, &e->key, &resolved);
-		context = e->key.charged ? charged_context(res, e->key.addr) :
+		if (!report_filter__function(rep, res))
+			continue;
+		context = e->key.charged ?
+			  report__charged_context(res, e->key.addr) :
 			  e->key.context;
 
 		memset(&key, 0, sizeof(key));
@@ -804,6 +1069,15 @@ void report__build(struct report *rep)
 			key.vcpu = e->key.vcpu;
 		if (rep->sort_has[SORT_EXIT])
 			key.exit = e->key.exit_reason;
+		if (rep->sort_has[SORT_VM])
+			key.vm = e->key.vm_pid;
+		if (rep->sort_has[SORT_VMM_SYM] && e->key.charged) {
+			struct vmprof_resolved vmm;
+
+			report__resolve_vmm(rep, &e->key, &vmm);
+			key.vmm_symbol = vmm.symbol ? vmm.symbol : "[unknown]";
+			key.vmm_dso = vmm.dso;
+		}
 		key.hash = row_hash(&key);
 		row = row_get(&rows, &key);
 		row->samples += e->samples;
@@ -834,6 +1108,17 @@ void report__build(struct report *rep)
 	rep->nr_rows = n;
 	hashmap__exit(&rows);
 	qsort(rep->rows, n, sizeof(*rep->rows), row_cmp);
+	if (rep->percent_limit > 0) {
+		/* Rows are sorted by period: the hidden ones are the tail. */
+		while (n && 100.0 * rep->rows[n - 1]->period <
+		       rep->percent_limit * rep->total_period) {
+			struct report_row *r = rep->rows[--n];
+
+			free(r->exits);
+			free(r);
+		}
+		rep->nr_rows = n;
+	}
 
 	for (i = 0; i < n; i++) {
 		struct report_row *r = rep->rows[i];
@@ -846,9 +1131,14 @@ void report__build(struct report *rep)
 			continue;
 		if (!vmprof_resolver__srcline(&r->hot, line, sizeof(line),
 					      inl, sizeof(inl))) {
-			r->srcline = xstrdup(line);
-			if (inl[0])
-				r->inlined = xstrdup(inl);
+			r->srcline = str_sanitize(line);
+			if (!r->srcline)
+				r->srcline = xstrdup(line);
+			if (inl[0]) {
+				r->inlined = str_sanitize(inl);
+				if (!r->inlined)
+					r->inlined = xstrdup(inl);
+			}
 		}
 	}
 	for (i = 0; i < rep->nr_exit_rows; i++) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "data.h"
+#include "hashmap.h"
 #include "hist.h"
 #include "resolve.h"
 
@@ -16,6 +17,8 @@ enum report_sort_key {
 	SORT_CONTEXT,
 	SORT_VCPU,
 	SORT_EXIT,
+	SORT_VM,		/* the VM: its VMM process */
+	SORT_VMM_SYM,		/* the VMM function of a charged sample */
 	SORT__MAX,
 };
 
@@ -32,7 +35,7 @@ enum report_format {
 	FORMAT_PPROF,		/* report-pprof.c */
 };
 
-/* One sample kept for the per-sample formats (perf-script). */
+/* A sample waiting in perf-script's reorder window. */
 struct report_sample {
 	uint64_t time_ns;
 	uint64_t period;
@@ -40,6 +43,25 @@ struct report_sample {
 	struct hist_key key;
 	uint32_t tid;
 	uint32_t cpu;
+};
+
+/* Which samples and rows are shown (report-filter.c). */
+struct report_filter {
+	uint32_t *pids;		/* --vm / --pid: VMM processes */
+	size_t nr_pids;
+	uint32_t *tids;		/* --tid */
+	size_t nr_tids;
+	char **comms;		/* --comm: VMM command names */
+	size_t nr_comms;
+	char **dsos;		/* --dsos */
+	size_t nr_dsos;
+	char **syms;		/* -S, --symbols */
+	size_t nr_syms;
+	const char *time;	/* --time as given */
+	bool time_percent;	/* given as shares of the recording */
+	double pct_start, pct_end;
+	uint64_t time_start;	/* ns, inclusive */
+	uint64_t time_end;	/* ns, exclusive; 0: no end */
 };
 
 struct report_exit_count {
@@ -54,6 +76,9 @@ struct report_row {
 	uint32_t context;	/* 0: not keyed */
 	uint32_t vcpu;		/* keyed with SORT_VCPU */
 	uint32_t exit;		/* keyed with SORT_EXIT; HIST_NO_EXIT: none */
+	uint32_t vm;		/* keyed with SORT_VM: VMM pid, 0 none */
+	const char *vmm_symbol;	/* keyed with SORT_VMM_SYM: NULL none */
+	const char *vmm_dso;
 	bool unknown;		/* symbol keyed and not resolved */
 	uint64_t address;	/* of an unknown symbol */
 	uint64_t hash;
@@ -101,13 +126,31 @@ struct report {
 	bool show_exits;
 	bool json;
 	enum report_format format;
-	bool stacks;		/* keep vCPU and VM pid in the hist keys */
-	bool keep_samples;	/* keep every sample (perf-script) */
+	bool stacks;		/* a stack format: keep what its frames need */
+	bool split_vcpu;	/* --split-vcpu: a frame per vCPU */
+	bool demangle;		/* C++ and Rust names demangled (default) */
+	bool header_only;	/* --header-only */
+	double percent_limit;	/* --percent-limit: hide smaller rows */
+	const char *fields;	/* -F, --fields: text columns */
+	int columns[16];	/* parsed --fields */
+	int nr_columns;
+	struct report_filter filter;
+	enum report_pass {
+		PASS_TIMES,	/* only the time range (--time N%-M%) */
+		PASS_AGGREGATE,	/* the histogram */
+		PASS_PRINT,	/* perf-script: print every sample */
+	} pass;
 	const char *output;	/* NULL: stdout */
 	FILE *out;		/* stdout or -o FILE */
 	bool out_created;	/* -o FILE did not exist before */
 	bool sort_given;	/* --sort on the command line */
-	struct vmprof_guest_opts guest;
+	struct vmprof_guest_opts guest;	/* for every VM */
+	struct report_vm_guest {
+		uint32_t pid;
+		struct vmprof_guest_opts opts;
+	} *vm_guests;		/* PID=... symbol options, per VM */
+	size_t nr_vm_guests;
+	const char *guest_modules;	/* --guest-modules */
 
 	/* From the file. */
 	struct vmprof_file_info info;
@@ -136,8 +179,13 @@ struct report {
 	uint64_t vcpu_samples;	/* samples of the --vcpu vCPU */
 	struct vmprof_resolver *resolver;
 	struct report_sym_cache *sym_cache;
-	struct report_sample *samples;
-	size_t nr_samples, cap_samples;
+	struct hashmap names;	/* raw name -> printable, demangled */
+	struct hashmap comms;	/* pid -> command name (COMM records) */
+	struct hashmap vms;	/* pid -> samples, of every VM seen */
+	/* perf-script: samples in a time-ordered window (a heap). */
+	struct report_sample *window;
+	size_t nr_window, cap_window;
+	uint64_t nr_printed, late_samples, last_printed_ns;
 
 	/* Results. */
 	struct report_row **rows;
@@ -150,11 +198,16 @@ struct report {
 void report__init(struct report *rep);
 void report__exit(struct report *rep);
 extern const struct vmprof_data_ops report_data_ops;
+extern const struct vmprof_data_ops report_sample_ops;
 /* Symbolize the aggregated samples into sorted rows. */
 void report__build(struct report *rep);
 
 const char *report__sort_name(int key);
 int report__parse_sort(struct report *rep, const char *arg);
+/* Add a sort key (just before another one, if that one is there). */
+void report__add_sort_key(struct report *rep, int key, int before);
+/* -F, --fields: the text columns (report-print.c); adds their keys. */
+int report__parse_fields(struct report *rep, const char *arg);
 
 /* Resolve the address of a hist key (guest, host kernel or VMM), with
  * a cache: each distinct address is looked up once. */
@@ -180,6 +233,41 @@ uint64_t report__guest_period(const struct report *rep);
 uint64_t report__vmm_period(const struct report *rep);
 unsigned int report__nr_vcpus(const struct report *rep);
 const char *report__string(const struct report *rep, unsigned int key);
+/* The command name of a VMM process, or NULL if the file does not say. */
+const char *report__comm(struct report *rep, uint32_t pid);
+/* The VMs (VMM pids) with samples, sorted; returns how many. */
+size_t report__vms(struct report *rep, uint32_t **pids);
+
+/* The VMM function that did the work of a charged sample. */
+void report__resolve_vmm(struct report *rep, const struct hist_key *key,
+			 struct vmprof_resolved *out);
+/* The context of the guest address a VMM sample is charged to. */
+uint32_t report__charged_context(const struct vmprof_resolved *res,
+				 uint64_t addr);
+
+/* report-filter.c: the sample filters (--vm, --pid, --tid, --comm,
+ * --vcpu, --time) and the function filters (--dsos, --symbols). */
+int report_filter__add_ids(uint32_t **v, size_t *nr, const char *arg);
+int report_filter__add_names(char ***v, size_t *nr, const char *arg);
+int report_filter__parse_time(struct report_filter *f, const char *arg);
+/* Turn --time N%-M% into ns once the recording's span is known. */
+void report_filter__resolve_time(struct report *rep, uint64_t first_ns,
+				 uint64_t last_ns);
+bool report_filter__sample(struct report *rep,
+			   const struct vmprof_file_sample *s,
+			   uint32_t vm_pid);
+bool report_filter__function(const struct report *rep,
+			     const struct vmprof_resolved *res);
+/* The same for the function of a hist key (resolved when needed). */
+bool report_filter__function_key(struct report *rep,
+				 const struct hist_key *key);
+void report_filter__free(struct report_filter *f);
+
+/* perf-script (report-perf-script.c): print one sample, in time order
+ * through a window; flush the window at the end. */
+void perf_script__sample(struct report *rep, const struct vmprof_file_sample *s,
+			 const struct hist_key *key);
+int perf_script__flush(struct report *rep, FILE *fp);
 
 /* Output, report-print.c: plain text and JSON. */
 void print_report_plain(struct report *rep, FILE *fp);
@@ -189,7 +277,6 @@ void print_error_json(FILE *fp, const char *msg);
 /* The stack formats (docs/formats.md); 0 or -1 with an error printed. */
 int print_report_folded(struct report *rep, FILE *fp);
 int print_report_svg(struct report *rep, FILE *fp);
-int print_report_perf_script(struct report *rep, FILE *fp);
 int print_report_pprof(struct report *rep, FILE *fp);
 
 #endif /* VMPROF_REPORT_H */

@@ -35,16 +35,23 @@ struct vmm_map {
 	struct vmm_dso *dso;
 };
 
-struct vmprof_resolver {
-	/* guest */
-	struct vmprof_elf *guest_elf;
-	char *guest_elf_name;
-	char *guest_desc;	/* the file(s) given, for messages */
-	uint64_t guest_elf_offset;
-	struct vmprof_kallsyms *guest_map;
-	uint64_t guest_map_offset;
+/* The symbols of one guest kernel: of one VM, or (pid 0) of every VM
+ * that has none of its own. */
+struct guest_syms {
+	uint32_t pid;
+	struct vmprof_elf *elf;
+	char *elf_name;
+	char *desc;		/* the file(s) given, for messages */
+	uint64_t elf_offset;
+	struct vmprof_kallsyms *map;
+	uint64_t map_offset;
 	enum vmprof_kaslr_source kaslr_src;
 	uint64_t kaslr_offset;
+};
+
+struct vmprof_resolver {
+	struct guest_syms *guests;
+	size_t nr_guests;
 	/* host kernel */
 	struct vmprof_kallsyms *host_ks;
 	/* VMM mappings, sorted on first lookup */
@@ -81,10 +88,13 @@ void vmprof_resolver__delete(struct vmprof_resolver *r)
 
 	if (!r)
 		return;
-	vmprof_elf__close(r->guest_elf);
-	free(r->guest_elf_name);
-	free(r->guest_desc);
-	vmprof_kallsyms__free(r->guest_map);
+	for (i = 0; i < r->nr_guests; i++) {
+		vmprof_elf__close(r->guests[i].elf);
+		free(r->guests[i].elf_name);
+		free(r->guests[i].desc);
+		vmprof_kallsyms__free(r->guests[i].map);
+	}
+	free(r->guests);
 	vmprof_kallsyms__free(r->host_ks);
 	for (i = 0; i < r->nr_dsos; i++) {
 		vmprof_elf__close(r->dsos[i]->elf);
@@ -105,22 +115,46 @@ static const char *basename_of(const char *path)
 	return s ? s + 1 : path;
 }
 
-int vmprof_resolver__set_guest(struct vmprof_resolver *r,
+static struct guest_syms *guest_of(const struct vmprof_resolver *r,
+				    uint32_t pid)
+{
+	struct guest_syms *dflt = NULL;
+	size_t i;
+
+	for (i = 0; i < r->nr_guests; i++) {
+		if (r->guests[i].pid == pid)
+			return &r->guests[i];
+		if (!r->guests[i].pid)
+			dflt = &r->guests[i];
+	}
+	return dflt;
+}
+
+int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 			       const struct vmprof_guest_opts *opts,
 			       bool have_lstar, uint64_t lstar,
 			       char *err, size_t errlen)
 {
 	const char *map_path = opts->system_map ? opts->system_map :
 			       opts->kallsyms;
+	struct guest_syms *g;
 	uint64_t addr;
 	bool found = false;
 
+	if (!opts->vmlinux && !map_path)
+		return 0;
+	r->guests = xrealloc(r->guests, (r->nr_guests + 1) *
+			     sizeof(*r->guests));
+	g = &r->guests[r->nr_guests++];
+	memset(g, 0, sizeof(*g));
+	g->pid = pid;
+
 	if (opts->vmlinux) {
-		r->guest_elf = vmprof_elf__open(opts->vmlinux, err, errlen);
-		if (!r->guest_elf)
+		g->elf = vmprof_elf__open(opts->vmlinux, err, errlen);
+		if (!g->elf)
 			return -1;
-		r->guest_elf_name = xstrdup(basename_of(opts->vmlinux));
-		if (!vmprof_elf__nr_symbols(r->guest_elf))
+		g->elf_name = xstrdup(basename_of(opts->vmlinux));
+		if (!vmprof_elf__nr_symbols(g->elf))
 			pr_warn("%s has no symbols (a stripped or compressed kernel?): guest samples will be [unknown]; give the vmlinux with symbols (Debian: /usr/lib/debug/boot/vmlinux-VERSION from linux-image-VERSION-dbg) or --guest-kallsyms",
 				opts->vmlinux);
 	}
@@ -130,96 +164,123 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r,
 		return -1;
 	}
 	if (map_path) {
-		r->guest_map = vmprof_kallsyms__load(map_path, err, errlen);
-		if (!r->guest_map)
+		g->map = vmprof_kallsyms__load(map_path, err, errlen);
+		if (!g->map)
 			return -1;
-		if (!r->guest_map->nr) {
+		if (!g->map->nr) {
 			snprintf(err, errlen,
 				 "%s: no text symbols (expected lines \"ADDR TYPE NAME [module]\"; Debian's /boot/System.map is a placeholder, the real one is in linux-image-VERSION-dbg; a copy of the guest's /proc/kallsyms works too)",
 				 map_path);
 			return -1;
 		}
-		if (r->guest_map->nr_text > 1 &&
-		    r->guest_map->nr_zero == r->guest_map->nr_text) {
+		if (g->map->nr_text > 1 &&
+		    g->map->nr_zero == g->map->nr_text) {
 			snprintf(err, errlen,
 				 "%s: every address is 0: the guest hid them from whoever copied the file (kptr_restrict); copy it as root in the guest (sudo cat /proc/kallsyms)",
 				 map_path);
 			return -1;
 		}
 	}
-	r->guest_desc = xstrdup(opts->vmlinux ? opts->vmlinux : map_path ?
+	g->desc = xstrdup(opts->vmlinux ? opts->vmlinux : map_path ?
 				map_path : "");
 
 	if (opts->have_kaslr_offset) {
-		r->kaslr_src = VMPROF_KASLR_USER;
-		r->kaslr_offset = opts->kaslr_offset;
-		r->guest_elf_offset = opts->kaslr_offset;
-		r->guest_map_offset = opts->kaslr_offset;
+		g->kaslr_src = VMPROF_KASLR_USER;
+		g->kaslr_offset = opts->kaslr_offset;
+		g->elf_offset = opts->kaslr_offset;
+		g->map_offset = opts->kaslr_offset;
 		return 0;
 	}
-	r->kaslr_src = VMPROF_KASLR_NONE;
+	g->kaslr_src = VMPROF_KASLR_NONE;
 	if (!have_lstar)
 		return 0;
 	/* Each source gets its own offset: a kallsyms taken inside the
 	 * running guest already has runtime addresses (offset 0). */
-	if (r->guest_elf &&
-	    !vmprof_elf__find_symbol(r->guest_elf, KASLR_SYMBOL, &addr)) {
-		r->guest_elf_offset = lstar - addr;
-		r->kaslr_offset = r->guest_elf_offset;
+	if (g->elf &&
+	    !vmprof_elf__find_symbol(g->elf, KASLR_SYMBOL, &addr)) {
+		g->elf_offset = lstar - addr;
+		g->kaslr_offset = g->elf_offset;
 		found = true;
 	}
-	if (r->guest_map && !vmprof_kallsyms__find(r->guest_map, KASLR_SYMBOL,
+	if (g->map && !vmprof_kallsyms__find(g->map, KASLR_SYMBOL,
 						   &addr)) {
-		r->guest_map_offset = lstar - addr;
+		g->map_offset = lstar - addr;
 		if (!found)
-			r->kaslr_offset = r->guest_map_offset;
+			g->kaslr_offset = g->map_offset;
 		found = true;
 	}
 	if (found)
-		r->kaslr_src = VMPROF_KASLR_LSTAR;
-	else if (r->guest_elf || r->guest_map)
+		g->kaslr_src = VMPROF_KASLR_LSTAR;
+	else if (g->elf || g->map)
 		pr_debug("no %s in the guest symbols: KASLR offset 0",
 			 KASLR_SYMBOL);
-	if (found && ((r->guest_elf && (r->guest_elf_offset % KASLR_ALIGN)) ||
-		      (r->guest_map && (r->guest_map_offset % KASLR_ALIGN)))) {
-		uint64_t off = r->guest_elf && (r->guest_elf_offset %
+	if (found && ((g->elf && (g->elf_offset % KASLR_ALIGN)) ||
+		      (g->map && (g->map_offset % KASLR_ALIGN)))) {
+		uint64_t off = g->elf && (g->elf_offset %
 						KASLR_ALIGN) ?
-			       r->guest_elf_offset : r->guest_map_offset;
+			       g->elf_offset : g->map_offset;
 
 		snprintf(err, errlen,
 			 "the guest KASLR offset from the recorded LSTAR (0x%llx) and %s in %s is 0x%llx, not a multiple of 2 MiB: these are not the symbols of the recorded guest kernel (or give the offset with --kaslr-offset)",
 			 (unsigned long long)lstar, KASLR_SYMBOL,
-			 r->guest_desc, (unsigned long long)off);
+			 g->desc, (unsigned long long)off);
 		return -1;
 	}
 	return 0;
 }
 
-const char *vmprof_resolver__guest_desc(const struct vmprof_resolver *r)
+const char *vmprof_resolver__guest_desc(const struct vmprof_resolver *r,
+					uint32_t pid)
 {
-	return r->guest_desc ? r->guest_desc : "";
+	const struct guest_syms *g = guest_of(r, pid);
+
+	return g && g->desc ? g->desc : "";
+}
+
+bool vmprof_resolver__has_guest_for(const struct vmprof_resolver *r,
+				    uint32_t pid)
+{
+	return guest_of(r, pid);
 }
 
 bool vmprof_resolver__guest_user_elf(const struct vmprof_resolver *r,
-				     uint64_t *low, uint64_t *high)
+				     uint32_t pid, uint64_t *low,
+				     uint64_t *high)
 {
-	if (!r->guest_elf || r->guest_map)
+	const struct guest_syms *g = guest_of(r, pid);
+
+	if (!g || !g->elf || g->map)
 		return false;
-	vmprof_elf__range(r->guest_elf, low, high);
+	vmprof_elf__range(g->elf, low, high);
 	return *high <= 0x800000000000ULL;
 }
 
 bool vmprof_resolver__has_guest(const struct vmprof_resolver *r)
 {
-	return r->guest_elf || r->guest_map;
+	return r->nr_guests;
 }
 
 uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
+				       uint32_t pid,
 				       enum vmprof_kaslr_source *src)
 {
+	const struct guest_syms *g = guest_of(r, pid);
+
 	if (src)
-		*src = r->kaslr_src;
-	return r->kaslr_offset;
+		*src = g ? g->kaslr_src : VMPROF_KASLR_NONE;
+	return g ? g->kaslr_offset : 0;
+}
+
+int vmprof_resolver__guest_modules(struct vmprof_resolver *r,
+				   const char *path, char *err,
+				   size_t errlen)
+{
+	struct guest_syms *g = guest_of(r, 0);
+
+	if (!g || !g->map)
+		return 0;
+	return vmprof_kallsyms__apply_modules(g->map, path, err, errlen) < 0 ?
+	       -1 : 0;
 }
 
 void vmprof_resolver__set_host_kallsyms(struct vmprof_resolver *r,
@@ -286,32 +347,37 @@ static void set_unknown(struct vmprof_resolved *out, const char *dso)
 	out->elf_addr = 0;
 }
 
-void vmprof_resolver__guest(struct vmprof_resolver *r, uint64_t addr,
-			    struct vmprof_resolved *out)
+void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
+			    uint64_t addr, struct vmprof_resolved *out)
 {
+	const struct guest_syms *g = guest_of(r, pid);
 	const struct vmprof_ksym *ks;
 
-	if (r->guest_elf) {
-		uint64_t a = addr - r->guest_elf_offset;
-		const char *name = vmprof_elf__symbol(r->guest_elf, a);
+	if (!g) {
+		set_unknown(out, DSO_UNKNOWN);
+		return;
+	}
+	if (g->elf) {
+		uint64_t a = addr - g->elf_offset;
+		const char *name = vmprof_elf__symbol(g->elf, a);
 
 		if (name) {
 			out->symbol = name;
-			out->dso = r->guest_elf_name;
-			out->elf = r->guest_elf;
+			out->dso = g->elf_name;
+			out->elf = g->elf;
 			out->elf_addr = a;
 			return;
 		}
 	}
-	if (r->guest_map) {
+	if (g->map) {
 		/* The KASLR offset moves the kernel image; modules are
 		 * placed on their own and listed at runtime addresses. */
-		ks = vmprof_kallsyms__lookup(r->guest_map,
-					     addr - r->guest_map_offset);
+		ks = vmprof_kallsyms__lookup(g->map,
+					     addr - g->map_offset);
 		if (ks && ks->module[0])
 			ks = NULL;
 		if (!ks) {
-			ks = vmprof_kallsyms__lookup(r->guest_map, addr);
+			ks = vmprof_kallsyms__lookup(g->map, addr);
 			if (ks && !ks->module[0])
 				ks = NULL;
 		}

@@ -44,18 +44,29 @@ void vmprof_resolver__delete(struct vmprof_resolver *r);
 
 /* Load the guest symbol sources; err is set and -1 returned when a given
  * file cannot be used. */
-int vmprof_resolver__set_guest(struct vmprof_resolver *r,
+/* For the VM of VMM process pid, or with pid 0 for every VM that has no
+ * symbols of its own. */
+int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 			       const struct vmprof_guest_opts *opts,
 			       bool have_lstar, uint64_t lstar,
 			       char *err, size_t errlen);
 bool vmprof_resolver__has_guest(const struct vmprof_resolver *r);
-/* The guest symbol file given, for messages. */
-const char *vmprof_resolver__guest_desc(const struct vmprof_resolver *r);
-/* True if the guest symbols are only an ELF whose code is all in the
- * user half of the address space; its range in *low, *high. */
+/* --guest-modules: place the module symbols of the guest kallsyms. */
+int vmprof_resolver__guest_modules(struct vmprof_resolver *r,
+				   const char *path, char *err,
+				   size_t errlen);
+bool vmprof_resolver__has_guest_for(const struct vmprof_resolver *r,
+				    uint32_t pid);
+/* The guest symbol file given for the VM pid, for messages. */
+const char *vmprof_resolver__guest_desc(const struct vmprof_resolver *r,
+					uint32_t pid);
+/* True if the VM's guest symbols are only an ELF whose code is all in
+ * the user half of the address space; its range in *low, *high. */
 bool vmprof_resolver__guest_user_elf(const struct vmprof_resolver *r,
-				     uint64_t *low, uint64_t *high);
+				     uint32_t pid, uint64_t *low,
+				     uint64_t *high);
 uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
+				       uint32_t pid,
 				       enum vmprof_kaslr_source *src);
 
 void vmprof_resolver__set_host_kallsyms(struct vmprof_resolver *r,
@@ -64,8 +75,8 @@ void vmprof_resolver__add_mmap(struct vmprof_resolver *r,
 			       const struct vmprof_file_mmap *m,
 			       const char *path, size_t path_len);
 
-void vmprof_resolver__guest(struct vmprof_resolver *r, uint64_t addr,
-			    struct vmprof_resolved *out);
+void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
+			    uint64_t addr, struct vmprof_resolved *out);
 void vmprof_resolver__host_kernel(struct vmprof_resolver *r, uint64_t addr,
 				  struct vmprof_resolved *out);
 void vmprof_resolver__host_user(struct vmprof_resolver *r, uint32_t pid,

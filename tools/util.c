@@ -172,3 +172,92 @@ uint64_t hash_words(const void *p, size_t len)
 	}
 	return h;
 }
+
+size_t utf8_char_len(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	uint32_t cp;
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return s[0] ? 1 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates, beyond U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+/* Bytes of a printable character at s, 0 if s starts with a byte that
+ * must be escaped. */
+static size_t printable_len(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = utf8_char_len(s);
+
+	if (n == 1 && (u[0] < 0x20 || u[0] == 0x7f))
+		return 0;
+	if (n == 2 && u[0] == 0xc2 && u[1] < 0xa0)	/* C1 controls */
+		return 0;
+	return n;
+}
+
+char *str_sanitize(const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i = 0, n, out = 0;
+	char *r;
+
+	while (s[i] && (n = printable_len(s + i)))
+		i += n;
+	if (!s[i])
+		return NULL;
+	r = xmalloc(strlen(s) * 4 + 1);
+	for (i = 0; s[i]; ) {
+		n = printable_len(s + i);
+		if (n) {
+			memcpy(r + out, s + i, n);
+			out += n;
+			i += n;
+			continue;
+		}
+		r[out++] = '\\';
+		r[out++] = 'x';
+		r[out++] = hex[(unsigned char)s[i] >> 4];
+		r[out++] = hex[(unsigned char)s[i] & 0xf];
+		i++;
+	}
+	r[out] = 0;
+	return r;
+}
+
+size_t utf8_strlen(const char *s)
+{
+	size_t chars = 0, n;
+
+	for (; *s; s += n ? n : 1, chars++)
+		n = utf8_char_len(s);
+	return chars;
+}
+
+size_t utf8_prefix(const char *s, size_t chars)
+{
+	size_t i = 0, n;
+
+	for (; s[i] && chars; chars--, i += n ? n : 1)
+		n = utf8_char_len(s + i);
+	return i;
+}

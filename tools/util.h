@@ -59,4 +59,19 @@ uint64_t hash_str(const char *s);
 /* Hash of len bytes, len a multiple of 8 (fixed-size keys). */
 uint64_t hash_words(const void *p, size_t len);
 
+/*
+ * Names come from files (ELF symbol tables, kallsyms, paths, command
+ * lines) and may hold any bytes.  Every output gets them as printable
+ * UTF-8: str_sanitize() returns NULL when s is valid UTF-8 without
+ * control characters (C0, DEL, C1), else a copy in which each offending
+ * byte is written as the four characters \xNN.
+ */
+char *str_sanitize(const char *s);
+/* Bytes of the valid UTF-8 character at s, 0 if there is none. */
+size_t utf8_char_len(const char *s);
+/* Characters in s (sanitized: valid UTF-8). */
+size_t utf8_strlen(const char *s);
+/* Bytes of the first n characters of s (sanitized). */
+size_t utf8_prefix(const char *s, size_t n);
+
 #endif /* VMPROF_UTIL_H */

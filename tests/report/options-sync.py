@@ -52,7 +52,7 @@ def man_opts(page):
             continue
         if section != 'OPTIONS':
             continue
-        if line.startswith('.TP'):
+        if line.startswith('.TP') or line.startswith('.TQ'):
             tag = True
             continue
         if tag:

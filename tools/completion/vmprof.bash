@@ -27,13 +27,18 @@ _vmprof()
 	local main_opts="-v --verbose -h --help --version"
 	local record_opts="-p --pid -a --all-cpus -e --event -F --freq
 		-c --count --switch -o --output -d --duration --ring-pages
-		-q --quiet -h --help"
-	local report_opts="-i --input --guest-vmlinux --guest-system-map
-		--guest-kallsyms --kaslr-offset -s --sort --vcpu --format
-		-o --output --exits -h --help"
+		-m --mmap-pages -q --quiet -h --help"
+	local report_opts="-i --input --guest-vmlinux --guestvmlinux
+		--guest-system-map --guest-kallsyms --guestkallsyms
+		--guest-modules --guestmodules --kaslr-offset --no-demangle
+		-s --sort -F --fields --percent-limit --vm --pid --tid --comm
+		--vcpu --time --dsos -S --symbols --format --stdio --split-vcpu
+		--header-only -o --output --exits -h --help"
 	local events="cycles instructions cache-misses branch-misses cpu-clock"
 	local formats="text json folded svg perf-script pprof"
-	local sort_keys="sym dso context vcpu exit"
+	local sort_keys="sym dso context vcpu exit vm vmm_sym"
+	local fields="overhead samples period vmm exits sym dso context vcpu
+		exit vm vmm_sym srcline"
 
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
@@ -67,7 +72,7 @@ _vmprof()
 		-o|--output)
 			_filedir
 			return ;;
-		-F|--freq|-c|--count|-d|--duration|--ring-pages)
+		-F|--freq|-c|--count|-d|--duration|--ring-pages|-m|--mmap-pages)
 			return ;;
 		esac
 		# After "--": complete the command to run.
@@ -81,18 +86,25 @@ _vmprof()
 		;;
 	report)
 		case $prev in
-		-i|--input|--guest-vmlinux|--guest-system-map|--guest-kallsyms|-o|--output)
+		-i|--input|--guest-vmlinux|--guestvmlinux|--guest-system-map|\
+		--guest-kallsyms|--guestkallsyms|--guest-modules|--guestmodules|\
+		-o|--output)
 			_filedir
 			return ;;
 		--format)
 			COMPREPLY=($(compgen -W "$formats" -- "$cur"))
 			return ;;
-		-s|--sort)
-			local pre=${cur%"${cur##*,}"}
-			COMPREPLY=($(compgen -P "$pre" -W "$sort_keys" -- "${cur##*,}"))
+		-s|--sort|-F|--fields)
+			local pre=${cur%"${cur##*,}"} words=$sort_keys
+			case $prev in -F|--fields) words=$fields ;; esac
+			COMPREPLY=($(compgen -P "$pre" -W "$words" -- "${cur##*,}"))
 			compopt -o nospace 2>/dev/null
 			return ;;
-		--kaslr-offset|--vcpu)
+		--vm|--pid)
+			_vmprof_pids
+			return ;;
+		--kaslr-offset|--vcpu|--percent-limit|--tid|--comm|--time|\
+		--dsos|-S|--symbols)
 			return ;;
 		esac
 		COMPREPLY=($(compgen -W "$report_opts" -- "$cur"))
