@@ -33,3 +33,137 @@ EOF_SPEC
 		fail "period: text Overhead is weighted by period" "rc=$RC $(grep -E 'do_io|do_compute' "$T/out" | tr '\n' '|')"
 	fi
 }
+
+# A system-wide recording of two VMs: VMM 101 (qemu-a) runs the guest of
+# guest.elf, VMM 202 (fc) the one of plain.elf (low addresses); both
+# have a vCPU 0.
+spec_two_vms() {
+	cat <<EOF_SPEC
+info mode=system event=cycles isa=svm pid=-1 vcpus=4
+comm pid=101 qemu-a
+comm pid=202 fc
+sample ctx=guest-kernel rip=$A_COMPUTE count=30 pid=101 tid=111 vcpu=0
+sample ctx=guest-kernel rip=$A_IO count=10 pid=101 tid=112 vcpu=1
+sample ctx=guest-kernel rip=$(hex "$PCOMPUTE + 2") count=20 pid=202 tid=211 vcpu=0
+sample ctx=guest-kernel rip=$(hex "$PIO + 1") count=5 pid=202 tid=212 vcpu=1
+sample ctx=host-kernel host-ip=$A_HOST_RUN count=2 vcpu=0xffffffff
+end
+EOF_SPEC
+}
+
+check_vms() {
+	local got syms="--guest-vmlinux 101=$G --guest-vmlinux 202=$T/plain.elf"
+
+	spec_two_vms | gen twovms
+	# shellcheck disable=SC2086
+	run report -i "$T/twovms.data" $syms --sort vm,sym --format json
+	got=$(jget "$T/out" '[(r["vm"], r["symbol"], r["samples"]) for r in d["rows"]]')
+	if [ "$RC" = 0 ] && [ "$got" = '[[101, "do_compute", 30], [202, "do_compute", 20], [101, "do_io", 10], [202, "do_io", 5], [null, "[unknown]", 2]]' ]; then
+		pass "vm: --sort vm keeps the VMs apart; per-VM --guest-vmlinux PID=PATH symbolizes each"
+	else
+		fail "vm: --sort vm keeps the VMs apart; per-VM --guest-vmlinux PID=PATH" "rc=$RC got $got $(head -c 300 "$T/err")"
+	fi
+	run report -i "$T/twovms.data" --guest-vmlinux "$G"
+	if [ "$RC" = 1 ] && grep -q "none of the 25 guest kernel samples" "$T/err"; then
+		pass "vm: one guest's symbols for both VMs is the error of the VM they do not fit"
+	else
+		fail "vm: one guest's symbols for both VMs" "rc=$RC $(head -c 300 "$T/err")"
+	fi
+
+	local bad="" a
+	for a in "--vm 202" "--pid 202" "--comm fc"; do
+		# shellcheck disable=SC2086
+		run report -i "$T/twovms.data" $syms $a --format json
+		got=$(jget "$T/out" '(d["total_samples"], [(r["symbol"], r["samples"]) for r in d["rows"]])')
+		[ "$RC" = 0 ] && [ "$got" = '[25, [["do_compute", 20], ["do_io", 5]]]' ] ||
+			bad="$bad [$a: rc=$RC $got]"
+	done
+	if [ -z "$bad" ]; then
+		pass "vm: --vm, --pid and --comm keep one VM's samples"
+	else
+		fail "vm: --vm, --pid and --comm keep one VM's samples" "$bad"
+	fi
+
+	# shellcheck disable=SC2086
+	run report -i "$T/twovms.data" $syms --vcpu 0
+	if [ "$RC" = 1 ] && grep -q -- "--vcpu 0: the recording has 2 VMs (VMM pids 101, 202): give one of them with --vm" "$T/err"; then
+		pass "vm: --vcpu on a recording of several VMs asks for --vm"
+	else
+		fail "vm: --vcpu on a recording of several VMs asks for --vm" "rc=$RC $(head -c 300 "$T/err")"
+	fi
+	# shellcheck disable=SC2086
+	run report -i "$T/twovms.data" $syms --vcpu 0 --vm 101 --format json
+	got=$(jget "$T/out" '[(r["symbol"], r["samples"]) for r in d["rows"]]')
+	if [ "$RC" = 0 ] && [ "$got" = '[["do_compute", 30]]' ]; then
+		pass "vm: --vcpu with --vm is that VM's vCPU only"
+	else
+		fail "vm: --vcpu with --vm is that VM's vCPU only" "rc=$RC got $got"
+	fi
+	# shellcheck disable=SC2086
+	run report -i "$T/twovms.data" $syms --sort vcpu --format json
+	got=$(jget "$T/out" '(d["sort"], sorted((r["vm"], r["vcpu"], r["samples"]) for r in d["rows"] if r["vm"]))')
+	if [ "$RC" = 0 ] && [ "$got" = '[["vm", "vcpu"], [[101, 0, 30], [101, 1, 10], [202, 0, 20], [202, 1, 5]]]' ]; then
+		pass "vm: --sort vcpu on several VMs adds the vm key: vCPU 0 of each VM is its own row"
+	else
+		fail "vm: --sort vcpu on several VMs adds the vm key" "rc=$RC got $got"
+	fi
+	# shellcheck disable=SC2086
+	run report -i "$T/twovms.data" $syms --format folded
+	if [ "$RC" = 0 ] && grep -qx "vm:101 qemu-a;guest-kernel;do_compute 30" "$T/out" &&
+	   grep -qx "vm:202 fc;guest-kernel;do_compute 20" "$T/out"; then
+		pass "vm: stacks name each VM by its COMM record"
+	else
+		fail "vm: stacks name each VM by its COMM record" "rc=$RC $(head -n 4 "$T/out" | tr '\n' '|')"
+	fi
+}
+
+check_vmm_sym() {
+	local got
+
+	spec_domain auto | gen vmmsym
+	run report -i "$T/vmmsym.data" --guest-vmlinux "$G" --sort sym,vmm_sym --format json
+	got=$(jget "$T/out" '[(r["vmm_symbol"], r["vmm_dso"], r["samples"], r["vmm_samples"]) for r in d["rows"] if r["symbol"] == "do_io"]')
+	if [ "$RC" = 0 ] && [ "$got" = '[["kernel_pio", "[kernel.kallsyms]", 20, 20], [null, null, 10, 0], ["vmm_handle_pio", "fake-vmm", 5, 5], ["svm_handle_exit", "[kvm_amd]", 1, 1]]' ]; then
+		pass "vmm_sym: charged samples keep the VMM function that did the work (--sort sym,vmm_sym)"
+	else
+		fail "vmm_sym: charged samples keep the VMM function that did the work" "rc=$RC got $got"
+	fi
+	run report -i "$T/vmmsym.data" --guest-vmlinux "$G" --sort sym,vmm_sym
+	if grep -qE "^ +[0-9.]+% +20 +20 +IOIO:20 +do_io +guest.elf +guest-kernel +kernel_pio \(\[kernel.kallsyms\]\)" "$T/out"; then
+		pass "vmm_sym: the text column shows the VMM function and its dso"
+	else
+		fail "vmm_sym: the text column shows the VMM function and its dso" "$(grep do_io "$T/out" | head -n 3 | tr '\n' '|')"
+	fi
+	run report -i "$T/vmmsym.data" --guest-vmlinux "$G" --format folded
+	if [ "$RC" = 0 ] &&
+	   grep -qx "vm:4242;guest-kernel;do_io;exit:IOIO;kernel_pio 20" "$T/out" &&
+	   grep -qx "vm:4242;guest-kernel;do_io;exit:IOIO;vmm_handle_pio 5" "$T/out" &&
+	   grep -qx "vm:4242;guest-kernel;do_io 10" "$T/out"; then
+		pass "vmm_sym: stacks are VM, guest function, exit reason, VMM function"
+	else
+		fail "vmm_sym: stacks are VM, guest function, exit reason, VMM function" "$(grep do_io "$T/out" | tr '\n' '|')"
+	fi
+}
+
+# Many vCPUs running the same function: one wide frame for it, not one
+# per vCPU, unless --split-vcpu.
+check_svg_order() {
+	local n
+
+	{
+		echo "info mode=cpu-switch event=cycles isa=svm pid=4242 vcpus=64"
+		for n in $(seq 0 63); do
+			echo "sample ctx=guest-kernel rip=$A_COMPUTE count=10 vcpu=$n"
+		done
+		echo end
+	} | gen manyvcpus
+	run report -i "$T/manyvcpus.data" --guest-vmlinux "$G" --format svg
+	n=$(grep -c 'data-n="do_compute" data-s="0" data-v="640"' "$T/out")
+	run report -i "$T/manyvcpus.data" --guest-vmlinux "$G" --format svg --split-vcpu
+	if [ "$n" = 1 ] && [ "$(grep -c 'data-n="do_compute"' "$T/out")" = 64 ] &&
+	   [ "$(grep -c 'data-n="vcpu[0-9]*"' "$T/out")" = 64 ]; then
+		pass "svg: 64 vCPUs in one function: one frame of 640 samples; --split-vcpu: 64 frames"
+	else
+		fail "svg: 64 vCPUs in one function: one frame" "unsplit $n, split $(grep -c 'data-n="do_compute"' "$T/out")"
+	fi
+}

@@ -21,6 +21,7 @@
  *          cpu= period= time= count=N (default 1) flags=exit,vcpu
  *          (time auto-increments by 1 ms per sample when not given;
  *           exit-rip implies flags=exit, vcpu defaults to 0)
+ *   comm pid=N NAME           a COMM record (system-wide recordings)
  *   lost n=N time=NS cpu=N
  *   exit isa=svm|vmx reason=N count=N ns=N   (collected into one
  *                                            EXIT_STATS record)
@@ -302,6 +303,15 @@ int main(int argc, char **argv)
 				vmprof_writer__add(&w, VMPROF_REC_SAMPLE, &s,
 						   sizeof(s), NULL, 0);
 			}
+		} else if (!strcmp(d, "comm")) {
+			struct vmprof_file_comm c;
+			const char *name = n > 2 ? kv[2].key : "";
+
+			memset(&c, 0, sizeof(c));
+			c.pid = getnum(kv, n, "pid", 0);
+			c.len = strlen(name);
+			vmprof_writer__add(&w, VMPROF_REC_COMM, &c, sizeof(c),
+					   name, c.len);
 		} else if (!strcmp(d, "lost")) {
 			struct vmprof_file_lost l;
 

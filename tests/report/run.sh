@@ -964,6 +964,9 @@ suite() {
 	check_cli_output
 	check_cli_errors
 	check_period
+	check_vms
+	check_vmm_sym
+	check_svg_order
 	check_wrong_symbols
 }
 
