@@ -227,6 +227,7 @@ static const struct {
 int report__parse_fields(struct report *rep, const char *arg)
 {
 	char *copy = xstrdup(arg), *tok, *save = NULL;
+	bool reset = !rep->sort_given;
 	int c;
 
 	rep->nr_columns = 0;
@@ -245,14 +246,15 @@ int report__parse_fields(struct report *rep, const char *arg)
 		}
 		rep->columns[rep->nr_columns++] = c;
 		/* Rows are split by what is shown, as perf does. */
-		if (col_fields[c].sort >= 0 && !rep->sort_has[col_fields[c].sort]) {
-			if (!rep->sort_given) {
-				rep->nr_sort = 0;
-				memset(rep->sort_has, 0, sizeof(rep->sort_has));
-				rep->sort_given = true;
-			}
-			report__add_sort_key(rep, col_fields[c].sort, -1);
+		if (col_fields[c].sort < 0)
+			continue;
+		if (reset) {
+			/* Without --sort, the keys are those shown. */
+			rep->nr_sort = 0;
+			memset(rep->sort_has, 0, sizeof(rep->sort_has));
+			reset = false;
 		}
+		report__add_sort_key(rep, col_fields[c].sort, -1);
 	}
 	free(copy);
 	if (!rep->nr_columns) {
@@ -326,13 +328,15 @@ static void row_cell(struct report *rep, const struct report_row *r, int col,
 			snprintf(buf, len, "-");
 		break;
 	case COL_SYMBOL:
-		if (r->unknown)
+		if (!r->symbol)
+			snprintf(buf, len, "-");
+		else if (r->unknown)
 			snprintf(buf, len, "[unknown] 0x%" PRIx64, r->address);
 		else
 			snprintf(buf, len, "%s", r->symbol);
 		break;
 	case COL_DSO:
-		snprintf(buf, len, "%s", r->dso);
+		snprintf(buf, len, "%s", r->dso ? r->dso : "-");
 		break;
 	case COL_CONTEXT:
 		snprintf(buf, len, "%s", vmprof_context__name(r->context));

@@ -143,3 +143,161 @@ check_cli_errors() {
 		fail "errors: an unknown option or a missing argument is one error line and a hint" "$bad"
 	fi
 }
+
+# What a perf user types first (issue 15, perf conventions).
+check_perf_options() {
+	local got want bad="" a
+
+	spec_domain auto | gen perfopts
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G"
+	want=$(cat "$T/out")
+	for a in "--guestvmlinux $G" "--guest-vmlinux $G --stdio"; do
+		# shellcheck disable=SC2086
+		run report -i "$T/perfopts.data" $a
+		[ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$want" ] || bad="$bad [$a]"
+	done
+	run report -i "$T/kallsyms.data" --guest-kallsyms "$T/guest.kallsyms" --format json
+	got=$(cat "$T/out")
+	run report -i "$T/kallsyms.data" --guestkallsyms "$T/guest.kallsyms" --format json
+	[ "$RC" = 0 ] && [ "$(cat "$T/out")" = "$got" ] || bad="$bad [--guestkallsyms]"
+	if [ -z "$bad" ]; then
+		pass "perf: --guestvmlinux, --guestkallsyms (perf kvm's names) and --stdio"
+	else
+		fail "perf: --guestvmlinux, --guestkallsyms (perf kvm's names) and --stdio" "$bad"
+	fi
+
+	# --guestmodules: a module's last symbol ends with the module.
+	printf 'guestmod 1024 0 - Live 0xffffffffc0001000\n' >"$T/guest.modules"
+	printf 'info mode=cpu-switch lstar=%s\nsample ctx=guest-kernel rip=0xffffffffc0001200 count=2\nsample ctx=guest-kernel rip=0xffffffffc0001f00 count=3\nend\n' \
+		"$(hex "$ENTRY + KASLR")" | gen modules
+	run report -i "$T/modules.data" --guestkallsyms "$T/guest.kallsyms" --format json
+	got=$(jget "$T/out" '[(r["symbol"], r["samples"]) for r in d["rows"]]')
+	run report -i "$T/modules.data" --guestkallsyms "$T/guest.kallsyms" \
+		--guestmodules "$T/guest.modules" --format json
+	if [ "$got" = '[["guestmod_exit", 5]]' ] &&
+	   [ "$(jget "$T/out" '[(r["symbol"], r["samples"]) for r in d["rows"]]')" = '[["[unknown]", 3], ["guestmod_exit", 2]]' ]; then
+		pass "perf: --guestmodules ends module symbols with their module"
+	else
+		fail "perf: --guestmodules ends module symbols with their module" "without: $got with: $(jget "$T/out" '[(r["symbol"], r["samples"]) for r in d["rows"]]') $(head -c 200 "$T/err")"
+	fi
+
+	# -i - reads a pipe, also for perf-script (two passes).
+	bad=""
+	for a in text perf-script; do
+		run report -i "$T/perfopts.data" --guest-vmlinux "$G" --format $a
+		want=$(md5sum <"$T/out")
+		"$VMPROF" report -i - --guest-vmlinux "$G" --format $a \
+			<"$T/perfopts.data" 2>"$T/err" | cat >"$T/out"
+		[ "${PIPESTATUS[0]}" = 0 ] && [ "$(md5sum <"$T/out")" = "$want" ] ||
+			bad="$bad $a"
+	done
+	if [ -z "$bad" ]; then
+		pass "perf: -i - reads the recording from a pipe (text, perf-script)"
+	else
+		fail "perf: -i - reads the recording from a pipe" "differs:$bad $(head -c 200 "$T/err")"
+	fi
+
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G" --percent-limit 10 --format json
+	got=$(jget "$T/out" '([r["symbol"] for r in d["rows"]], d["total_samples"])')
+	if [ "$RC" = 0 ] && [ "$got" = '[["do_compute", "do_io"], 102]' ]; then
+		pass "perf: --percent-limit hides smaller rows, totals stay"
+	else
+		fail "perf: --percent-limit hides smaller rows" "rc=$RC got $got"
+	fi
+
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G" --dsos fake-vmm,guest.elf -S do_io,vmm_handle_pio --format json
+	got=$(jget "$T/out" '([(r["symbol"], r["samples"]) for r in d["rows"]], d["total_samples"])')
+	if [ "$RC" = 0 ] && [ "$got" = '[[["do_io", 36], ["vmm_handle_pio", 4]], 102]' ]; then
+		pass "perf: --dsos and -S keep those functions, percentages of the whole"
+	else
+		fail "perf: --dsos and -S keep those functions" "rc=$RC got $got"
+	fi
+
+	spec_two_vms | gen tidopts
+	run report -i "$T/tidopts.data" --guest-vmlinux 101="$G" \
+		--guest-vmlinux 202="$T/plain.elf" --tid 112,212 --format json
+	got=$(jget "$T/out" '[(r["symbol"], r["samples"]) for r in d["rows"]]')
+	if [ "$RC" = 0 ] && [ "$got" = '[["do_io", 10], ["do_io", 5]]' ]; then
+		pass "perf: --tid keeps those threads' samples"
+	else
+		fail "perf: --tid keeps those threads' samples" "rc=$RC got $got"
+	fi
+
+	# Samples 1 ms apart from 1.000 s: do_compute 60, then do_io 30 ...
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G" --time 1.0,1.0395 --format json
+	got=$(jget "$T/out" '(d["total_samples"], [(r["symbol"], r["samples"]) for r in d["rows"]])')
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G" --time 0%-10% --format json
+	if [ "$got" = '[40, [["do_compute", 40]]]' ] &&
+	   [ "$(jget "$T/out" 'd["total_samples"]')" = 11 ]; then
+		pass "perf: --time START,END in seconds and A%-B% of the recording"
+	else
+		fail "perf: --time START,END and A%-B%" "got $got, 0%-10%: $(jget "$T/out" 'd["total_samples"]') $(head -c 200 "$T/err")"
+	fi
+	run report -i "$T/perfopts.data" --time 5,2
+	if [ "$RC" = 64 ]; then
+		pass "perf: a --time that ends before it starts is a usage error"
+	else
+		fail "perf: a --time that ends before it starts is a usage error" "rc=$RC"
+	fi
+
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G" -F overhead,period,sym,vm
+	if [ "$RC" = 0 ] && grep -qx "# Overhead  *Period  *Symbol  *VM" "$T/out" &&
+	   grep -qE "^ +[0-9.]+% +36000000 +do_io +4242\$" "$T/out"; then
+		pass "perf: -F picks the text columns (and their keys)"
+	else
+		fail "perf: -F picks the text columns" "rc=$RC $(grep -E 'Overhead|do_io' "$T/out" | tr '\n' '|')"
+	fi
+
+	run report -i "$T/perfopts.data" --guest-vmlinux "$G" --header-only
+	if [ "$RC" = 0 ] && grep -q "^# samples: 102" "$T/out" && ! grep -q Overhead "$T/out"; then
+		pass "perf: --header-only prints the header only"
+	else
+		fail "perf: --header-only prints the header only" "rc=$RC"
+	fi
+
+	run record -p 1 -m 3
+	local rc1=$RC
+	run record -p 1073741823 -m 512K
+	if [ "$rc1" = 64 ] && grep -q "^vmprof: error: no process" "$T/err"; then
+		pass "perf: record -m/--mmap-pages takes pages (a power of two) or a size"
+	else
+		fail "perf: record -m/--mmap-pages" "rc=$rc1/$RC $(head -c 200 "$T/err")"
+	fi
+}
+
+# perf-script streams: memory does not grow with the samples, and the
+# output is in time order although the file is not.
+check_perf_script_stream() {
+	local n rss small big
+
+	[ -x /usr/bin/time ] || return 0
+	for n in 20000 400000; do
+		printf 'info mode=cpu-switch event=cycles pid=7 vcpus=1\nsample ctx=guest-kernel rip=%s count=%d\nend\n' \
+			"$A_COMPUTE" "$n" | gen "stream-$n"
+		/usr/bin/time -f %M -o "$T/rss" "$VMPROF" report -i "$T/stream-$n.data" \
+			--format perf-script >/dev/null 2>"$T/err"
+		rss=$(tail -n 1 "$T/rss")
+		[ "$n" = 20000 ] && small=$rss || big=$rss
+	done
+	if [ -n "$small" ] && [ -n "$big" ] && [ $((big - small)) -lt 16384 ]; then
+		pass "perf-script: 20 times the samples, no more memory (${small} and ${big} KiB)"
+	else
+		fail "perf-script: memory grows with the samples" "${small} KiB for 20000, ${big} KiB for 400000"
+	fi
+
+	cat <<EOF_SPEC | gen order
+info mode=cpu-switch event=cycles pid=7 vcpus=2
+sample ctx=guest-kernel rip=$A_COMPUTE time=1000000000 cpu=0
+sample ctx=guest-kernel rip=$A_COMPUTE time=1200000000 cpu=0
+sample ctx=guest-kernel rip=$A_IO time=1100000000 cpu=1
+sample ctx=guest-kernel rip=$A_IO time=1300000000 cpu=1
+sample ctx=guest-kernel rip=$A_IDLE time=1250000000 cpu=0
+end
+EOF_SPEC
+	run report -i "$T/order.data" --guest-vmlinux "$G" --format perf-script
+	if [ "$RC" = 0 ] && [ "$(grep -oE '[0-9]+\.[0-9]{6}:' "$T/out" | tr '\n' ' ')" = "1.000000: 1.100000: 1.200000: 1.250000: 1.300000: " ]; then
+		pass "perf-script: samples in time order across rings"
+	else
+		fail "perf-script: samples in time order across rings" "rc=$RC $(grep -oE '[0-9]+\.[0-9]{6}:' "$T/out" | tr '\n' ' ')"
+	fi
+}

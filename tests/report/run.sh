@@ -963,11 +963,15 @@ suite() {
 	check_formats
 	check_cli_output
 	check_cli_errors
+	check_perf_options
+	check_perf_script_stream
 	check_period
 	check_vms
 	check_vmm_sym
 	check_svg_order
 	check_wrong_symbols
+	check_names
+	check_demangle
 }
 
 # ---- run --------------------------------------------------------------------

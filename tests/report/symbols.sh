@@ -47,3 +47,86 @@ for l in open(sys.argv[1]):
 		fail "symbols: the same error as JSON with --format json" "rc=$RC $(head -c 200 "$T/out")"
 	fi
 }
+
+# Symbol names are any bytes: every output gets them whole and printable.
+check_names() {
+	local long bad="" f
+
+	long=$(printf 'very_long_rust_generic_name_%.0s' $(seq 1 12))
+	{
+		nm -n "$G" | awk 'NF == 3 && $3 != "do_compute" && $3 != "do_io"'
+		printf '%s t bad\377utf8_\033[31mred\n' "${COMPUTE#0x}"
+		printf '%s t %s\n' "${IO#0x}" "$long"
+	} >"$T/names.map"
+	spec_basic | gen names
+	run report -i "$T/names.data" --guest-system-map "$T/names.map"
+	if [ "$RC" = 0 ] && ! grep -q $'\033' "$T/out" &&
+	   python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' "$T/out" 2>/dev/null &&
+	   grep -qF 'bad\xffutf8_\x1b[31mred' "$T/out" && grep -qF "$long" "$T/out"; then
+		pass "names: text shows invalid UTF-8 and escape sequences as \\xNN, long names whole"
+	else
+		fail "names: text shows invalid UTF-8 and escape sequences as \\xNN" "rc=$RC $(grep -a red "$T/out" | cat -A | head -c 200)"
+	fi
+	run report -i "$T/names.data" --guest-system-map "$T/names.map" --format json
+	if [ "$RC" = 0 ] &&
+	   [ "$(jget "$T/out" 'sorted(r["symbol"] for r in d["rows"] if r["symbol"][0] in "bv") == ["bad\\xffutf8_\\x1b[31mred", "'"$long"'"]')" = True ]; then
+		pass "names: JSON is valid with such names"
+	else
+		fail "names: JSON is valid with such names" "rc=$RC $(jget "$T/out" '[r["symbol"] for r in d["rows"]]' | head -c 300)"
+	fi
+	for f in folded svg perf-script; do
+		run report -i "$T/names.data" --guest-system-map "$T/names.map" --format $f
+		if [ "$RC" != 0 ] || grep -q $'\033' "$T/out" ||
+		   ! python3 -c 'import sys; open(sys.argv[1], encoding="utf-8", errors="strict").read()' "$T/out" 2>/dev/null ||
+		   ! grep -qF "$long" "$T/out"; then
+			bad="$bad $f"
+		fi
+		[ $f = svg ] && ! xmllint --noout "$T/out" 2>/dev/null && bad="$bad svg-xml"
+	done
+	if [ -z "$bad" ]; then
+		pass "names: folded, svg (well-formed) and perf-script: printable UTF-8, the ${#long}-character name whole"
+	else
+		fail "names: folded, svg and perf-script with such names" "bad:$bad"
+	fi
+	# Cut to fit a narrow SVG frame, never inside a character.
+	{
+		nm -n "$G" | awk 'NF == 3 && $3 != "do_compute"'
+		printf '%s t %s\n' "${COMPUTE#0x}" "$(printf 'é%.0s' $(seq 1 200))"
+	} >"$T/utf8.map"
+	run report -i "$T/names.data" --guest-system-map "$T/utf8.map" --format svg
+	if [ "$RC" = 0 ] && xmllint --noout "$T/out" 2>/dev/null && grep -q 'éé\.\.</text>' "$T/out"; then
+		pass "names: svg cuts a long UTF-8 name between characters"
+	else
+		fail "names: svg cuts a long UTF-8 name between characters" "rc=$RC $(grep -o '>[^<]*\.\.</text>' "$T/out" | head -c 200)"
+	fi
+}
+
+# Rust VMMs: names demangled with libiberty, legacy and v0 mangling.
+check_demangle() {
+	local legacy v0 a_legacy a_v0 got
+
+	legacy=$(sym "$T/fake-vmm" _ZN11firecracker6vstate4Vcpu13run_emulation17hb31b2f9b21b5d262E)
+	v0=$(sym "$T/fake-vmm" _RNvMNtCsNWaxWCtMPa_11firecracker6vstateNtB2_4Vcpu13run_emulation)
+	a_legacy=$(hex "$VMM_BASE + $legacy + 1")
+	a_v0=$(hex "$VMM_BASE + $v0 + 1")
+	cat <<EOF_SPEC | gen rust
+info mode=domain-switch event=cycles isa=svm pid=4242 vcpus=1
+mmap start=$VMM_START end=$VMM_END pgoff=$VMM_PGOFF pid=4242 path=$T/fake-vmm build-id=auto
+sample ctx=vmm-user host-ip=$a_legacy count=6 pid=4242 vcpu=0xffffffff
+sample ctx=vmm-user host-ip=$a_v0 count=4 pid=4242 vcpu=0xffffffff
+end
+EOF_SPEC
+	run report -i "$T/rust.data" --format json
+	got=$(jget "$T/out" '[(r["symbol"], r["dso"]) for r in d["rows"]]')
+	if [ "$RC" = 0 ] && [ "$got" = '[["firecracker::vstate::Vcpu::run_emulation", "fake-vmm"], ["<firecracker::vstate::Vcpu>::run_emulation", "fake-vmm"]]' ]; then
+		pass "demangle: Rust VMM functions, legacy and v0 mangling"
+	else
+		fail "demangle: Rust VMM functions, legacy and v0 mangling" "rc=$RC got $got"
+	fi
+	run report -i "$T/rust.data" --no-demangle --format folded
+	if [ "$RC" = 0 ] && grep -qx "vm:4242;vmm-user;_ZN11firecracker6vstate4Vcpu13run_emulation17hb31b2f9b21b5d262E 6" "$T/out"; then
+		pass "demangle: --no-demangle keeps the symbol table's names"
+	else
+		fail "demangle: --no-demangle keeps the symbol table's names" "rc=$RC $(head -c 300 "$T/out")"
+	fi
+}
