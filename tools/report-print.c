@@ -62,6 +62,43 @@ static bool show_vmm_columns(const struct report *rep)
 
 /* ---- header ---- */
 
+/* The VMs of a system-wide recording. */
+static void print_vms_plain(struct report *rep, FILE *fp)
+{
+	uint32_t *pids;
+	size_t i, n = report__vms(rep, &pids);
+	const char *comm;
+
+	if (n > 1 || (n && !(rep->have_info && rep->info.pid > 0))) {
+		fprintf(fp, "# vms:");
+		for (i = 0; i < n; i++) {
+			comm = report__comm(rep, pids[i]);
+			fprintf(fp, "%s %u%s%s (%" PRIu64 " samples)",
+				i ? "," : "", pids[i], comm ? " " : "",
+				comm ? comm : "", report__vm_samples(rep, pids[i]));
+		}
+		fputc('\n', fp);
+	}
+	free(pids);
+}
+
+static void print_vms_json(struct report *rep, struct json_writer *j)
+{
+	uint32_t *pids;
+	size_t i, n = report__vms(rep, &pids);
+
+	json__begin_array(j, "vms");
+	for (i = 0; i < n; i++) {
+		json__begin_object(j, NULL);
+		json__u64(j, "pid", pids[i]);
+		json__string(j, "comm", report__comm(rep, pids[i]));
+		json__u64(j, "samples", report__vm_samples(rep, pids[i]));
+		json__end_object(j);
+	}
+	json__end_array(j);
+	free(pids);
+}
+
 static void print_header_plain(struct report *rep, FILE *fp)
 {
 	uint64_t lost = report__lost(rep), host = report__host_samples(rep);
@@ -115,6 +152,7 @@ static void print_header_plain(struct report *rep, FILE *fp)
 		fprintf(fp, "# vmm: pid %d%s%s\n", rep->info.pid,
 			s ? ": " : "", s ? s : "");
 	}
+	print_vms_plain(rep, fp);
 	s = report__string(rep, VMPROF_STR_HOST_RELEASE);
 	if (s)
 		fprintf(fp, "# host kernel: %s\n", s);
@@ -183,6 +221,7 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 		     report__string(rep, VMPROF_STR_VMM_CMDLINE));
 	json__string(j, "host_release",
 		     report__string(rep, VMPROF_STR_HOST_RELEASE));
+	print_vms_json(rep, j);
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, koff);
 	json__string(j, "kaslr_offset", buf);
 	json__string(j, "kaslr_source", kaslr_source_name(ksrc));

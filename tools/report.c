@@ -538,6 +538,13 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+uint64_t report__vm_samples(struct report *rep, uint32_t pid)
+{
+	struct vm_entry *v = hashmap__find(&rep->vms, hash_u64(pid), &pid);
+
+	return v ? v->samples : 0;
+}
+
 size_t report__vms(struct report *rep, uint32_t **pids)
 {
 	struct vm_entry *v;

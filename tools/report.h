@@ -237,6 +237,7 @@ const char *report__string(const struct report *rep, unsigned int key);
 const char *report__comm(struct report *rep, uint32_t pid);
 /* The VMs (VMM pids) with samples, sorted; returns how many. */
 size_t report__vms(struct report *rep, uint32_t **pids);
+uint64_t report__vm_samples(struct report *rep, uint32_t pid);
 
 /* The VMM function that did the work of a charged sample. */
 void report__resolve_vmm(struct report *rep, const struct hist_key *key,

@@ -53,7 +53,7 @@ static void resolve_some(struct vmprof_resolver *r, const uint8_t *data,
 			     tail_u64(data, size, 8 * (i - 7));
 
 		memset(&res, 0, sizeof(res));
-		vmprof_resolver__guest(r, a, &res);
+		vmprof_resolver__guest(r, 0, a, &res);
 		if (res.symbol)
 			(void)strlen(res.symbol);
 		(void)strlen(res.dso);
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = vmprof_resolver__new();
 	/* With a guest LSTAR hint, so the KASLR search runs too. */
 	err[0] = 0;
-	if (!vmprof_resolver__set_guest(r, &opts, true,
+	if (!vmprof_resolver__set_guest(r, 0, &opts, true,
 					tail_u64(data, size, 0) | 0xffffffff00000000ULL,
 					err, sizeof(err))) {
 		resolve_some(r, data, size);

@@ -63,6 +63,15 @@ check_vms() {
 	else
 		fail "vm: --sort vm keeps the VMs apart; per-VM --guest-vmlinux PID=PATH" "rc=$RC got $got $(head -c 300 "$T/err")"
 	fi
+	got=$(jget "$T/out" '[(v["pid"], v["comm"], v["samples"]) for v in d["vms"]]')
+	# shellcheck disable=SC2086
+	run report -i "$T/twovms.data" $syms
+	if [ "$got" = '[[101, "qemu-a", 40], [202, "fc", 25]]' ] &&
+	   grep -qx "# vms: 101 qemu-a (40 samples), 202 fc (25 samples)" "$T/out"; then
+		pass "vm: the header lists the VMs with their names and samples"
+	else
+		fail "vm: the header lists the VMs" "json $got text $(grep '^# vms' "$T/out")"
+	fi
 	run report -i "$T/twovms.data" --guest-vmlinux "$G"
 	if [ "$RC" = 1 ] && grep -q "none of the 25 guest kernel samples" "$T/err"; then
 		pass "vm: one guest's symbols for both VMs is the error of the VM they do not fit"
