@@ -323,6 +323,24 @@ def main():
                        f"{'MET' if mem < 200 else 'MISSED'}"
                        if n >= 5000000 else ""))
 
+    # 3b. distinct exit RIPs (issue 15)
+    dist = [r for r in rows if r["part"] == "report-distinct"]
+    if dist:
+        say("### 3b. Report of 10 M samples on 80,000 distinct exit RIPs\n")
+        say("| format | wall (median) | samples/s | peak RSS |")
+        say("| --- | --- | --- | --- |")
+        for r in dist:
+            n = int(r["samples"])
+            s = float(r["secs"])
+            say(f"| {r['format']} | {s:.2f} s | {n / s / 1e6:.1f} M | "
+                f"{int(r['rss_kb']) / 1024:.0f} MB |")
+            if r["format"] == "text":
+                verdicts.append(
+                    f"report of {n} samples on {r['distinct']} distinct "
+                    f"exit RIPs: {s:.2f} s (bar < 2 s): "
+                    f"{'MET' if s < 2 else 'MISSED'}")
+        say("")
+
     if verdicts:
         say("### Bars\n")
         for v in verdicts:
