@@ -18,17 +18,20 @@ fmt_check() {
 	fi
 }
 
-# Folded from the real recording: sums, the VM/vCPU/context frames, the
-# gt functions, and port-I/O exits charged to gt_device_io.
+# Folded from the real recording: sums, the VM and context frames, the
+# gt functions, and port-I/O exits charged to gt_device_io with the VMM
+# function that did the work; with --split-vcpu, the vCPU frames.
 fmt_folded_ok() {
 	local sum total
 	sum=$(awk '{ n += $NF } END { print n + 0 }' "$fmt_d/dom.folded")
 	total=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["total_samples"])' "$fmt_d/dom.json")
 	echo "sum $sum total $total"
 	[ "$sum" = "$total" ] && [ "$total" -gt 0 ] || return 1
-	grep -v "^vm:$gt_pid qemu-system-x86;\(vcpu0\|vmm-thread\);" "$fmt_d/dom.folded" && return 1
-	grep -q ";vcpu0;guest-kernel;gt_compute_a [0-9]*$" "$fmt_d/dom.folded" &&
-	grep -qE ";vcpu0;vmm-(kernel|user);exit:(IOIO|IO_INSTRUCTION);gt_device_io [0-9]+$" "$fmt_d/dom.folded"
+	grep -v "^vm:$gt_pid qemu-system-x86;" "$fmt_d/dom.folded" && return 1
+	grep -v "^vm:$gt_pid qemu-system-x86;\(vcpu0\|vmm-thread\);" "$fmt_d/dom.split" && return 1
+	grep -q ";guest-kernel;gt_compute_a [0-9]*$" "$fmt_d/dom.folded" &&
+	grep -qE ";guest-kernel;gt_device_io;exit:(IOIO|IO_INSTRUCTION);[^;]+ [0-9]+$" "$fmt_d/dom.folded" &&
+	grep -q ";vcpu0;guest-kernel;gt_compute_a [0-9]*$" "$fmt_d/dom.split"
 }
 
 fmt_pprof_ok() {
@@ -76,6 +79,23 @@ t_formats() {
 	start_gt rounds=0 || { fail "formats: guest start"; rmmod vmprof; return; }
 	check "formats: record domain-switch" "$VMPROF" record -q \
 		-p "$gt_pid" --switch domain -d 2 -o "$fmt_d/dom.data"
+	# System-wide into a pipe: the report names the VM from the COMM
+	# record and symbolizes it with per-VM symbols.
+	check "formats: record -a -o - | report -i -" bash -c \
+		'"$1" record -q -a -m 64K -d 1 -o - | "$1" report -i - --guest-vmlinux "$2=$3" --sort vm,sym --format json > "$4/sys.json"' \
+		_ "$VMPROF" "$gt_pid" "$GT_ELF" "$fmt_d"
+	fmt_check "record -a: the VM by its pid and command name, its gt functions" \
+		python3 -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+vms = {v["pid"]: v["comm"] for v in d["vms"]}
+print(vms, [(r["vm"], r["symbol"], r["samples"]) for r in d["rows"][:6]])
+assert vms.get(int(sys.argv[2])) == "qemu-system-x86", vms
+assert any(r["vm"] == int(sys.argv[2]) and r["symbol"].startswith("gt_compute")
+           for r in d["rows"])' "$fmt_d/sys.json" "$gt_pid"
+	# A recording over an existing file keeps it as FILE.old.
+	check "formats: record again over a recording" bash -c \
+		'"$1" record -q -p "$2" -d 0.5 -o "$3/again.data" && cp "$3/again.data" "$3/first" && "$1" record -q -p "$2" -d 0.5 -o "$3/again.data" && cmp "$3/first" "$3/again.data.old"' \
+		_ "$VMPROF" "$gt_pid" "$fmt_d"
 	kill "$gt_pid"; wait "$gt_pid" 2>/dev/null
 	check "formats: objects all zero" wait_objects_zero
 	check "formats: rmmod" rmmod vmprof
@@ -87,9 +107,10 @@ t_formats() {
 		check "formats: report --format ${f%%:*}" \
 			"${r[@]}" --format "${f%%:*}" -o "$fmt_d/dom.${f#*:}"
 	done
+	"${r[@]}" --format folded --split-vcpu > "$fmt_d/dom.split"
 	sed "s/^/  /" "$fmt_d/dom.folded" | head -n 20
 
-	fmt_check "folded from the lab: counts add up, VM/vCPU/exit frames, gt functions" \
+	fmt_check "folded from the lab: counts add up, VM/vCPU/exit/VMM frames, gt functions" \
 		fmt_folded_ok
 	fmt_check "perf-script from the lab folded like stackcollapse-perf equals folded" \
 		bash -c 'python3 "$1/tests/report/formats-check.py" collapse-perf "$2/dom.perf" | diff -u "$2/dom.folded" -' \

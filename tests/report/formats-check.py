@@ -101,11 +101,16 @@ def pprof_protoc(path):
         acc = out['stacks'].setdefault(key, [0] * len(vals))
         for i, v in enumerate(vals):
             acc[i] += v
-        addr = '0x%x' % one(locs[ids[0]], 'address')
-        a = out['addresses'].setdefault(names[0], [])
-        if addr not in a:
-            a.append(addr)
-            a.sort()
+        # Every function frame (the leaf, and under a charged
+        # sample's VMM function the guest function) at its address.
+        for i, name in zip(ids, names):
+            if not one(locs[i], 'address') and i != ids[0]:
+                continue
+            addr = '0x%x' % one(locs[i], 'address')
+            a = out['addresses'].setdefault(name, [])
+            if addr not in a:
+                a.append(addr)
+                a.sort()
     print(json.dumps(out, sort_keys=True))
 
 

@@ -160,6 +160,7 @@ for f in ('e1000_xmit_frame', 'iowrite32', 'virtnet_poll', 'exit:IOIO',
 a = got.get('addresses', {})
 for f, addr in (('e1000_xmit_frame', ['0xffffffff84a03010']),
                 ('kernel_pio', ['0xffffffff9a102020']),
+                ('iowrite32', ['0xffffffff84a05004']),
                 ('copy_user_generic_string', ['0xffffffff84a04020'])):
     if a.get(f) != addr:
         errs.append('%s at %s, not %s' % (f, a.get(f), addr))

@@ -3,7 +3,8 @@
 // JavaScript decoder with its own schema) and print the summary that
 // formats-check.py prints for protoc's decoding, as JSON:
 //   { "sample_types": [[type, unit]...], "stacks": {"root;..;leaf": [values]},
-//     "functions": [names], "addresses": {"leaf function": ["0x..."]} }
+//     "functions": [names], "addresses": {"function": ["0x..."]} }
+// (addresses: of the leaf and of every other frame with an address)
 // usage: node pprof-summary.js FILE.pb.gz
 'use strict';
 const fs = require('fs');
@@ -28,15 +29,19 @@ for (const smp of p.sample) {
 		const l = locs.get(Number(id));
 		return s[Number(funcs.get(Number(l.line[0].functionId)).name)];
 	});
-	const leaf = locs.get(Number(smp.locationId[0]));
 	const key = names.slice().reverse().join(';');
 	const v = out.stacks[key] || smp.value.map(() => 0);
 	smp.value.forEach((x, i) => { v[i] += Number(x); });
 	out.stacks[key] = v;
-	const a = out.addresses[names[0]] || [];
-	const hex = '0x' + BigInt(leaf.address).toString(16);
-	if (!a.includes(hex))
-		a.push(hex);
-	out.addresses[names[0]] = a.sort();
+	smp.locationId.forEach((id, i) => {
+		const l = locs.get(Number(id));
+		if (i && !Number(l.address))
+			return;
+		const a = out.addresses[names[i]] || [];
+		const hex = '0x' + BigInt(l.address).toString(16);
+		if (!a.includes(hex))
+			a.push(hex);
+		out.addresses[names[i]] = a.sort();
+	});
 }
 process.stdout.write(JSON.stringify(out) + "\n");
