@@ -2,8 +2,7 @@
 /*
  * vmprof record: sample a KVM guest through /dev/vmprof into a data file.
  *
- *   open -> GET_VERSION -> ATTACH -> GET_INFO -> mmap -> ENABLE
- *   -> poll + drain the rings -> DISABLE -> drain -> GET_STATS
+ * The session itself (attach, rings, statistics) is session.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -29,17 +26,18 @@
 #include "hashmap.h"
 #include "names.h"
 #include "procfs.h"
-#include "ring.h"
+#include "session.h"
 #include "util.h"
+#include "vmlist.h"
 
 #define DEFAULT_FREQ		1000
 #define POLL_TIMEOUT_MS		100
 #define STATUS_INTERVAL_NS	250000000ULL
 #define INFO_INTERVAL_NS	1000000000ULL
-#define EXITS_CAP_START		64
 
 static const char record_usage[] =
-"Usage: vmprof record -p PID [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"Usage: vmprof record -p PID|NAME [OPTIONS] [-- COMMAND [ARGS...]]\n"
+"       vmprof record --vm NAME [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "       vmprof record -a [OPTIONS] [-- COMMAND [ARGS...]]\n"
 "\n"
 "Sample the vCPUs of the KVM guest owned by a VMM (e.g. QEMU) process, or\n"
@@ -48,7 +46,9 @@ static const char record_usage[] =
 "seconds, or when the VM exits.\n"
 "\n"
 "Options:\n"
-"  -p, --pid PID           profile the VM of this VMM process\n"
+"  -p, --pid PID|NAME      profile the VM of this VMM process, or the VM\n"
+"                          of this name ('vmprof list' shows them)\n"
+"      --vm NAME           profile the VM of this name\n"
 "  -a, --all-cpus          system-wide: every CPU, guest samples tagged\n"
 "  -e, --event EVENT       cycles (default), instructions, cache-misses,\n"
 "                          branch-misses, cpu-clock; without -e, a host\n"
@@ -66,7 +66,8 @@ static const char record_usage[] =
 "                          (default: the module's, 64)\n"
 "  -m, --mmap-pages N|SIZE the same, perf's name; also a size with a\n"
 "                          B, K, M or G suffix (e.g. 512K)\n"
-"  -q, --quiet             no status line or summary\n"
+"  -q, --quiet             no status line or summary (the status line\n"
+"                          shows only on a terminal)\n"
 "  -h, --help              show this help\n"
 "  -- COMMAND [ARGS...]    run COMMAND and stop when it exits\n"
 "\n"
@@ -77,10 +78,12 @@ static const char record_usage[] =
 enum {
 	OPT_SWITCH = 256,
 	OPT_RING_PAGES,
+	OPT_VM,
 };
 
 static const struct option record_options[] = {
 	{ "pid",	required_argument,	NULL, 'p' },
+	{ "vm",		required_argument,	NULL, OPT_VM },
 	{ "all-cpus",	no_argument,		NULL, 'a' },
 	{ "event",	required_argument,	NULL, 'e' },
 	{ "freq",	required_argument,	NULL, 'F' },
@@ -97,31 +100,20 @@ static const struct option record_options[] = {
 
 struct record {
 	/* options */
-	pid_t pid;
-	bool system;
-	uint32_t event;
-	bool event_given;
-	bool freq;
-	uint64_t sample;
-	bool period_given;
-	uint32_t mode;
-	const char *output;
+	const char *target;	/* -p PID|NAME or --vm NAME */
+	bool target_is_name;
 	double duration;
-	uint32_t ring_pages;
 	bool quiet;
+	const char *output;
 	char **command;
 	char *cmdline;		/* of vmprof record itself */
 
 	/* session */
-	int fd;
-	struct vmprof_version version;
-	struct vmprof_info info;
-	void *map;
-	struct vmprof_ring *rings;
-	uint32_t nr_rings;
+	struct vmprof_session s;
 	struct vmprof_data_writer w;
 	bool writer_open;
 	char *comm;
+	char *vm_name;
 	int pidfd;
 	pid_t child;
 	int child_status;
@@ -130,10 +122,12 @@ struct record {
 
 	/* progress */
 	uint64_t start_ns;
+	uint64_t start_realtime_ns;
 	uint64_t samples;
 	uint64_t lost;
 	uint64_t unknown;
-	bool status_shown;
+	bool status_tty;
+	int status_len;		/* of the status line shown, 0: none */
 	uint32_t stop_reason;
 };
 
@@ -200,8 +194,10 @@ static int parse_pages(const char *arg, bool sizes, uint64_t *pages)
 
 static int parse_options(struct record *rec, int argc, char **argv)
 {
-	bool have_pid = false, have_freq = false;
+	struct vmprof_session *s = &rec->s;
+	bool have_freq = false;
 	uint64_t v;
+	pid_t pid;
 	char *end;
 	int c;
 
@@ -211,26 +207,37 @@ static int parse_options(struct record *rec, int argc, char **argv)
 				record_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (parse_u64(optarg, &v, 10) || !v || v > 0x3fffffff) {
-				pr_usage("record", "-p takes a process id, not '%s'",
+		case OPT_VM:
+			if (rec->target) {
+				pr_usage("record", "give one VM: -p or --vm, once");
+				return -1;
+			}
+			if (c == 'p' &&
+			    vm_target__parse_pid(optarg, &pid) < 0) {
+				pr_usage("record",
+					 "-p takes a process id or a VM name, not '%s'",
 					 optarg);
 				return -1;
 			}
-			rec->pid = v;
-			have_pid = true;
+			if (!optarg[0]) {
+				pr_usage("record", "an empty VM name");
+				return -1;
+			}
+			rec->target = optarg;
+			rec->target_is_name = c == OPT_VM;
 			break;
 		case 'a':
-			rec->system = true;
+			s->system = true;
 			break;
 		case 'e':
-			rec->event = vmprof_event__parse(optarg);
-			if (!rec->event) {
+			s->event = vmprof_event__parse(optarg);
+			if (!s->event) {
 				pr_usage("record",
 					 "unknown event '%s' (events: cycles, instructions, cache-misses, branch-misses, cpu-clock)",
 					 optarg);
 				return -1;
 			}
-			rec->event_given = true;
+			s->event_given = true;
 			break;
 		case 'F':
 			if (parse_u64(optarg, &v, 10) || !v) {
@@ -239,8 +246,8 @@ static int parse_options(struct record *rec, int argc, char **argv)
 					 optarg);
 				return -1;
 			}
-			rec->sample = v;
-			rec->freq = true;
+			s->sample = v;
+			s->freq = true;
 			have_freq = true;
 			break;
 		case 'c':
@@ -250,15 +257,15 @@ static int parse_options(struct record *rec, int argc, char **argv)
 					 optarg);
 				return -1;
 			}
-			rec->sample = v;
-			rec->freq = false;
-			rec->period_given = true;
+			s->sample = v;
+			s->freq = false;
+			s->period_given = true;
 			break;
 		case OPT_SWITCH:
 			if (!strcmp(optarg, "cpu")) {
-				rec->mode = VMPROF_MODE_CPU_SWITCH;
+				s->mode = VMPROF_MODE_CPU_SWITCH;
 			} else if (!strcmp(optarg, "domain")) {
-				rec->mode = VMPROF_MODE_DOMAIN_SWITCH;
+				s->mode = VMPROF_MODE_DOMAIN_SWITCH;
 			} else {
 				pr_usage("record",
 					 "--switch takes cpu or domain, not '%s'",
@@ -292,7 +299,7 @@ static int parse_options(struct record *rec, int argc, char **argv)
 					 optarg);
 				return -1;
 			}
-			rec->ring_pages = v;
+			s->ring_pages = v;
 			break;
 		case 'q':
 			rec->quiet = true;
@@ -305,250 +312,36 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			return -1;
 		}
 	}
-	if (have_freq && rec->period_given) {
+	if (have_freq && s->period_given) {
 		pr_usage("record", "-F and -c cannot be used together");
 		return -1;
 	}
-	if (have_pid == rec->system) {
-		pr_usage("record", have_pid ?
-			 "-p and -a cannot be used together" :
-			 "give the VMM process with -p PID, or -a for the whole system");
+	if (!!rec->target == s->system) {
+		pr_usage("record", rec->target ?
+			 "-p/--vm and -a cannot be used together" :
+			 "give the VM with -p PID, -p NAME or --vm NAME, or -a for the whole system");
 		return -1;
 	}
-	if (rec->system && rec->mode) {
+	if (s->system && s->mode) {
 		pr_usage("record", "--switch does not apply to -a");
 		return -1;
 	}
 	if (optind < argc)
 		rec->command = argv + optind;
-	if (!rec->mode)
-		rec->mode = rec->system ? VMPROF_MODE_SYSTEM :
-			    VMPROF_MODE_CPU_SWITCH;
-	return 0;
-}
-
-/* ---- device ---- */
-
-static int open_device(struct record *rec)
-{
-	rec->fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-	if (rec->fd >= 0)
-		return 0;
-	switch (errno) {
-	case ENOENT:
-	case ENXIO:
-	case ENODEV:
-		pr_err("%s not found: the vmprof module is not loaded (try: modprobe vmprof)",
-		       VMPROF_DEVICE_PATH);
-		break;
-	case EPERM:
-	case EACCES:
-		pr_err("cannot open %s: %s: vmprof needs CAP_PERFMON or CAP_SYS_ADMIN (run it as root, or give it the capability: setcap cap_perfmon+ep)",
-		       VMPROF_DEVICE_PATH, strerror(errno));
-		break;
-	default:
-		pr_err("cannot open %s: %s", VMPROF_DEVICE_PATH,
-		       strerror(errno));
-		break;
-	}
-	return -1;
-}
-
-static int check_version(struct record *rec)
-{
-	memset(&rec->version, 0, sizeof(rec->version));
-	if (ioctl(rec->fd, VMPROF_IOC_GET_VERSION, &rec->version)) {
-		pr_err("VMPROF_IOC_GET_VERSION failed: %s", strerror(errno));
-		return -1;
-	}
-	rec->version.module_version[sizeof(rec->version.module_version) - 1] =
-		0;
-	if (rec->version.abi_major != VMPROF_ABI_MAJOR) {
-		pr_err("the vmprof module (version %s) speaks ABI %u.%u, this vmprof %s speaks ABI %u.%u: install matching versions of the module and the tool",
-		       rec->version.module_version, rec->version.abi_major,
-		       rec->version.abi_minor, vmprof_version(),
-		       VMPROF_ABI_MAJOR, VMPROF_ABI_MINOR);
-		return -1;
-	}
-	pr_debug("module %s, ABI %u.%u", rec->version.module_version,
-		 rec->version.abi_major, rec->version.abi_minor);
-	return 0;
-}
-
-static int do_attach(struct record *rec, uint32_t event)
-{
-	struct vmprof_attach at;
-
-	memset(&at, 0, sizeof(at));
-	at.size = sizeof(at);
-	at.flags = rec->freq ? VMPROF_ATTACH_FREQ : 0;
-	at.pid = rec->system ? -1 : rec->pid;
-	at.mode = rec->mode;
-	at.event = event;
-	at.ring_pages = rec->ring_pages;
-	at.sample = rec->sample;
-	return ioctl(rec->fd, VMPROF_IOC_ATTACH, &at);
-}
-
-static const char *target_comm(struct record *rec)
-{
-	return rec->comm ? rec->comm : "?";
-}
-
-/* "kvm_amd.enable_mediated_pmu=Y", the parameter that is on, if any. */
-static const char *mediated_pmu_param(void)
-{
-	static const char *const mods[] = { "kvm_amd", "kvm_intel" };
-	static char buf[64];
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(mods); i++) {
-		char path[96], *val;
-		bool on;
-
-		snprintf(path, sizeof(path),
-			 "/sys/module/%s/parameters/enable_mediated_pmu",
-			 mods[i]);
-		val = procfs__read_file(path, NULL);
-		on = val && val[0] == 'Y';
-		free(val);
-		if (on) {
-			snprintf(buf, sizeof(buf), "%s.enable_mediated_pmu=Y",
-				 mods[i]);
-			return buf;
-		}
-	}
-	return "enable_mediated_pmu=Y of kvm_amd or kvm_intel";
-}
-
-static int attach(struct record *rec)
-{
-	if (!do_attach(rec, rec->event))
-		return 0;
-	if (errno == ENOENT && !rec->event_given &&
-	    rec->event == VMPROF_EVENT_CYCLES) {
-		pr_note("this host has no hardware PMU: sampling with cpu-clock instead of cycles%s",
-			rec->period_given ? " (the -c period is now in ns)" :
-			"");
-		rec->event = VMPROF_EVENT_CPU_CLOCK;
-		if (!do_attach(rec, rec->event))
-			return 0;
-	}
-	switch (errno) {
-	case ESRCH:
-		pr_err("no process with PID %d", (int)rec->pid);
-		break;
-	case ENODEV:
-		pr_err("process %d (%s) is not running a KVM virtual machine",
-		       (int)rec->pid, target_comm(rec));
-		break;
-	case EACCES:
-	case EPERM:
-		pr_err("not allowed to profile process %d (%s): the same rule as ptrace applies: the same user and a dumpable process, or CAP_SYS_PTRACE (run as root?)",
-		       (int)rec->pid, target_comm(rec));
-		break;
-	case ENOENT:
-		pr_err("event %s needs a hardware PMU and this host has none: use -e cpu-clock",
-		       vmprof_event__name(rec->event));
-		break;
-	case EOPNOTSUPP:
-		pr_err("event %s cannot count guest execution: KVM's mediated vPMU (%s) gives the PMU to VMs while they run, %s, and perf then refuses host events that count a guest; -e cpu-clock works in every mode, or start the VMs with the mediated vPMU off",
-		       vmprof_event__name(rec->event), mediated_pmu_param(),
-		       rec->system ? "on this host" :
-		       "to this VM or another one on this host");
-		break;
-	case EBUSY:
-		pr_err("the vmprof session is already attached");
-		break;
-	case ENOMEM:
-		pr_err("the vmprof module is out of memory for the rings (try --ring-pages with a smaller number)");
-		break;
-	case EINVAL:
-	case E2BIG:
-		pr_err("the vmprof module rejected the request (%s): check -F/-c, --ring-pages, and that module and tool versions match",
-		       strerror(errno));
-		break;
-	default:
-		pr_err("VMPROF_IOC_ATTACH failed: %s", strerror(errno));
-		break;
-	}
-	return -1;
-}
-
-static int get_info(struct record *rec, struct vmprof_info *info)
-{
-	memset(info, 0, sizeof(*info));
-	info->size = sizeof(*info);
-	if (ioctl(rec->fd, VMPROF_IOC_GET_INFO, info)) {
-		pr_err("VMPROF_IOC_GET_INFO failed: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-static int map_rings(struct record *rec)
-{
-	const struct vmprof_info *info = &rec->info;
-	uint32_t i;
-
-	if (!info->nr_rings || !info->ring_stride ||
-	    info->mmap_size / info->ring_stride < info->nr_rings) {
-		pr_err("the vmprof module reports an unusable ring layout (%u rings, stride %llu, %llu bytes)",
-		       info->nr_rings, (unsigned long long)info->ring_stride,
-		       (unsigned long long)info->mmap_size);
-		return -1;
-	}
-	rec->map = mmap(NULL, info->mmap_size, PROT_READ | PROT_WRITE,
-			MAP_SHARED, rec->fd, 0);
-	if (rec->map == MAP_FAILED) {
-		rec->map = NULL;
-		pr_err("cannot mmap the vmprof rings (%llu bytes): %s",
-		       (unsigned long long)info->mmap_size, strerror(errno));
-		return -1;
-	}
-	rec->nr_rings = info->nr_rings;
-	rec->rings = xcalloc(rec->nr_rings, sizeof(*rec->rings));
-	for (i = 0; i < rec->nr_rings; i++) {
-		if (vmprof_ring__init(&rec->rings[i], rec->map,
-				      info->ring_stride, i)) {
-			pr_err("ring %u has an inconsistent control page", i);
-			return -1;
-		}
-	}
+	if (!s->mode)
+		s->mode = s->system ? VMPROF_MODE_SYSTEM :
+			  VMPROF_MODE_CPU_SWITCH;
 	return 0;
 }
 
 /* ---- data file ---- */
 
-static void fill_file_info(struct record *rec, struct vmprof_file_info *fi)
-{
-	const struct vmprof_info *info = &rec->info;
-
-	memset(fi, 0, sizeof(*fi));
-	fi->mode = info->mode;
-	fi->event = info->event;
-	fi->isa = info->isa;
-	fi->info_flags = info->flags;
-	fi->attach_flags = info->attach_flags;
-	fi->pid = info->pid;
-	fi->sample = info->sample;
-	fi->nr_vcpus = info->nr_vcpus;
-	fi->nr_rings = info->nr_rings;
-	fi->guest_lstar = info->guest_lstar;
-	fi->start_ns = rec->start_ns;
-	fi->start_realtime_ns = 0;
-	fi->abi_major = rec->version.abi_major;
-	fi->abi_minor = rec->version.abi_minor;
-}
-
-static uint64_t start_realtime_ns;
-
 static int write_info(struct record *rec)
 {
 	struct vmprof_file_info fi;
 
-	fill_file_info(rec, &fi);
-	fi.start_realtime_ns = start_realtime_ns;
+	vmprof_session__file_info(&rec->s, rec->start_ns,
+				  rec->start_realtime_ns, &fi);
 	return vmprof_writer__add(&rec->w, VMPROF_REC_INFO, &fi, sizeof(fi),
 				  NULL, 0);
 }
@@ -573,14 +366,14 @@ static void write_metadata(struct record *rec)
 	}
 	write_str(rec, VMPROF_STR_TOOL_VERSION, vmprof_version());
 	write_str(rec, VMPROF_STR_MODULE_VERSION,
-		  rec->version.module_version);
+		  rec->s.version.module_version);
 	write_str(rec, VMPROF_STR_COMMAND, rec->cmdline);
-	if (!rec->system) {
+	if (!rec->s.system) {
 		write_str(rec, VMPROF_STR_VMM_COMM, rec->comm);
-		cmd = procfs__cmdline(rec->pid);
+		cmd = procfs__cmdline(rec->s.pid);
 		write_str(rec, VMPROF_STR_VMM_CMDLINE, cmd);
 		free(cmd);
-		if (!procfs__exec_maps(rec->pid, &maps, &nr)) {
+		if (!procfs__exec_maps(rec->s.pid, &maps, &nr)) {
 			for (i = 0; i < nr; i++)
 				vmprof_writer__add(&rec->w, VMPROF_REC_MMAP,
 						   &maps[i].m,
@@ -590,7 +383,7 @@ static void write_metadata(struct record *rec)
 			procfs__free_maps(maps, nr);
 		} else {
 			pr_warn("cannot read /proc/%d/maps: VMM user-space samples will be [unknown]",
-				(int)rec->pid);
+				(int)rec->s.pid);
 		}
 	}
 	ks = procfs__text_kallsyms(&len);
@@ -625,7 +418,7 @@ static void describe_vm(struct record *rec, uint32_t pid)
 	bool added;
 	char *comm;
 
-	if (!rec->system || !pid)
+	if (!rec->s.system || !pid)
 		return;
 	e = hashmap__insert(&rec->vms_seen, hash_u64(pid), &pid, &added);
 	if (!added)
@@ -657,42 +450,19 @@ static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
 
 	switch (h->type) {
 	case VMPROF_RECORD_SAMPLE: {
-		const struct vmprof_sample *rs = (const void *)h;
-		struct vmprof_sample tmp;
 		struct vmprof_file_sample s;
 
-		/* A smaller (older) record is zero-extended. */
-		memset(&tmp, 0, sizeof(tmp));
-		memcpy(&tmp, rs, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
-		s.time_ns = tmp.time_ns;
-		s.guest_rip = tmp.guest_rip;
-		s.guest_cr3 = tmp.guest_cr3;
-		s.host_ip = tmp.host_ip;
-		s.exit_guest_rip = tmp.exit_guest_rip;
-		s.period = tmp.period;
-		s.exit_reason = tmp.exit_reason;
-		s.cpu = tmp.cpu;
-		s.pid = tmp.pid;
-		s.tid = tmp.tid;
-		s.vcpu = tmp.vcpu;
-		s.context = tmp.context;
-		s.flags = tmp.flags;
+		vmprof_ring_sample__to_file(h, &s);
 		rec->samples++;
 		describe_vm(rec, s.pid);
 		return vmprof_writer__add(&rec->w, VMPROF_REC_SAMPLE, &s,
 					  sizeof(s), NULL, 0);
 	}
 	case VMPROF_RECORD_LOST: {
-		struct vmprof_lost tmp;
 		struct vmprof_file_lost l;
 
-		memset(&tmp, 0, sizeof(tmp));
-		memcpy(&tmp, h, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
-		memset(&l, 0, sizeof(l));
-		l.lost = tmp.lost;
-		l.time_ns = tmp.time_ns;
-		l.cpu = ring->index;
-		rec->lost += tmp.lost;
+		vmprof_ring_lost__to_file(ring, h, &l);
+		rec->lost += l.lost;
 		return vmprof_writer__add(&rec->w, VMPROF_REC_LOST, &l,
 					  sizeof(l), NULL, 0);
 	}
@@ -704,53 +474,76 @@ static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
 
 static int drain_all(struct record *rec)
 {
-	uint32_t i;
-
-	for (i = 0; i < rec->nr_rings; i++) {
-		uint64_t bad = rec->rings[i].bad;
-
-		if (vmprof_ring__drain(&rec->rings[i], on_ring_record,
-				       rec) < 0)
-			return -1;
-		if (rec->rings[i].bad != bad)
-			pr_warn("ring %u was inconsistent and was resynchronized: some samples were skipped",
-				i);
-	}
-	return 0;
+	return vmprof_session__drain(&rec->s, on_ring_record, rec);
 }
 
+static const char *target_comm(struct record *rec)
+{
+	return rec->comm ? rec->comm : "?";
+}
+
+/* "12.3 MB" */
+static void fmt_file_size(char *buf, size_t len, uint64_t bytes)
+{
+	if (bytes < 1000000)
+		snprintf(buf, len, "%.1f kB", bytes / 1e3);
+	else if (bytes < 1000000000)
+		snprintf(buf, len, "%.1f MB", bytes / 1e6);
+	else
+		snprintf(buf, len, "%.2f GB", bytes / 1e9);
+}
+
+/*
+ * One status line on the terminal, rewritten in place: a carriage return
+ * and spaces over what is left of the previous one, which every terminal
+ * understands.  At the end it is blanked, so the summary takes its place.
+ */
 static void show_status(struct record *rec, bool final)
 {
 	double secs = (now_ns(CLOCK_MONOTONIC) - rec->start_ns) / 1e9;
+	char line[512], size[32];
+	int n;
 
-	if (rec->quiet || !isatty(STDERR_FILENO))
+	if (!rec->status_tty)
 		return;
 	if (final) {
-		if (rec->status_shown)
-			fputs("\r\033[K", stderr);
+		if (rec->status_len)
+			fprintf(stderr, "\r%*s\r", rec->status_len, "");
+		rec->status_len = 0;
 		return;
 	}
-	if (rec->system)
-		fprintf(stderr, "\r\033[Kvmprof: recording system-wide: ");
+	fmt_file_size(size, sizeof(size), rec->w.offset + rec->w.len);
+	if (rec->s.system)
+		n = snprintf(line, sizeof(line),
+			     "vmprof: recording system-wide: ");
+	else if (rec->vm_name && strcmp(rec->vm_name, target_comm(rec)))
+		n = snprintf(line, sizeof(line),
+			     "vmprof: recording VM %s (pid %d): ",
+			     rec->vm_name, (int)rec->s.pid);
 	else
-		fprintf(stderr, "\r\033[Kvmprof: recording pid %d (%s): ",
-			(int)rec->pid, target_comm(rec));
-	fprintf(stderr, "%.1f s, %llu samples, %llu lost", secs,
-		(unsigned long long)rec->samples,
-		(unsigned long long)rec->lost);
-	rec->status_shown = true;
+		n = snprintf(line, sizeof(line),
+			     "vmprof: recording pid %d (%s): ",
+			     (int)rec->s.pid, target_comm(rec));
+	n += snprintf(line + n, sizeof(line) - n,
+		      "%.1f s, %llu samples, %llu lost, %s", secs,
+		      (unsigned long long)rec->samples,
+		      (unsigned long long)rec->lost, size);
+	fprintf(stderr, "\r%s%*s", line,
+		rec->status_len > n ? rec->status_len - n : 0, "");
+	fflush(stderr);
+	rec->status_len = n;
 }
 
 static bool target_gone(struct record *rec)
 {
-	if (rec->system)
+	if (rec->s.system)
 		return false;
 	if (rec->pidfd >= 0) {
 		struct pollfd p = { .fd = rec->pidfd, .events = POLLIN };
 
 		return poll(&p, 1, 0) > 0;
 	}
-	return kill(rec->pid, 0) && errno == ESRCH;
+	return kill(rec->s.pid, 0) && errno == ESRCH;
 }
 
 static int start_command(struct record *rec)
@@ -831,7 +624,7 @@ static int record_loop(struct record *rec)
 		int n;
 
 		nfds = 0;
-		pfd[nfds].fd = rec->fd;
+		pfd[nfds].fd = rec->s.fd;
 		pfd[nfds].events = POLLIN;
 		pfd[nfds++].revents = 0;
 		if (rec->pidfd >= 0) {
@@ -856,14 +649,14 @@ static int record_loop(struct record *rec)
 		}
 		/* Save the guest LSTAR (KASLR hint) as soon as it is seen,
 		 * so that even an interrupted recording has it. */
-		if (!(rec->info.flags & VMPROF_INFO_LSTAR) &&
+		if (!(rec->s.info.flags & VMPROF_INFO_LSTAR) &&
 		    now - last_info >= INFO_INTERVAL_NS) {
 			struct vmprof_info info;
 
 			last_info = now;
-			if (!get_info(rec, &info) &&
+			if (!vmprof_session__get_info(&rec->s, &info) &&
 			    (info.flags & VMPROF_INFO_LSTAR)) {
-				rec->info = info;
+				rec->s.info = info;
 				write_info(rec);
 			}
 		}
@@ -895,45 +688,28 @@ static int finish(struct record *rec)
 	struct vmprof_file_stats fst;
 	struct vmprof_file_end end;
 	struct vmprof_info info;
-	uint32_t cap = EXITS_CAP_START;
 	int ret = 0;
 
-	if (ioctl(rec->fd, VMPROF_IOC_DISABLE))
-		pr_warn("VMPROF_IOC_DISABLE failed: %s", strerror(errno));
+	vmprof_session__disable(&rec->s);
 	memset(&end, 0, sizeof(end));
 	end.end_ns = now_ns(CLOCK_MONOTONIC);
 	end.end_realtime_ns = now_ns(CLOCK_REALTIME);
 	end.stop_reason = rec->stop_reason;
 	if (drain_all(rec))
 		ret = -1;
-	if (!get_info(rec, &info)) {
-		rec->info = info;
+	if (!vmprof_session__get_info(&rec->s, &info)) {
+		rec->s.info = info;
 		write_info(rec);
 	}
-	for (;;) {
-		exits = xrealloc(exits, cap * sizeof(*exits));
-		memset(&st, 0, sizeof(st));
-		st.size = sizeof(st);
-		st.exits_cap = cap;
-		st.exits = (uintptr_t)exits;
-		if (ioctl(rec->fd, VMPROF_IOC_GET_STATS, &st)) {
-			pr_warn("VMPROF_IOC_GET_STATS failed: %s: the file has no totals or exit statistics",
-				strerror(errno));
-			break;
-		}
-		if (st.nr_exits > cap) {
-			cap = st.nr_exits;
-			continue;
-		}
-		{
-			struct vmprof_file_exit_stats h = {
-				.nr = st.nr_exits,
-			};
+	if (vmprof_session__stats(&rec->s, &st, &exits)) {
+		pr_warn("VMPROF_IOC_GET_STATS failed: %s: the file has no totals or exit statistics",
+			strerror(errno));
+	} else {
+		struct vmprof_file_exit_stats h = { .nr = st.nr_exits };
 
-			vmprof_writer__add(&rec->w, VMPROF_REC_EXIT_STATS, &h,
-					   sizeof(h), exits,
-					   st.nr_exits * sizeof(*exits));
-		}
+		vmprof_writer__add(&rec->w, VMPROF_REC_EXIT_STATS, &h,
+				   sizeof(h), exits,
+				   st.nr_exits * sizeof(*exits));
 		memset(&fst, 0, sizeof(fst));
 		fst.samples = st.samples;
 		fst.lost = st.lost;
@@ -944,7 +720,6 @@ static int finish(struct record *rec)
 				   sizeof(fst), NULL, 0);
 		if (st.lost > rec->lost)
 			rec->lost = st.lost;
-		break;
 	}
 	free(exits);
 	vmprof_writer__add(&rec->w, VMPROF_REC_END, &end, sizeof(end), NULL,
@@ -954,14 +729,11 @@ static int finish(struct record *rec)
 
 static void cleanup(struct record *rec)
 {
-	if (rec->map)
-		munmap(rec->map, rec->info.mmap_size);
-	free(rec->rings);
-	if (rec->fd >= 0)
-		close(rec->fd);
+	vmprof_session__close(&rec->s);
 	if (rec->pidfd >= 0)
 		close(rec->pidfd);
 	free(rec->comm);
+	free(rec->vm_name);
 	free(rec->cmdline);
 	hashmap__exit(&rec->vms_seen);
 }
@@ -969,10 +741,10 @@ static void cleanup(struct record *rec)
 static void open_pidfd(struct record *rec)
 {
 	rec->pidfd = -1;
-	if (rec->system)
+	if (rec->s.system)
 		return;
 #ifdef SYS_pidfd_open
-	rec->pidfd = syscall(SYS_pidfd_open, rec->pid, 0);
+	rec->pidfd = syscall(SYS_pidfd_open, rec->s.pid, 0);
 	if (rec->pidfd < 0)
 		rec->pidfd = -1;
 #endif
@@ -981,16 +753,14 @@ static void open_pidfd(struct record *rec)
 int cmd_record(int argc, char **argv)
 {
 	struct record rec = {
-		.event = VMPROF_EVENT_CYCLES,
-		.freq = true,
-		.sample = DEFAULT_FREQ,
 		.output = "vmprof.data",
-		.fd = -1,
 		.pidfd = -1,
 	};
 	struct sigaction sa;
 	int ret = VMPROF_EXIT_ERROR, err;
 
+	vmprof_session__init(&rec.s);
+	rec.s.sample = DEFAULT_FREQ;
 	hashmap__init(&rec.vms_seen, sizeof(uint32_t), pid_eq);
 	switch (parse_options(&rec, argc, argv)) {
 	case 1:
@@ -1000,14 +770,21 @@ int cmd_record(int argc, char **argv)
 		hashmap__exit(&rec.vms_seen);
 		return VMPROF_EXIT_USAGE;
 	}
+	if (rec.target && vm_target__resolve(rec.target, rec.target_is_name,
+					     &rec.s.pid, &rec.vm_name)) {
+		hashmap__exit(&rec.vms_seen);
+		return VMPROF_EXIT_ERROR;
+	}
 	rec.cmdline = join_args(argc, argv);
 	/* The process is the user's mistake more often than the module. */
-	if (!rec.system && kill(rec.pid, 0) && errno == ESRCH) {
-		pr_err("no process with PID %d", (int)rec.pid);
+	if (!rec.s.system && kill(rec.s.pid, 0) && errno == ESRCH) {
+		pr_err("no process with PID %d", (int)rec.s.pid);
 		goto out;
 	}
-	if (!rec.system)
-		rec.comm = procfs__comm(rec.pid);
+	if (!rec.s.system)
+		rec.comm = procfs__comm(rec.s.pid);
+	rec.s.comm = rec.comm;
+	rec.status_tty = !rec.quiet && isatty(STDERR_FILENO);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -1015,14 +792,9 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (open_device(&rec) || check_version(&rec) || attach(&rec) ||
-	    get_info(&rec, &rec.info) || map_rings(&rec))
+	if (vmprof_session__start(&rec.s))
 		goto out;
 	open_pidfd(&rec);
-	if (rec.info.flags & VMPROF_INFO_MEDIATED_PMU)
-		pr_note("process %d (%s) runs its VM with KVM's mediated vPMU: the VM's own PMU use is its own, vmprof samples with %s",
-			(int)rec.pid, target_comm(&rec),
-			vmprof_event__name(rec.event));
 
 	if (!strcmp(rec.output, "-")) {
 		/* A pipe: 'vmprof report -i -' reads it as it comes. */
@@ -1046,12 +818,10 @@ int cmd_record(int argc, char **argv)
 	rec.writer_open = true;
 	write_metadata(&rec);
 
-	if (ioctl(rec.fd, VMPROF_IOC_ENABLE)) {
-		pr_err("VMPROF_IOC_ENABLE failed: %s", strerror(errno));
+	if (vmprof_session__enable(&rec.s))
 		goto out;
-	}
 	rec.start_ns = now_ns(CLOCK_MONOTONIC);
-	start_realtime_ns = now_ns(CLOCK_REALTIME);
+	rec.start_realtime_ns = now_ns(CLOCK_REALTIME);
 	write_info(&rec);
 	if (vmprof_writer__flush(&rec.w))
 		goto out;
@@ -1067,11 +837,11 @@ int cmd_record(int argc, char **argv)
 	stop_child(&rec);
 	if (finish(&rec))
 		ret = VMPROF_EXIT_ERROR;
-	show_status(&rec, true);
 	if (rec.unknown)
 		pr_debug("skipped %llu ring records of unknown types",
 			 (unsigned long long)rec.unknown);
 out:
+	show_status(&rec, true);
 	if (rec.writer_open) {
 		uint64_t size;
 

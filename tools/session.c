@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A session on /dev/vmprof: attach to a VM (or the whole host), map the
+ * rings, read them, read the statistics.  Shared by record and top.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "names.h"
+#include "session.h"
+#include "util.h"
+
+#define EXITS_CAP_START		64
+
+void vmprof_session__init(struct vmprof_session *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->event = VMPROF_EVENT_CYCLES;
+	s->freq = true;
+}
+
+static int open_device(struct vmprof_session *s)
+{
+	s->fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+	if (s->fd >= 0)
+		return 0;
+	switch (errno) {
+	case ENOENT:
+	case ENXIO:
+	case ENODEV:
+		pr_err("%s not found: the vmprof module is not loaded (try: modprobe vmprof)",
+		       VMPROF_DEVICE_PATH);
+		break;
+	case EPERM:
+	case EACCES:
+		pr_err("cannot open %s: %s: vmprof needs CAP_PERFMON or CAP_SYS_ADMIN (run it as root, or give it the capability: setcap cap_perfmon+ep)",
+		       VMPROF_DEVICE_PATH, strerror(errno));
+		break;
+	default:
+		pr_err("cannot open %s: %s", VMPROF_DEVICE_PATH,
+		       strerror(errno));
+		break;
+	}
+	return -1;
+}
+
+static int check_version(struct vmprof_session *s)
+{
+	memset(&s->version, 0, sizeof(s->version));
+	if (ioctl(s->fd, VMPROF_IOC_GET_VERSION, &s->version)) {
+		pr_err("VMPROF_IOC_GET_VERSION failed: %s", strerror(errno));
+		return -1;
+	}
+	s->version.module_version[sizeof(s->version.module_version) - 1] = 0;
+	if (s->version.abi_major != VMPROF_ABI_MAJOR) {
+		pr_err("the vmprof module (version %s) speaks ABI %u.%u, this vmprof %s speaks ABI %u.%u: install matching versions of the module and the tool",
+		       s->version.module_version, s->version.abi_major,
+		       s->version.abi_minor, vmprof_version(),
+		       VMPROF_ABI_MAJOR, VMPROF_ABI_MINOR);
+		return -1;
+	}
+	pr_debug("module %s, ABI %u.%u", s->version.module_version,
+		 s->version.abi_major, s->version.abi_minor);
+	return 0;
+}
+
+static int do_attach(struct vmprof_session *s, uint32_t event)
+{
+	struct vmprof_attach at;
+
+	memset(&at, 0, sizeof(at));
+	at.size = sizeof(at);
+	at.flags = s->freq ? VMPROF_ATTACH_FREQ : 0;
+	at.pid = s->system ? -1 : s->pid;
+	at.mode = s->mode;
+	at.event = event;
+	at.ring_pages = s->ring_pages;
+	at.sample = s->sample;
+	return ioctl(s->fd, VMPROF_IOC_ATTACH, &at);
+}
+
+static const char *comm_of(const struct vmprof_session *s)
+{
+	return s->comm ? s->comm : "?";
+}
+
+static int attach(struct vmprof_session *s)
+{
+	if (!do_attach(s, s->event))
+		return 0;
+	if (errno == ENOENT && !s->event_given &&
+	    s->event == VMPROF_EVENT_CYCLES) {
+		pr_note("this host has no hardware PMU: sampling with cpu-clock instead of cycles%s",
+			s->period_given ? " (the -c period is now in ns)" : "");
+		s->event = VMPROF_EVENT_CPU_CLOCK;
+		if (!do_attach(s, s->event))
+			return 0;
+	}
+	switch (errno) {
+	case ESRCH:
+		pr_err("no process with PID %d", (int)s->pid);
+		break;
+	case ENODEV:
+		pr_err("process %d (%s) is not running a KVM virtual machine",
+		       (int)s->pid, comm_of(s));
+		break;
+	case EACCES:
+	case EPERM:
+		pr_err("not allowed to profile process %d (%s): the same rule as ptrace applies: the same user and a dumpable process, or CAP_SYS_PTRACE (run as root?)",
+		       (int)s->pid, comm_of(s));
+		break;
+	case ENOENT:
+		pr_err("event %s needs a hardware PMU and this host has none: use -e cpu-clock",
+		       vmprof_event__name(s->event));
+		break;
+	case EBUSY:
+		pr_err("the vmprof session is already attached");
+		break;
+	case ENOMEM:
+		pr_err("the vmprof module is out of memory for the rings (try --ring-pages with a smaller number)");
+		break;
+	case EINVAL:
+	case E2BIG:
+		pr_err("the vmprof module rejected the request (%s): check -F/-c, --ring-pages, and that module and tool versions match",
+		       strerror(errno));
+		break;
+	default:
+		pr_err("VMPROF_IOC_ATTACH failed: %s", strerror(errno));
+		break;
+	}
+	return -1;
+}
+
+int vmprof_session__get_info(struct vmprof_session *s,
+			     struct vmprof_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->size = sizeof(*info);
+	if (ioctl(s->fd, VMPROF_IOC_GET_INFO, info)) {
+		pr_err("VMPROF_IOC_GET_INFO failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int map_rings(struct vmprof_session *s)
+{
+	const struct vmprof_info *info = &s->info;
+	uint32_t i;
+
+	if (!info->nr_rings || !info->ring_stride ||
+	    info->mmap_size / info->ring_stride < info->nr_rings) {
+		pr_err("the vmprof module reports an unusable ring layout (%u rings, stride %llu, %llu bytes)",
+		       info->nr_rings, (unsigned long long)info->ring_stride,
+		       (unsigned long long)info->mmap_size);
+		return -1;
+	}
+	s->map = mmap(NULL, info->mmap_size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED, s->fd, 0);
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		pr_err("cannot mmap the vmprof rings (%llu bytes): %s",
+		       (unsigned long long)info->mmap_size, strerror(errno));
+		return -1;
+	}
+	s->nr_rings = info->nr_rings;
+	s->rings = xcalloc(s->nr_rings, sizeof(*s->rings));
+	for (i = 0; i < s->nr_rings; i++) {
+		if (vmprof_ring__init(&s->rings[i], s->map,
+				      info->ring_stride, i)) {
+			pr_err("ring %u has an inconsistent control page", i);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vmprof_session__start(struct vmprof_session *s)
+{
+	if (open_device(s) || check_version(s) || attach(s) ||
+	    vmprof_session__get_info(s, &s->info) || map_rings(s))
+		return -1;
+	return 0;
+}
+
+int vmprof_session__enable(struct vmprof_session *s)
+{
+	if (ioctl(s->fd, VMPROF_IOC_ENABLE)) {
+		pr_err("VMPROF_IOC_ENABLE failed: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+void vmprof_session__disable(struct vmprof_session *s)
+{
+	if (ioctl(s->fd, VMPROF_IOC_DISABLE))
+		pr_warn("VMPROF_IOC_DISABLE failed: %s", strerror(errno));
+}
+
+int vmprof_session__drain(struct vmprof_session *s, vmprof_ring_fn fn,
+			  void *ctx)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->nr_rings; i++) {
+		uint64_t bad = s->rings[i].bad;
+
+		if (vmprof_ring__drain(&s->rings[i], fn, ctx) < 0)
+			return -1;
+		if (s->rings[i].bad != bad)
+			pr_warn("ring %u was inconsistent and was resynchronized: some samples were skipped",
+				i);
+	}
+	return 0;
+}
+
+int vmprof_session__stats(struct vmprof_session *s, struct vmprof_stats *st,
+			  struct vmprof_exit_stat **exits)
+{
+	uint32_t cap = EXITS_CAP_START;
+
+	*exits = NULL;
+	for (;;) {
+		*exits = xrealloc(*exits, cap * sizeof(**exits));
+		memset(st, 0, sizeof(*st));
+		st->size = sizeof(*st);
+		st->exits_cap = cap;
+		st->exits = (uintptr_t)*exits;
+		if (ioctl(s->fd, VMPROF_IOC_GET_STATS, st))
+			return -1;
+		if (st->nr_exits <= cap)
+			return 0;
+		cap = st->nr_exits;
+	}
+}
+
+void vmprof_session__close(struct vmprof_session *s)
+{
+	if (s->map)
+		munmap(s->map, s->info.mmap_size);
+	s->map = NULL;
+	free(s->rings);
+	s->rings = NULL;
+	s->nr_rings = 0;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+void vmprof_session__file_info(const struct vmprof_session *s,
+			       uint64_t start_ns, uint64_t start_realtime_ns,
+			       struct vmprof_file_info *fi)
+{
+	const struct vmprof_info *info = &s->info;
+
+	memset(fi, 0, sizeof(*fi));
+	fi->mode = info->mode;
+	fi->event = info->event;
+	fi->isa = info->isa;
+	fi->info_flags = info->flags;
+	fi->attach_flags = info->attach_flags;
+	fi->pid = info->pid;
+	fi->sample = info->sample;
+	fi->nr_vcpus = info->nr_vcpus;
+	fi->nr_rings = info->nr_rings;
+	fi->guest_lstar = info->guest_lstar;
+	fi->start_ns = start_ns;
+	fi->start_realtime_ns = start_realtime_ns;
+	fi->abi_major = s->version.abi_major;
+	fi->abi_minor = s->version.abi_minor;
+}
+
+void vmprof_ring_sample__to_file(const struct vmprof_record_header *h,
+				 struct vmprof_file_sample *s)
+{
+	struct vmprof_sample tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(&tmp, h, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
+	memset(s, 0, sizeof(*s));
+	s->time_ns = tmp.time_ns;
+	s->guest_rip = tmp.guest_rip;
+	s->guest_cr3 = tmp.guest_cr3;
+	s->host_ip = tmp.host_ip;
+	s->exit_guest_rip = tmp.exit_guest_rip;
+	s->period = tmp.period;
+	s->exit_reason = tmp.exit_reason;
+	s->cpu = tmp.cpu;
+	s->pid = tmp.pid;
+	s->tid = tmp.tid;
+	s->vcpu = tmp.vcpu;
+	s->context = tmp.context;
+	s->flags = tmp.flags;
+}
+
+void vmprof_ring_lost__to_file(const struct vmprof_ring *ring,
+			       const struct vmprof_record_header *h,
+			       struct vmprof_file_lost *l)
+{
+	struct vmprof_lost tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(&tmp, h, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
+	memset(l, 0, sizeof(*l));
+	l->lost = tmp.lost;
+	l->time_ns = tmp.time_ns;
+	l->cpu = ring->index;
+}
