@@ -36,3 +36,32 @@ void hist__add(struct hist *h, const struct hist_key *key, uint64_t period)
 	e->samples++;
 	e->period += period;
 }
+
+void hist__decay(struct hist *h, unsigned int num, unsigned int den)
+{
+	const struct hist_entry *e;
+	struct hist old = *h;
+	size_t pos;
+
+	hist__init(h);
+	for (pos = 0; (e = hist__next(&old, &pos)); ) {
+		uint64_t samples = e->samples * num / den;
+		struct hist_entry *n;
+		bool added;
+
+		if (!samples)
+			continue;
+		n = hashmap__insert(&h->map, hash_words(&e->key, sizeof(e->key)),
+				    &e->key, &added);
+		n->key = e->key;
+		n->samples = samples;
+		n->period = e->period * num / den;
+	}
+	hist__exit(&old);
+}
+
+void hist__clear(struct hist *h)
+{
+	hist__exit(h);
+	hist__init(h);
+}

@@ -41,6 +41,15 @@ void hist__exit(struct hist *h);
 /* key must be fully initialized, padding included (memset it). */
 void hist__add(struct hist *h, const struct hist_key *key, uint64_t period);
 
+/*
+ * Multiply every entry's samples and period by num/den (< 1), rounding
+ * down, and drop the entries that reach zero: the decaying window of a
+ * live view (perf top decays its histogram the same way).
+ */
+void hist__decay(struct hist *h, unsigned int num, unsigned int den);
+/* Drop every entry. */
+void hist__clear(struct hist *h);
+
 static inline size_t hist__nr(const struct hist *h)
 {
 	return h->map.nr;

@@ -28,6 +28,8 @@ static int cmd_version(int argc, char **argv);
 static const struct cmd_struct commands[] = {
 	{ "record",  cmd_record,  "record samples of a KVM guest into a file" },
 	{ "report",  cmd_report,  "print a symbolized profile from a file" },
+	{ "list",    cmd_list,    "list the KVM virtual machines of this host" },
+	{ "top",     cmd_top,     "a live profile of a KVM guest" },
 	{ "help",    cmd_help,    "show this help, or a command's help" },
 	{ "version", cmd_version, "print the version" },
 };

@@ -141,7 +141,7 @@ void report__init(struct report *rep)
 
 static void sym_cache__delete(struct report_sym_cache *c);
 
-void report__exit(struct report *rep)
+void report__clear_rows(struct report *rep)
 {
 	size_t i;
 
@@ -152,11 +152,31 @@ void report__exit(struct report *rep)
 		free(rep->rows[i]);
 	}
 	free(rep->rows);
+	rep->rows = NULL;
+	rep->nr_rows = 0;
 	for (i = 0; i < rep->nr_exit_rows; i++) {
 		free(rep->exit_rows[i].funcs);
 		hashmap__exit(&rep->exit_rows[i].func_index);
 	}
 	free(rep->exit_rows);
+	rep->exit_rows = NULL;
+	rep->nr_exit_rows = 0;
+	hashmap__exit(&rep->exit_index);
+	hashmap__init(&rep->exit_index, sizeof(struct exit_row_entry),
+		      exit_row_eq);
+}
+
+void report__forget_symbols(struct report *rep)
+{
+	sym_cache__delete(rep->sym_cache);
+	rep->sym_cache = NULL;
+}
+
+void report__exit(struct report *rep)
+{
+	size_t i;
+
+	report__clear_rows(rep);
 	hashmap__exit(&rep->exit_index);
 	free(rep->exit_stats);
 	free(rep->window);
@@ -1134,7 +1154,8 @@ void report__build(struct report *rep)
 		if (r->nr_exits > 1)
 			qsort(r->exits, r->nr_exits, sizeof(*r->exits),
 			      exit_count_cmp);
-		if (!rep->sort_has[SORT_SYM] || r->unknown)
+		if (!rep->sort_has[SORT_SYM] || r->unknown ||
+		    rep->no_srclines)
 			continue;
 		if (!vmprof_resolver__srcline(&r->hot, line, sizeof(line),
 					      inl, sizeof(inl))) {

@@ -140,6 +140,7 @@ struct report {
 		PASS_AGGREGATE,	/* the histogram */
 		PASS_PRINT,	/* perf-script: print every sample */
 	} pass;
+	bool no_srclines;	/* rows without file:line (a live view) */
 	const char *output;	/* NULL: stdout */
 	FILE *out;		/* stdout or -o FILE */
 	bool out_created;	/* -o FILE did not exist before */
@@ -201,6 +202,10 @@ extern const struct vmprof_data_ops report_data_ops;
 extern const struct vmprof_data_ops report_sample_ops;
 /* Symbolize the aggregated samples into sorted rows. */
 void report__build(struct report *rep);
+/* Free the rows and exit rows, to build them again (a live view). */
+void report__clear_rows(struct report *rep);
+/* Forget the addresses resolved so far (the guest KASLR offset moved). */
+void report__forget_symbols(struct report *rep);
 
 const char *report__sort_name(int key);
 int report__parse_sort(struct report *rep, const char *arg);

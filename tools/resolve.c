@@ -130,6 +130,9 @@ static struct guest_syms *guest_of(const struct vmprof_resolver *r,
 	return dflt;
 }
 
+static int guest_set_lstar(struct guest_syms *g, uint64_t lstar, char *err,
+			   size_t errlen);
+
 int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 			       const struct vmprof_guest_opts *opts,
 			       bool have_lstar, uint64_t lstar,
@@ -138,8 +141,6 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 	const char *map_path = opts->system_map ? opts->system_map :
 			       opts->kallsyms;
 	struct guest_syms *g;
-	uint64_t addr;
-	bool found = false;
 
 	if (!opts->vmlinux && !map_path)
 		return 0;
@@ -194,6 +195,44 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 	g->kaslr_src = VMPROF_KASLR_NONE;
 	if (!have_lstar)
 		return 0;
+	return guest_set_lstar(g, lstar, err, errlen);
+}
+
+static bool guest_has_kaslr_symbol(const struct guest_syms *g)
+{
+	uint64_t addr;
+
+	return (g->elf && !vmprof_elf__find_symbol(g->elf, KASLR_SYMBOL,
+						   &addr)) ||
+	       (g->map && !vmprof_kallsyms__find(g->map, KASLR_SYMBOL,
+						 &addr));
+}
+
+bool vmprof_resolver__needs_lstar(const struct vmprof_resolver *r,
+				  uint32_t pid)
+{
+	const struct guest_syms *g = guest_of(r, pid);
+
+	return g && g->kaslr_src == VMPROF_KASLR_NONE &&
+	       guest_has_kaslr_symbol(g);
+}
+
+int vmprof_resolver__set_lstar(struct vmprof_resolver *r, uint32_t pid,
+			       uint64_t lstar, char *err, size_t errlen)
+{
+	struct guest_syms *g = guest_of(r, pid);
+
+	if (!g || g->kaslr_src == VMPROF_KASLR_USER)
+		return 0;
+	return guest_set_lstar(g, lstar, err, errlen);
+}
+
+static int guest_set_lstar(struct guest_syms *g, uint64_t lstar, char *err,
+			   size_t errlen)
+{
+	uint64_t addr;
+	bool found = false;
+
 	/* Each source gets its own offset: a kallsyms taken inside the
 	 * running guest already has runtime addresses (offset 0). */
 	if (g->elf &&

@@ -51,6 +51,16 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 			       bool have_lstar, uint64_t lstar,
 			       char *err, size_t errlen);
 bool vmprof_resolver__has_guest(const struct vmprof_resolver *r);
+/*
+ * A live session learns the guest's LSTAR after it started: whether the
+ * guest symbols of VM pid could undo KASLR from it (they have
+ * entry_SYSCALL_64) but have no offset yet, and the late LSTAR itself
+ * (-1 with err set when the offset it gives does not fit the symbols).
+ */
+bool vmprof_resolver__needs_lstar(const struct vmprof_resolver *r,
+				  uint32_t pid);
+int vmprof_resolver__set_lstar(struct vmprof_resolver *r, uint32_t pid,
+			       uint64_t lstar, char *err, size_t errlen);
 /* --guest-modules: place the module symbols of the guest kallsyms. */
 int vmprof_resolver__guest_modules(struct vmprof_resolver *r,
 				   const char *path, char *err,
