@@ -67,13 +67,15 @@ VMPROF=$REPO/tools/vmprof
 GT_ELF=$GUEST_BUILD/gt.elf
 
 # gt_qemu LOG ARGS: start QEMU with KVM on the ground-truth guest, its
-# command line ARGS and its output in LOG, in the background.
+# command line ARGS and its output in LOG, in the background.  $gt_opts
+# adds QEMU options (e.g. -name NAME -smp 2).
 gt_qemu() {
 	local log=$1
 	shift
+	# shellcheck disable=SC2086
 	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
 		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		-kernel "$GT_ELF" -append "$*" > "$log" 2>&1 &
+		${gt_opts:-} -kernel "$GT_ELF" -append "$*" > "$log" 2>&1 &
 }
 
 # start_gt ARGS: the ground-truth guest under real QEMU with KVM; sets

@@ -17,6 +17,7 @@ check_install() {
 	for f in usr/bin/vmprof usr/share/man/man1/vmprof.1 \
 		 usr/share/man/man1/vmprof-record.1 \
 		 usr/share/man/man1/vmprof-report.1 usr/share/man/man4/vmprof.4 \
+		 usr/share/man/man1/vmprof-list.1 usr/share/man/man1/vmprof-top.1 \
 		 usr/share/bash-completion/completions/vmprof \
 		 "usr/src/vmprof-$ver/dkms.conf"; do
 		[ -f "$root/$f" ] || missing="$missing $f"

@@ -3,7 +3,7 @@
 """The options of each vmprof command are the same in its --help, its man
 page (docs/man) and the bash completion (tools/completion/vmprof.bash),
 like bpftool's test_bpftool_synctypes.py.  So are the --format names and
-the record events.  Prints PASS/FAIL lines.
+the record (and top) events, and the commands.  Prints PASS/FAIL lines.
 
 usage: options-sync.py TOP VMPROF
 """
@@ -69,7 +69,9 @@ def completion_words(var):
 
 for cmd, page, var in (([], 'vmprof.1', 'main_opts'),
                        (['record'], 'vmprof-record.1', 'record_opts'),
-                       (['report'], 'vmprof-report.1', 'report_opts')):
+                       (['report'], 'vmprof-report.1', 'report_opts'),
+                       (['list'], 'vmprof-list.1', 'list_opts'),
+                       (['top'], 'vmprof-top.1', 'top_opts')):
     name = ' '.join(['vmprof'] + cmd)
     h, _ = help_opts(cmd + ['--help'])
     m, _ = man_opts(page)
@@ -92,4 +94,22 @@ m = re.search(r'--event EVENT\s+(.*?);', rec_help, re.S)
 ev_help = set(re.findall(r'[a-z][a-z-]+', m.group(1)) if m else []) - {'default'}
 result('record events: --help and bash completion', ev_help,
        completion_words('events'), '--help', 'completion')
+_, top_help = help_opts(['top', '--help'])
+m = re.search(r'--event EVENT\s+(.*?);', top_help, re.S)
+ev_top = set(re.findall(r'[a-z][a-z-]+', m.group(1)) if m else []) - {'default'}
+result('top events: --help and record --help', ev_top, ev_help, 'top',
+       'record')
+
+# The commands: vmprof --help, vmprof.1 and the completion.
+_, main_help = help_opts(['--help'])
+cmd_help = set(re.findall(r'^  ([a-z]+)  ', main_help.split('Commands:')[1]
+                          .split('Options:')[0], re.M))
+main_man = open('%s/docs/man/vmprof.1' % top).read().replace('\\-', '-')
+cmd_man = set(re.findall(r'^\.TP\n\.(?:B|BR) ([a-z]+)',
+                         main_man.split('.SH COMMANDS')[1]
+                         .split('.SH OPTIONS')[0], re.M))
+result('commands: vmprof --help and vmprof.1', cmd_help, cmd_man, '--help',
+       'vmprof.1')
+result('commands: vmprof --help and bash completion', cmd_help,
+       completion_words('commands'), '--help', 'completion')
 sys.exit(1 if failed else 0)

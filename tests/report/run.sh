@@ -285,7 +285,7 @@ check_help() {
 
 	run record --help
 	missing=""
-	for opt in -p --pid -a --all-cpus -e --event -F --freq -c --count \
+	for opt in -p --pid --vm -a --all-cpus -e --event -F --freq -c --count \
 		   --switch -o --output -d --duration -q --quiet --ring-pages \
 		   -h --help "-- COMMAND" cycles instructions cache-misses \
 		   branch-misses cpu-clock; do
@@ -355,7 +355,7 @@ check_record_errors() {
 	rcs="$rcs $RC"
 	run record -p 1 -a
 	rcs="$rcs $RC"
-	run record -p notanumber
+	run record -p 0
 	rcs="$rcs $RC"
 	if [ "$rcs" = " 64 64 64 64 64 64" ]; then
 		pass "record: bad command lines exit 64"
@@ -948,6 +948,7 @@ EOF
 . "$HERE/cli.sh"
 . "$HERE/accounting.sh"
 . "$HERE/symbols.sh"
+. "$HERE/vmlist.sh"
 
 suite() {
 	check_help
@@ -972,6 +973,8 @@ suite() {
 	check_wrong_symbols
 	check_names
 	check_demangle
+	check_list_usage
+	check_vmlist
 }
 
 # ---- run --------------------------------------------------------------------

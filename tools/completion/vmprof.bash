@@ -4,18 +4,22 @@
 # The option lists are checked against 'vmprof COMMAND --help' and the
 # man pages by tests/report/options-sync.sh.
 
-_vmprof_pids()
+# _vmprof_vms VMPROF names|pids|both: complete the VM names that
+# 'vmprof list' finds, the PIDs of their VMMs, or both, each quoted for
+# the shell.
+_vmprof_vms()
 {
-	# VMM processes first: those holding a /dev/kvm file.
-	local p pids=
-	for p in /proc/[0-9]*; do
-		[ -r "$p/fd" ] || continue
-		if ls -l "$p/fd" 2>/dev/null | grep -q '/dev/kvm'; then
-			pids="$pids ${p#/proc/}"
-		fi
+	local IFS=$'\n' vms= w
+	if [ "$2" != pids ]; then
+		vms=$("$1" list --name 2>/dev/null | sort -u)
+	fi
+	if [ "$2" != names ]; then
+		vms+=$'\n'$("$1" list 2>/dev/null | awk 'NR > 1 { print $1 }')
+	fi
+	COMPREPLY=()
+	for w in $(compgen -W "$vms" -- "$cur"); do
+		COMPREPLY+=("$(printf '%q' "$w")")
 	done
-	[ -n "$pids" ] || pids=$(cd /proc && echo [0-9]*)
-	COMPREPLY=($(compgen -W "$pids" -- "$cur"))
 }
 
 _vmprof()
@@ -23,9 +27,9 @@ _vmprof()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="record report help version"
+	local commands="record report list top help version"
 	local main_opts="-v --verbose -h --help --version"
-	local record_opts="-p --pid -a --all-cpus -e --event -F --freq
+	local record_opts="-p --pid --vm -a --all-cpus -e --event -F --freq
 		-c --count --switch -o --output -d --duration --ring-pages
 		-m --mmap-pages -q --quiet -h --help"
 	local report_opts="-i --input --guest-vmlinux --guestvmlinux
@@ -34,6 +38,10 @@ _vmprof()
 		-s --sort -F --fields --percent-limit --vm --pid --tid --comm
 		--vcpu --time --dsos -S --symbols --format --stdio --split-vcpu
 		--header-only -o --output --exits -h --help"
+	local list_opts="--format --name -h --help"
+	local top_opts="-p --pid --vm -e --event -F --freq --switch
+		--guest-vmlinux --guest-system-map --guest-kallsyms
+		--kaslr-offset -E --entries -d --duration --stdio -h --help"
 	local events="cycles instructions cache-misses branch-misses cpu-clock"
 	local formats="text json folded svg perf-script pprof"
 	local sort_keys="sym dso context vcpu exit vm vmm_sym"
@@ -61,7 +69,10 @@ _vmprof()
 	record)
 		case $prev in
 		-p|--pid)
-			_vmprof_pids
+			_vmprof_vms "${words[0]}" both
+			return ;;
+		--vm)
+			_vmprof_vms "${words[0]}" names
 			return ;;
 		-e|--event)
 			COMPREPLY=($(compgen -W "$events" -- "$cur"))
@@ -101,7 +112,7 @@ _vmprof()
 			compopt -o nospace 2>/dev/null
 			return ;;
 		--vm|--pid)
-			_vmprof_pids
+			_vmprof_vms "${words[0]}" pids
 			return ;;
 		--kaslr-offset|--vcpu|--percent-limit|--tid|--comm|--time|\
 		--dsos|-S|--symbols)
@@ -109,8 +120,38 @@ _vmprof()
 		esac
 		COMPREPLY=($(compgen -W "$report_opts" -- "$cur"))
 		;;
+	list)
+		case $prev in
+		--format)
+			COMPREPLY=($(compgen -W "text json" -- "$cur"))
+			return ;;
+		esac
+		COMPREPLY=($(compgen -W "$list_opts" -- "$cur"))
+		;;
+	top)
+		case $prev in
+		-p|--pid)
+			_vmprof_vms "${words[0]}" both
+			return ;;
+		--vm)
+			_vmprof_vms "${words[0]}" names
+			return ;;
+		-e|--event)
+			COMPREPLY=($(compgen -W "$events" -- "$cur"))
+			return ;;
+		--switch)
+			COMPREPLY=($(compgen -W "cpu domain" -- "$cur"))
+			return ;;
+		--guest-vmlinux|--guest-system-map|--guest-kallsyms)
+			_filedir
+			return ;;
+		-F|--freq|-E|--entries|-d|--duration|--kaslr-offset)
+			return ;;
+		esac
+		COMPREPLY=($(compgen -W "$top_opts" -- "$cur"))
+		;;
 	help)
-		COMPREPLY=($(compgen -W "record report" -- "$cur"))
+		COMPREPLY=($(compgen -W "record report list top" -- "$cur"))
 		;;
 	esac
 } &&
