@@ -56,7 +56,8 @@ static int parse_options(struct list_opts *o, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+h", list_options, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", list_options, NULL)) != -1) {
 		switch (c) {
 		case OPT_FORMAT:
 			if (!strcmp(optarg, "json")) {
@@ -75,7 +76,7 @@ static int parse_options(struct list_opts *o, int argc, char **argv)
 			fputs(list_usage, stdout);
 			return 1;
 		default:
-			pr_usage("list", "bad option");
+			pr_bad_option("list", c, argv);
 			return -1;
 		}
 	}

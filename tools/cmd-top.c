@@ -127,7 +127,8 @@ static int parse_options(struct top *t, int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:e:F:E:d:h", top_options,
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:p:e:F:E:d:h", top_options,
 				NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -227,7 +228,7 @@ static int parse_options(struct top *t, int argc, char **argv)
 			fputs(top_usage, stdout);
 			return 1;
 		default:
-			pr_usage("top", "bad option");
+			pr_bad_option("top", c, argv);
 			return -1;
 		}
 	}

@@ -111,4 +111,22 @@ check_list_usage() {
 	else
 		fail "list, top: bad command lines exit 64" "exit codes:$rcs"
 	fi
+
+	local bad="" a
+	for a in "list --bogus:unknown option '--bogus'" \
+		 "list --format:option '--format' needs an argument" \
+		 "top -Z:unknown option '-Z'" "top --vm:option '--vm' needs an argument" \
+		 "record --vm:option '--vm' needs an argument"; do
+		# shellcheck disable=SC2086
+		run ${a%%:*}
+		if [ "$RC" != 64 ] || [ "$(wc -l <"$T/err")" != 2 ] ||
+		   [ "$(head -n 1 "$T/err")" != "vmprof: error: ${a#*:}" ]; then
+			bad="$bad [${a%%:*}: rc=$RC $(tr '\n' '|' <"$T/err")]"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		pass "list, top: an unknown option or a missing argument is one error line and a hint"
+	else
+		fail "list, top: an unknown option or a missing argument is one error line and a hint" "$bad"
+	fi
 }
