@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "names.h"
+#include "procfs.h"
 #include "session.h"
 #include "util.h"
 
@@ -91,6 +92,32 @@ static const char *comm_of(const struct vmprof_session *s)
 	return s->comm ? s->comm : "?";
 }
 
+/* "kvm_amd.enable_mediated_pmu=Y", the parameter that is on, if any. */
+static const char *mediated_pmu_param(void)
+{
+	static const char *const mods[] = { "kvm_amd", "kvm_intel" };
+	static char buf[64];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(mods); i++) {
+		char path[96], *val;
+		bool on;
+
+		snprintf(path, sizeof(path),
+			 "/sys/module/%s/parameters/enable_mediated_pmu",
+			 mods[i]);
+		val = procfs__read_file(path, NULL);
+		on = val && val[0] == 'Y';
+		free(val);
+		if (on) {
+			snprintf(buf, sizeof(buf), "%s.enable_mediated_pmu=Y",
+				 mods[i]);
+			return buf;
+		}
+	}
+	return "enable_mediated_pmu=Y of kvm_amd or kvm_intel";
+}
+
 static int attach(struct vmprof_session *s)
 {
 	if (!do_attach(s, s->event))
@@ -119,6 +146,12 @@ static int attach(struct vmprof_session *s)
 	case ENOENT:
 		pr_err("event %s needs a hardware PMU and this host has none: use -e cpu-clock",
 		       vmprof_event__name(s->event));
+		break;
+	case EOPNOTSUPP:
+		pr_err("event %s cannot count guest execution: KVM's mediated vPMU (%s) gives the PMU to VMs while they run, %s, and perf then refuses host events that count a guest; -e cpu-clock works in every mode, or start the VMs with the mediated vPMU off",
+		       vmprof_event__name(s->event), mediated_pmu_param(),
+		       s->system ? "on this host" :
+		       "to this VM or another one on this host");
 		break;
 	case EBUSY:
 		pr_err("the vmprof session is already attached");
@@ -187,6 +220,9 @@ int vmprof_session__start(struct vmprof_session *s)
 	if (open_device(s) || check_version(s) || attach(s) ||
 	    vmprof_session__get_info(s, &s->info) || map_rings(s))
 		return -1;
+	if ((s->info.flags & VMPROF_INFO_MEDIATED_PMU) && !s->system)
+		pr_note("process %d (%s) runs its VM with KVM's mediated vPMU: the VM's own PMU use is its own, vmprof samples with %s",
+			(int)s->pid, comm_of(s), vmprof_event__name(s->event));
 	return 0;
 }
 
