@@ -856,7 +856,8 @@ out:
 		} else if (ret == VMPROF_EXIT_OK && !rec.quiet) {
 			fprintf(stderr,
 				"vmprof: wrote %s (%.3f MB): %llu samples, %llu lost\n",
-				rec.output, size / 1e6,
+				strcmp(rec.output, "-") ? rec.output :
+				"the recording to standard output", size / 1e6,
 				(unsigned long long)rec.samples,
 				(unsigned long long)rec.lost);
 		}
