@@ -11,6 +11,8 @@
 #                     FUZZ_SECONDS per libFuzzer target (default 300),
 #                     AFL_SECONDS of AFL++ (default 300)
 #   make deps         install missing Debian packages
+#   make deps-matrix  also make the Debian 13 root (build/trixie) that the
+#                     7.x kernel is built and booted from
 #   make dkms-install add, build and install the module with DKMS
 #   make install      the tool, man pages, completion and DKMS source
 #
@@ -54,7 +56,12 @@ guests:
 deps:
 	$(Q)scripts/install-deps
 
-check: deps
+# The build and lab matrix needs Debian 13's backports kernel, compiler and
+# QEMU, in a root of their own (never in the host's apt sources).
+deps-matrix:
+	$(Q)scripts/install-deps --trixie $(CURDIR)/build/trixie
+
+check: deps-matrix
 	$(Q)$(MAKE) check-run
 
 check-run:
@@ -113,6 +120,6 @@ clean: clean-module
 	$(Q)$(MAKE) -C tools clean
 	$(Q)rm -rf tests/guest/build tests/lab/build tests/fuzz/build
 
-.PHONY: all module print-kdir fuzz-lab tools guests deps check check-run demo demo-run bench fuzz \
+.PHONY: all module print-kdir fuzz-lab tools guests deps deps-matrix check check-run demo demo-run bench fuzz \
 	dkms-install install clean-module clean
 endif

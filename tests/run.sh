@@ -28,28 +28,47 @@ step() {
 	rm -f "$log.step"
 }
 
+# build_module NAME: vmprof.ko for one kernel of scripts/kernels.sh, with
+# W=1 and no warning, sparse (C=2) clean, and its KVM tracepoint probes
+# checked against that kernel's own prototypes (from its BTF).
 build_module() {
-	local out
-	out=$(make module V=1 2>&1)
-	local rc=$?
-	if [ $rc != 0 ]; then
-		echo "$out" | tail -n 20
-		echo "FAIL: build: module: make failed"
+	local k=$1 out ko hdr
+	out=$(scripts/build-module.sh "$k" 2>&1)
+	if [ $? != 0 ]; then
+		echo "$out" | grep -v '^ ' | tail -n 20
+		echo "FAIL: build $k: module: make failed"
+		return
 	elif grep -q 'warning:' <<< "$out"; then
 		grep 'warning:' <<< "$out"
-		echo "FAIL: build: module has W=1 warnings"
+		echo "FAIL: build $k: module has W=1 warnings"
 	else
-		echo "PASS: build: module with W=1, no warnings"
+		echo "PASS: build $k: module with W=1, no warnings"
 	fi
-	# sparse: address spaces (__user, __percpu, __rcu) and locking.
-	out=$(make -C "$(make -s -f Makefile print-kdir)" M="$repo" C=2 \
-		modules 2>&1)
-	if [ $? != 0 ] || ! grep -q 'CHECK' <<< "$out" ||
+	ko=$(tail -n 1 <<< "$out")
+	hdr=$(dirname "$ko")/generated/kvm_tracepoints.h
+	if grep -q '^#define VMPROF_KVM_TP_FROM_BTF' "$hdr" 2>/dev/null; then
+		echo "PASS: build $k: kvm_entry/kvm_exit probes checked against the kernel's BTF"
+	else
+		sed -n 3p "$hdr" 2>/dev/null
+		echo "FAIL: build $k: KVM tracepoint prototypes not read from BTF"
+	fi
+	# sparse: address spaces (__user, __percpu, __rcu) and locking, over
+	# every source file.
+	out=$(scripts/build-module.sh --sparse "$k" 2>&1)
+	if [ $? != 0 ] ||
+	   [ "$(grep -cE '^ +CHECK ' <<< "$out")" != "$(ls kmod/*.c | grep -vc '\.mod\.c$')" ] ||
 	   grep -E 'warning:|error:|not found' <<< "$out"; then
-		echo "FAIL: build: sparse (C=2) reports problems"
+		echo "FAIL: build $k: sparse (C=2) reports problems or did not run"
 	else
-		echo "PASS: build: sparse (C=2) clean"
+		echo "PASS: build $k: sparse (C=2) clean"
 	fi
+}
+
+build_modules() {
+	local k
+	for k in ${KERNELS:-6.1 6.12 6.12-rt 7.x}; do
+		build_module "$k"
+	done
 }
 
 build_others() {
@@ -81,7 +100,7 @@ lab_suite() {
 for s in $suites; do
 	case "$s" in
 	(build)
-		step "build: module" build_module
+		step "build: module, every kernel" build_modules
 		step "build: tool, guests" build_others
 		;;
 	(report)
