@@ -40,7 +40,7 @@ W=$(mktemp -d)
 sysctl -qw kernel.perf_event_max_sample_rate=100000
 sysctl -qw kernel.perf_cpu_time_max_percent=0
 sysctl -qw kernel.perf_event_paranoid=-1
-insmod "$REPO/kmod/vmprof.ko" || { echo "bench: insmod failed"; exit 1; }
+insmod "$VMPROF_KO" || { echo "bench: insmod failed"; exit 1; }
 taskset -p -c 0 $$ > /dev/null
 echo "lab: $(nproc --all) CPUs, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "machine: $(nproc --all) L1 vCPUs (QEMU TCG), kernel $(uname -r)" >> "$RAW"

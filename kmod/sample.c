@@ -20,6 +20,8 @@
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <asm/ptrace.h>
+#include <asm/svm.h>
+#include <asm/vmx.h>
 
 #include "vmprof.h"
 
@@ -57,6 +59,34 @@ static bool vmprof_tick_held_at_entry(struct perf_event *event,
 		return false;
 	late = mono_now - ktime_to_ns(hrtimer_get_expires(&event->hw.hrtimer));
 	return late > (s64)(local_now - entry);
+}
+
+/*
+ * KVM opens its interrupt window right after every exit, before handling
+ * it, and a software-clock tick that expired on the way there is taken in
+ * the window as if the guest had been interrupted: charged to the guest
+ * instruction that exited (for a port-I/O or MMIO exit, the driver).  The
+ * exit reason tells them apart: interrupts are recognised at instruction
+ * boundaries, so a tick that expired while the guest ran makes the guest
+ * exit for that interrupt (SVM_EXIT_INTR, EXIT_REASON_EXTERNAL_INTERRUPT);
+ * after any other exit, the tick expired in the host.  The VMCB or VMCS
+ * still holds the exit's reason in the window on every kernel, whether
+ * kvm_exit has been traced yet (6.1 SVM traces it after the window) or not.
+ * A hardware counter that excludes the host cannot overflow there.
+ */
+static bool vmprof_tick_after_exit(struct perf_event *event,
+				   const struct vmprof_guest_regs *r)
+{
+	if (event->attr.type != PERF_TYPE_SOFTWARE ||
+	    r->exit_reason == U32_MAX)
+		return false;
+	switch (vmprof_isa) {
+	case VMPROF_ISA_SVM:
+		return r->exit_reason != SVM_EXIT_INTR;
+	case VMPROF_ISA_VMX:
+		return r->exit_reason != EXIT_REASON_EXTERNAL_INTERRUPT;
+	}
+	return false;
 }
 
 static void vmprof_fill_guest(struct vmprof_sample *smp,
@@ -145,7 +175,8 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 
 	held = vcpu && vmprof_tick_held_at_entry(event, pc, local_now,
 						     smp.time_ns);
-	if (in_guest && !held && vmprof_guest_read(vcpu, &r, false)) {
+	if (in_guest && !held && vmprof_guest_read(vcpu, &r, false) &&
+	    !vmprof_tick_after_exit(event, &r)) {
 		vmprof_fill_guest(&smp, vcpu, &r);
 		vmprof_ring_write(s, &smp, sizeof(smp));
 		return;

@@ -9,7 +9,7 @@ mkdir -p "$d"
 say() { printf '\n### %s\n' "$*"; }
 
 say "loading vmprof.ko into the lab host (Debian $(uname -r), kvm_amd)"
-insmod "$REPO/kmod/vmprof.ko" || exit 1
+insmod "$VMPROF_KO" || exit 1
 say "booting a Debian guest under QEMU/KVM with two e1000 NICs, workload: TCP between them"
 start_linux_guest net 40 || exit 1
 grep -E 'VMPROF-GUEST (ready|kaslr|workload)' "$linux_log" |

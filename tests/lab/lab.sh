@@ -1,43 +1,78 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Run a test script inside the lab: Debian's kernel booted under QEMU (TCG,
-# AMD SVM CPU) as the lab host L1, with kvm_amd loaded, the host's root
+# Run a test script inside the lab: a Debian kernel booted under QEMU (TCG,
+# AMD SVM CPU) as the lab host L1, with kvm_amd loaded, a root file system
 # mounted read-only, and the repository at the same path.  The script runs
-# as root in a chroot of the host's root; $LAB_OUT is a writable directory
-# shared with the host.  Prints the script's output, exits with its status.
-# A kernel oops, WARN or BUG in L1's dmesg fails the run even if the script
-# passed; a hung lab is killed after --timeout seconds.
+# as root in a chroot of that root; $LAB_OUT is a writable directory
+# shared with the host; $VMPROF_KO is vmprof.ko built for L1's kernel.
+# Prints the script's output, exits with its status.  A kernel oops, WARN
+# or BUG in L1's dmesg fails the run even if the script passed; a hung lab
+# is killed after --timeout seconds.
 #
-# usage: lab.sh [--timeout SECONDS] [--out DIR] SCRIPT
+# --kernel NAME picks L1's kernel from scripts/kernels.sh (default 6.1,
+# Debian 12's): Debian 12's kernels run with the host's root, Debian 13's
+# backports kernel with the trixie root, so that L1's QEMU, perf and
+# libraries are Debian 13's (the vmprof program is the same binary).
+#
+# usage: lab.sh [--timeout SECONDS] [--out DIR] [--kernel NAME] SCRIPT
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 timeout=600
 out=
+kernel=${LAB_KERNEL:-6.1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	(--timeout) timeout=$2; shift 2 ;;
 	(--out) out=$2; shift 2 ;;
+	(--kernel) kernel=$2; shift 2 ;;
 	(*) break ;;
 	esac
 done
 script=$(realpath "$1")
-kver=$("$repo/scripts/kver.sh")
+read -r kernel kver root < <("$repo/scripts/kernels.sh" "$kernel")
 build="$repo/tests/lab/build"
 mkdir -p "$build"
 [ -n "$out" ] || out=$(mktemp -d "$build/run.XXXXXX")
 mkdir -p "$out"
 out=$(realpath "$out")
 rm -f "$out/status" "$out/log" "$out/dmesg"
+
+# The module for L1's kernel, and the L2 Linux guest's initramfs with that
+# kernel's drivers (the L2 guest runs L1's kernel).
+ko_log=$(mktemp)
+if ! ko=$("$repo/scripts/build-module.sh" "$kernel" 2>"$ko_log" | tail -n 1) ||
+   [ ! -e "$ko" ]; then
+	tail -n 20 "$ko_log" >&2
+	echo "lab: FAIL: cannot build vmprof.ko for $kver" >&2
+	exit 1
+fi
+rm -f "$ko_log"
+guest_initrd=$repo/tests/guest/build/linux-guest-$kver.cpio.gz
+if [ ! -e "$guest_initrd" ] ||
+   [ "$repo/tests/guest/linux/init.sh" -nt "$guest_initrd" ] ||
+   [ "$repo/tests/guest/linux/mkinitramfs.sh" -nt "$guest_initrd" ]; then
+	KVER=$kver ROOT=$root sh "$repo/tests/guest/linux/mkinitramfs.sh" \
+		"$guest_initrd" >/dev/null
+fi
+
 # LAB_* and VMPROF_* variables reach the script inside.
-env | grep -E '^(LAB|VMPROF|GT)_[A-Z_]*=' | sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/; s/^/export /" \
-	> "$out/env" || true
+{
+	env | grep -E '^(LAB|VMPROF|GT)_[A-Z_]*=' | grep -v '^VMPROF_KO=' |
+		sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/; s/^/export /"
+	echo "export VMPROF_KO='$ko' LAB_KERNEL='$kernel'"
+} > "$out/env"
 
 initrd="$build/initrd-$kver.cpio.gz"
 if [ ! -e "$initrd" ] || [ "$here/init" -nt "$initrd" ] ||
    [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
-	"$here/mkinitramfs.sh" "$kver" "$initrd"
+	"$here/mkinitramfs.sh" "$kver" "$initrd" "$root"
+fi
+# L1 mounts the repository and the output directory at their own paths
+# in its root, which must have them.
+if [ "$root" != / ]; then
+	mkdir -p "$root$repo" "$root$out"
 fi
 
 # One lab at a time, machine-wide (every checkout, every lab back end):
@@ -99,10 +134,10 @@ trap 'kill $watchdog 2>/dev/null || true; rm -f "$gdbsock"' EXIT
 
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread="$tcg_thread" -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
-	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
+	-kernel "${root%/}/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo lab.debug=$debug" \
 	-pidfile "$out/qemu.pid" -gdb "unix:$gdbsock,server=on,wait=off" \
-	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs local,path="$root",mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$repo",mount_tag=repo,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
 	-nographic -no-reboot -monitor none -serial stdio \

@@ -7,6 +7,8 @@ LAB_BUILD=${LAB_BUILD:-$REPO/tests/lab/build}
 GUEST_BUILD=${GUEST_BUILD:-$REPO/tests/guest/build}
 PROBE=$LAB_BUILD/vmprof-probe
 KVM_RUN=$GUEST_BUILD/kvm-run
+# The module built for the kernel L1 runs (lab.sh builds and names it).
+VMPROF_KO=${VMPROF_KO:-$REPO/kmod/vmprof.ko}
 OBJECTS=/sys/kernel/debug/vmprof/objects
 lab_failed=0
 
@@ -95,7 +97,8 @@ start_gt() {
 start_linux_guest() {
 	linux_log=$(mktemp)
 	MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
-		"/boot/vmlinuz-$(uname -r)" "$GUEST_BUILD/linux-guest.cpio.gz" \
+		"/boot/vmlinuz-$(uname -r)" \
+		"$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz" \
 		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
 	linux_pid=$!
 	wait_for_line "$linux_log" "VMPROF-GUEST workload $1 start" 600 &&

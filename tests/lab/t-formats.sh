@@ -75,7 +75,7 @@ fmt_pprof_js() {
 t_formats() {
 	fmt_d=$LAB_OUT/formats
 	mkdir -p "$fmt_d"
-	insmod "$REPO/kmod/vmprof.ko" || { fail "formats: insmod"; return; }
+	insmod "$VMPROF_KO" || { fail "formats: insmod"; return; }
 	start_gt rounds=0 || { fail "formats: guest start"; rmmod vmprof; return; }
 	check "formats: record domain-switch" "$VMPROF" record -q \
 		-p "$gt_pid" --switch domain -d 2 -o "$fmt_d/dom.data"

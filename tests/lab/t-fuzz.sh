@@ -11,7 +11,7 @@
 t_fuzz() {
 	local secs=${VMPROF_FUZZ_SECONDS:-60} out rc n seed
 
-	insmod "$REPO/kmod/vmprof.ko" || { fail "fuzz: insmod"; return; }
+	insmod "$VMPROF_KO" || { fail "fuzz: insmod"; return; }
 	start_kvm_run fz -n 2 -s $((secs + 600)) -i 200000
 	# Dies halfway through: sessions on it lose their target.
 	start_kvm_run fd -s $((secs / 2 + 1)) -i 100000

@@ -7,7 +7,7 @@
 t_gt() {
 	local d=$LAB_OUT/gt
 	mkdir -p "$d"
-	insmod "$REPO/kmod/vmprof.ko" || { fail "gt: insmod"; return; }
+	insmod "$VMPROF_KO" || { fail "gt: insmod"; return; }
 	# Short rounds, so that the recording window holds many whole ones
 	# and a partial round at either end weighs little in the 4:2:1.
 	start_gt rounds=0 scale=2000000 io=40 quiet=1 || { fail "gt: guest start"; rmmod vmprof; return; }

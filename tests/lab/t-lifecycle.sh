@@ -109,7 +109,7 @@ print(str(v).lower() if isinstance(v, bool) else v)' "$1" "$2"
 }
 
 t_lifecycle() {
-	insmod "$REPO/kmod/vmprof.ko" || { fail "lifecycle: insmod"; return; }
+	insmod "$VMPROF_KO" || { fail "lifecycle: insmod"; return; }
 	lc_dir=$LAB_OUT/lifecycle
 	mkdir -p "$lc_dir"
 	lc_qemu_kill

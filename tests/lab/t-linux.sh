@@ -31,7 +31,7 @@ linux_record() {
 t_linux() {
 	local d=$LAB_OUT/linux map mods ksyms off rc
 	mkdir -p "$d"
-	insmod "$REPO/kmod/vmprof.ko" || { fail "linux: insmod"; return; }
+	insmod "$VMPROF_KO" || { fail "linux: insmod"; return; }
 	linux_record "$d"
 	rc=$?
 	if [ "$rc" = 1 ]; then

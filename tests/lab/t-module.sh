@@ -11,7 +11,7 @@ t_module() {
 	start_kvm_run g1 -s 600 -i 200000
 	check "module: kvm-run guest runs before load" kill -0 "$g1_pid"
 	check "module: insmod next to a running guest" \
-		insmod "$REPO/kmod/vmprof.ko"
+		insmod "$VMPROF_KO"
 	check "module: /dev/vmprof exists" test -c /dev/vmprof
 	check "module: debugfs objects all zero after load" objects_zero
 

@@ -14,6 +14,7 @@
 # Environment:
 #   KVER     kernel version whose modules to copy (default: the newest
 #            version that has both /boot/vmlinuz-KVER and /lib/modules/KVER)
+#   ROOT     root file system holding that kernel's modules (default /)
 #   BUSYBOX  static busybox binary (default /bin/busybox, Debian's
 #            busybox-static)
 #   MODULES  driver modules to include, dependencies are added (default e1000)
@@ -23,6 +24,7 @@ out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
 modules=${MODULES:-e1000}
+base=${ROOT:-/}
 
 # Never hard-code the kernel version: Debian bumps it with every update.
 if [ -z "${KVER:-}" ]; then
@@ -59,12 +61,13 @@ seen=" "
 add_module() {
 	case "$seen" in *" $1 "*) return 0 ;; esac
 	seen="$seen$1 "
-	deps=$(modinfo -k "$KVER" -F depends "$1" | tr ',' ' ')
+	deps=$(modinfo -b "$base" -k "$KVER" -F depends "$1" | tr ',' ' ')
 	for d in $deps; do
 		add_module "$d"
 	done
-	path=$(modinfo -k "$KVER" -n "$1")
+	path=$(modinfo -b "$base" -k "$KVER" -n "$1")
 	case "$path" in
+	*builtin*) return 0 ;;
 	*.ko) cp "$path" "$root/lib/modules/$1.ko" ;;
 	*.ko.xz) xz -dc "$path" >"$root/lib/modules/$1.ko" ;;
 	*.ko.zst) zstd -qdc "$path" >"$root/lib/modules/$1.ko" ;;
