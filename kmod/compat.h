@@ -18,6 +18,7 @@
 #include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/user_namespace.h>
+#include <linux/workqueue.h>
 
 #ifdef VMPROF_HAVE_TASK_EXEC_STATE
 #include <linux/sched/exec_state.h>
@@ -55,12 +56,31 @@ typedef void (*vmprof_tp_kvm_exit_t)(void *, struct kvm_vcpu *, u32);
 	__same_type(&register_trace_##name,				\
 		    int (*)(typeof(&(probe)), void *))
 
-/* 7.3 renamed the register index VCPU_REGS_RIP to VCPU_REG_RIP. */
-#ifdef VMPROF_HAVE_VCPU_REG_RIP
-#define VMPROF_VCPU_REG_RIP	VCPU_REG_RIP
-#else /* VMPROF_HAVE_VCPU_REG_RIP */
-#define VMPROF_VCPU_REG_RIP	VCPU_REGS_RIP
-#endif /* VMPROF_HAVE_VCPU_REG_RIP */
+/*
+ * The guest RIP KVM keeps for a vCPU.  7.3 moved it out of arch.regs[],
+ * which holds the general-purpose registers only since then, into
+ * arch.rip.
+ */
+static inline unsigned long vmprof_vcpu_rip(struct kvm_vcpu *vcpu)
+{
+#ifdef VMPROF_HAVE_VCPU_ARCH_RIP
+	return vcpu->arch.rip;
+#else /* VMPROF_HAVE_VCPU_ARCH_RIP */
+	return vcpu->arch.regs[VCPU_REGS_RIP];
+#endif /* VMPROF_HAVE_VCPU_ARCH_RIP */
+}
+
+/*
+ * The workqueue for vmprof's work items, which sleep (perf event creation)
+ * and need no particular CPU.  7.x deprecates system_wq (a warning at
+ * every queue_work) and names the unbound one system_dfl_wq; older kernels
+ * call it system_unbound_wq.
+ */
+#ifdef VMPROF_HAVE_SYSTEM_DFL_WQ
+#define vmprof_wq	system_dfl_wq
+#else /* VMPROF_HAVE_SYSTEM_DFL_WQ */
+#define vmprof_wq	system_unbound_wq
+#endif /* VMPROF_HAVE_SYSTEM_DFL_WQ */
 
 /* 6.3 made vm_flags read-only behind vm_flags_set(); not probed: a
  * static inline of mm.h whose absence only 6.1 and 6.2 show. */

@@ -82,7 +82,7 @@ static void vmprof_svm_validate(struct kvm_vcpu *vcpu, struct vmcb *vmcb)
 {
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_UNKNOWN)
 		return;
-	if (vmcb && vmcb->save.rip == vcpu->arch.regs[VMPROF_VCPU_REG_RIP] &&
+	if (vmcb && vmcb->save.rip == vmprof_vcpu_rip(vcpu) &&
 	    vmcb->save.rip) {
 		WRITE_ONCE(vmprof_vmcb_state, VMCB_OK);
 		return;
@@ -97,7 +97,7 @@ static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	struct vmcb *vmcb = vmprof_svm_vmcb(vcpu);
 
 	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
-	r->rip = vcpu->arch.regs[VMPROF_VCPU_REG_RIP];
+	r->rip = vmprof_vcpu_rip(vcpu);
 	if (at_exit)
 		vmprof_svm_validate(vcpu, vmcb);
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)

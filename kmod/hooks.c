@@ -340,7 +340,7 @@ void vmprof_hooks_put(void)
 {
 	mutex_lock(&vmprof_hooks_lock);
 	if (!--vmprof_hooks_users)
-		mod_delayed_work(system_wq, &vmprof_hooks_linger,
+		mod_delayed_work(vmprof_wq, &vmprof_hooks_linger,
 				 msecs_to_jiffies(READ_ONCE(hooks_linger_ms)));
 	mutex_unlock(&vmprof_hooks_lock);
 }
@@ -404,7 +404,7 @@ void vmprof_hooks_uninit(void)
 {
 	/* No session is left (they pin the module): end the linger now. */
 	WARN_ON(vmprof_hooks_users);
-	mod_delayed_work(system_wq, &vmprof_hooks_linger, 0);
+	mod_delayed_work(vmprof_wq, &vmprof_hooks_linger, 0);
 	flush_delayed_work(&vmprof_hooks_linger);
 	if (vmprof_kvm)
 		module_put(vmprof_kvm);

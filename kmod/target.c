@@ -293,7 +293,7 @@ struct vmprof_vcpu_slot *vmprof_target_lookup(struct task_struct *task,
 		atomic_inc(&vmprof_objects.task_refs);
 		atomic_inc(&t->nr_vcpus);
 		set_bit(idx, t->new_vcpus);
-		queue_work(system_wq, &t->new_vcpu_work);
+		queue_work(vmprof_wq, &t->new_vcpu_work);
 	}
 	if (READ_ONCE(slot->task) != task)
 		return NULL;	/* the vCPU changed threads: not QEMU's way */
@@ -317,7 +317,7 @@ void vmprof_target_fork(struct task_struct *child)
 	n->task = get_task_struct(child);
 	atomic_inc(&vmprof_objects.task_refs);
 	llist_add(&n->node, &t->new_threads);
-	queue_work(system_wq, &t->new_vcpu_work);
+	queue_work(vmprof_wq, &t->new_vcpu_work);
 }
 
 void vmprof_target_exit_totals(struct vmprof_target *t,

@@ -161,7 +161,7 @@ if [ ! -e "$out/status" ]; then
 	exit 125
 fi
 status=$(cat "$out/status")
-if grep -E -n 'WARNING: CPU|BUG:|Oops|general protection fault|Call Trace|scheduling while atomic|possible circular locking|UBSAN:|KASAN:|vmprof.*(leak|refcount)' \
+if grep -E -n 'WARNING: CPU|BUG:|Oops|general protection fault|Call Trace|scheduling while atomic|possible circular locking|UBSAN:|KASAN:|vmprof.*(leak|refcount)|deprecated.*\[vmprof\]' \
 	"$out/dmesg" >&2; then
 	echo "lab: FAIL: kernel warnings in L1's dmesg ($out/dmesg)" >&2
 	[ "$status" = 0 ] && status=124
