@@ -3,7 +3,8 @@
  * /sys/kernel/debug/vmprof/objects: live objects, so that tests can prove
  * that every session, target, thread, event, ring and task reference is
  * gone once the last session is; and how many sessions are sampling, so
- * that they can wait for a recorder to start.
+ * that they can wait for a recorder to start.  hooks: whether the probes
+ * are registered.  vmread: the VMX fault-path self-test.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
@@ -35,6 +36,29 @@ static int vmprof_hooks_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(vmprof_hooks);
 
+/*
+ * A self-test, not a statistic: each read runs one VMREAD on the reading
+ * CPU with no vCPU of ours loaded (guest_state.c says why this is the only
+ * way to reach its fault path) and says how it went.  The VMX lab reads
+ * it with no VM running, where the VMREAD must fault and be caught.
+ */
+static int vmprof_vmread_show(struct seq_file *m, void *v)
+{
+	bool vmxe = false;
+	u64 val = 0;
+	int ret = vmprof_vmread_selftest(&vmxe, &val);
+
+	if (ret < 0)
+		seq_puts(m, "not an Intel VMX host\n");
+	else if (ret)
+		seq_printf(m, "cr4.vmxe=%d vmread=ok exit_reason=0x%llx\n",
+			   vmxe, val);
+	else
+		seq_printf(m, "cr4.vmxe=%d vmread=failed\n", vmxe);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmprof_vmread);
+
 void vmprof_debugfs_init(void)
 {
 	vmprof_debugfs_dir = debugfs_create_dir("vmprof", NULL);
@@ -42,6 +66,8 @@ void vmprof_debugfs_init(void)
 			    &vmprof_objects_fops);
 	debugfs_create_file("hooks", 0444, vmprof_debugfs_dir, NULL,
 			    &vmprof_hooks_fops);
+	debugfs_create_file("vmread", 0400, vmprof_debugfs_dir, NULL,
+			    &vmprof_vmread_fops);
 }
 
 void vmprof_debugfs_uninit(void)

@@ -20,8 +20,9 @@
  * Intel (VMX): VMREAD of the current VMCS, the way vmx_get_cpl_no_cache()
  * does since 6.19 to stay out of KVM's register cache from NMI context.
  * VMREAD outside VMX operation raises #UD; the exception-table entry turns
- * that into a failed read instead of an oops.  Not testable under TCG
- * (no VMX); compiled and reasoned only.
+ * that into a failed read instead of an oops.  Inside VMX operation with
+ * no current VMCS it fails (VMfailInvalid) and sets CF.  The VMX lab
+ * (tests/vmx, Bochs) runs all of this.
  */
 #include <asm/processor.h>
 #include <asm/svm.h>
@@ -114,10 +115,11 @@ static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	return true;
 }
 
+/* *val is written only when the read succeeded. */
 static bool vmprof_vmread(unsigned long field, u64 *val)
 {
 	bool ok = false;
-	u64 v = 0;
+	u64 v;
 
 	asm volatile("1: vmread %[field], %[v]\n\t"
 		     "seta %[ok]\n\t"
@@ -126,8 +128,28 @@ static bool vmprof_vmread(unsigned long field, u64 *val)
 		     : [v] "=&r"(v), [ok] "+qm"(ok)
 		     : [field] "r"(field)
 		     : "cc");
-	*val = v;
+	if (ok)
+		*val = v;
 	return ok;
+}
+
+/*
+ * The guest's CR3.  While KVM intercepts CR3 loads (shadow paging, ept=0;
+ * or EPT without unrestricted guest while the guest's paging is off), the
+ * VMCS holds KVM's own page table root, and the guest's value is the one
+ * KVM keeps from the intercepted loads: as vmx_cache_reg() decides.
+ */
+static bool vmprof_vmx_cr3(struct kvm_vcpu *vcpu, u64 *cr3)
+{
+	u64 exec;
+
+	if (!vmprof_vmread(CPU_BASED_VM_EXEC_CONTROL, &exec))
+		return false;
+	if (exec & CPU_BASED_CR3_LOAD_EXITING) {
+		*cr3 = READ_ONCE(vcpu->arch.cr3);
+		return true;
+	}
+	return vmprof_vmread(GUEST_CR3, cr3);
 }
 
 static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
@@ -149,10 +171,17 @@ static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 			r->lstar = v;
 		return true;
 	}
-	if (vmprof_vmread(GUEST_CR3, &v))
+	if (vmprof_vmx_cr3(vcpu, &v))
 		r->cr3 = v;
-	if (vmprof_vmread(GUEST_SS_AR_BYTES, &v))
-		r->cpl = (v >> 5) & 3;		/* SS.DPL is the CPL */
+	/*
+	 * SS.DPL is the CPL, but for real mode, which is CPL 0: without
+	 * unrestricted guest KVM runs it in virtual-8086 mode, where SS.DPL
+	 * is 3.  CR0.PE is never a guest-owned bit, so KVM's copy is current.
+	 */
+	if (!(READ_ONCE(vcpu->arch.cr0) & X86_CR0_PE))
+		r->cpl = 0;
+	else if (vmprof_vmread(GUEST_SS_AR_BYTES, &v))
+		r->cpl = (v >> 5) & 3;
 	return true;
 }
 
@@ -176,4 +205,28 @@ bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		return vmprof_vmx_read(vcpu, r, at_exit);
 	}
 	return false;
+}
+
+/*
+ * The debugfs self-test of the VMX lab (debugfs.c: vmread): one VMREAD
+ * on this CPU outside any vCPU, as the overflow handler and the probes
+ * never do (hooks.c makes sure), which is why this is the only way to run
+ * the fault path on purpose.  With no VMX operation on this CPU
+ * (CR4.VMXE clear: kvm_intel not loaded, or 6.1 with no VM) VMREAD raises
+ * #UD and the fixup must catch it; in VMX operation it fails or, when a
+ * vCPU ran here last and KVM left its VMCS current, reads that vCPU's
+ * exit reason.  Returns -ENODEV on a host without VMX, 0 if the read
+ * failed, 1 if it read *val.
+ */
+int vmprof_vmread_selftest(bool *vmxe, u64 *val)
+{
+	int ret;
+
+	if (vmprof_isa != VMPROF_ISA_VMX)
+		return -ENODEV;
+	preempt_disable();
+	*vmxe = !!(__read_cr4() & X86_CR4_VMXE);
+	ret = vmprof_vmread(VM_EXIT_REASON, val);
+	preempt_enable();
+	return ret;
 }

@@ -216,6 +216,7 @@ struct vmprof_guest_regs {
 void vmprof_guest_state_init(void);
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		       bool at_exit);
+int vmprof_vmread_selftest(bool *vmxe, u64 *val);
 
 /* sample.c */
 void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
