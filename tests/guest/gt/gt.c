@@ -66,6 +66,14 @@
  *              every 16th round (short rounds, little serial output)
  *   scale=N    iterations of gt_compute_c per round (default 10000000)
  *   io=N       outb+inb pairs per gt_device_io call (default 200)
+ *   cr3=N      load CR3 with N (decimal) before the first round (paging
+ *              stays off, so it changes nothing): a value the host can
+ *              read back, as a Linux guest's CR3 names the page tables of
+ *              its current task
+ *   lstar=1    write the runtime address of entry_SYSCALL_64 (boot.S) to
+ *              MSR_LSTAR before the first round, as a Linux kernel does at
+ *              boot: a host profiler reads it and finds how far a loader
+ *              moved gt from its link address (its "KASLR offset")
  *
  * Serial output (COM1, one line each):
  *   GT start rounds=R scale=S io=I
@@ -99,6 +107,8 @@ typedef unsigned long long u64;
 #define DEBUG_EXIT_PORT	0xf4
 #define DEBUG_EXIT_CODE	0x10	/* QEMU exits with (0x10 << 1) | 1 = 33 */
 
+#define MSR_LSTAR	0xc0000082
+
 #define MB_BOOT_MAGIC	0x2BADB002
 #define MB_INFO_CMDLINE	(1u << 2)
 
@@ -119,6 +129,11 @@ static u32 gt_rounds;
 static u32 gt_quiet;
 static u32 gt_scale = 10000000;
 static u32 gt_io = 200;
+static u32 gt_lstar;
+static u32 gt_cr3;
+
+/* boot.S; hidden, so that its address is computed from the PC. */
+extern char entry_SYSCALL_64[] __attribute__((visibility("hidden")));
 
 static __always_inline void outb(u16 port, u8 val)
 {
@@ -131,6 +146,11 @@ static __always_inline u8 inb(u16 port)
 
 	asm volatile("inb %1, %0" : "=a"(val) : "Nd"(port));
 	return val;
+}
+
+static __always_inline void wrmsr(u32 msr, u64 val)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)val), "d"((u32)(val >> 32)));
 }
 
 static __always_inline u64 rdtsc(void)
@@ -321,10 +341,18 @@ void gt_main(u32 magic, const struct multiboot_info *mbi)
 		gt_parse_opt(cmdline, "scale=", &gt_scale);
 		gt_parse_opt(cmdline, "io=", &gt_io);
 		gt_parse_opt(cmdline, "quiet=", &gt_quiet);
+		gt_parse_opt(cmdline, "lstar=", &gt_lstar);
+		gt_parse_opt(cmdline, "cr3=", &gt_cr3);
 	}
+	if (gt_cr3)
+		asm volatile("mov %0, %%cr3" : : "r"(gt_cr3) : "memory");
+	if (gt_lstar)
+		wrmsr(MSR_LSTAR, (u32)entry_SYSCALL_64);
 	gt_put_kv("GT start rounds=", gt_rounds);
 	gt_put_kv(" scale=", gt_scale);
 	gt_put_kv(" io=", gt_io);
+	if (gt_lstar)
+		gt_put_kv(" entry_SYSCALL_64=", (u32)entry_SYSCALL_64);
 	gt_puts("\n");
 
 	for (round = 1; !gt_rounds || round <= gt_rounds; round++) {
