@@ -17,6 +17,9 @@ Each check prints "PASS: name" or "FAIL: name: why".
       with a System.map alone, only module addresses stay unknown
   report-checks.py kaslr JSON EXPECTED_OFFSET
       the KASLR offset undone is the guest's real one
+  report-checks.py vmx-exits JSON
+      a VMX recording of gt from its first instruction: exit reasons
+      named in VMX terms, the port I/O charged to gt_device_io
 """
 import json
 import re
@@ -149,8 +152,29 @@ def kaslr(path, expected):
           f"expected {expected}, source {rep['kaslr_source']}")
 
 
+def vmx_exits(path):
+    rep = load(path)
+    check(rep["isa"] == "vmx", f"{path}: recorded on VMX", f"isa {rep['isa']}")
+    exits = {e["reason"]: e for e in rep["exits"]}
+    for reason, why in (("IO_INSTRUCTION", "gt_device_io's in and out"),
+                        ("EXTERNAL_INTERRUPT", "the host's timer ticks"),
+                        ("EPT_VIOLATION", "the guest's first touch of its pages"),
+                        ("MSR_WRITE", "gt's write of LSTAR")):
+        count = exits.get(reason, {}).get("count", 0)
+        check(count > 0, f"{path}: {reason} exits counted ({count}: {why})",
+              f"exits {sorted(exits)}")
+    unnamed = [r for r in exits if r.startswith("UNKNOWN")]
+    check(not unnamed, f"{path}: every exit reason has its VMX name",
+          f"unnamed {unnamed}")
+    io = exits.get("IO_INSTRUCTION", {})
+    funcs = [f["symbol"] for f in io.get("functions") or []]
+    check(funcs[:1] == ["gt_device_io"],
+          f"{path}: IO_INSTRUCTION samples charged to gt_device_io ({funcs[:3]})")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"gt": gt, "linux-modes": linux_modes, "kaslr": kaslr, "map-core": map_core,
+     "vmx-exits": vmx_exits,
      "resolved": lambda p, m: resolved(p, float(m))}[cmd](*args)
     sys.exit(1 if failed else 0)

@@ -8,8 +8,9 @@
  *
  * usage: vmprof-probe [-m cpu|domain|system] [-p PID] [-d SECONDS]
  *                     [-F HZ | -c PERIOD] [-r LO:HI] [-i IO_RIP]
- *                     [-P RING_PAGES] [-T PID] [-s] [-D]
+ *                     [-P RING_PAGES] [-T PID] [-C CR3] [-s] [-D]
  *   -T  the VMM pid guest samples should carry (system-wide)
+ *   -C  the guest CR3 guest samples should carry (cr3_match counts them)
  *   -s  never read until the end: let the rings overflow
  *   -D  VMPROF_ATTACH_DRY_RUN: the benchmark floor (bench/lab-bench.sh)
  */
@@ -36,6 +37,7 @@ struct probe {
 	uint64_t samples, lost_records, ctx[8];
 	uint64_t in_range, out_range, exit_samples, exit_io_at_rip;
 	uint64_t exit_io_other_rip, pid_match, bad_records;
+	uint64_t cr3, cr3_match, other_cr3;
 	uint32_t pid;
 	uint32_t vcpus[64];
 	uint32_t isa;
@@ -81,6 +83,10 @@ static void on_sample(struct probe *p, const struct vmprof_sample *s)
 			p->in_range++;
 		else
 			note_out_of_range(p, s->guest_rip);
+		if (s->guest_cr3 == p->cr3)
+			p->cr3_match++;
+		else
+			p->other_cr3 = s->guest_cr3;
 	}
 	if (s->flags & VMPROF_SAMPLE_EXIT) {
 		p->exit_samples++;
@@ -156,7 +162,7 @@ int main(int argc, char **argv)
 	uint32_t i, n;
 	uint8_t *map;
 
-	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:sD")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:C:sD")) != -1) {
 		switch (c) {
 		case 'm': at.mode = mode_of(optarg); break;
 		case 'p': at.pid = atoi(optarg); break;
@@ -168,6 +174,7 @@ int main(int argc, char **argv)
 		case 'i': p.io_rip = strtoull(optarg, NULL, 0); break;
 		case 'P': at.ring_pages = atoi(optarg); break;
 		case 'T': p.pid = atoi(optarg); break;
+		case 'C': p.cr3 = strtoull(optarg, NULL, 0); break;
 		case 's': stall = 1; break;
 		case 'D': at.flags |= VMPROF_ATTACH_DRY_RUN; break;
 		default: return 64;
@@ -226,6 +233,7 @@ int main(int argc, char **argv)
 	if (p.out_range)
 		printf("out_rips=%#lx,%#lx,%#lx,%#lx\n", p.out_rips[0],
 		       p.out_rips[1], p.out_rips[2], p.out_rips[3]);
+	printf("cr3_match=%lu other_cr3=%#lx\n", p.cr3_match, p.other_cr3);
 	printf("exit_samples=%lu exit_io_at_rip=%lu exit_io_other_rip=%lu\n",
 	       p.exit_samples, p.exit_io_at_rip, p.exit_io_other_rip);
 	for (i = 0, n = 0; i < 64; i++)
