@@ -4,6 +4,9 @@
 #
 #   make              the module (against KDIR) and the vmprof tool
 #   make check        install missing Debian packages, run every test
+#   make check-vmx    install missing Debian packages, run the VMX lab:
+#                     vmprof on Intel VT-x under Bochs (one boot, about
+#                     6 minutes; not part of check)
 #   make demo         install missing Debian packages, profile a Linux guest
 #                     in the lab in both modes, print both reports
 #   make bench        benchmarks against perf (not part of check)
@@ -67,6 +70,12 @@ check: deps-matrix
 check-run:
 	$(Q)tests/run.sh
 
+check-vmx: deps
+	$(Q)$(MAKE) check-vmx-run
+
+check-vmx-run: all guests
+	$(Q)tests/vmx/check.sh
+
 demo: deps
 	$(Q)$(MAKE) demo-run
 
@@ -118,8 +127,10 @@ clean-module:
 
 clean: clean-module
 	$(Q)$(MAKE) -C tools clean
-	$(Q)rm -rf tests/guest/build tests/lab/build tests/fuzz/build
+	$(Q)rm -rf tests/guest/build tests/lab/build tests/fuzz/build \
+		tests/vmx/build
 
-.PHONY: all module print-kdir fuzz-lab tools guests deps deps-matrix check check-run demo demo-run bench fuzz \
+.PHONY: all module print-kdir fuzz-lab tools guests deps deps-matrix check \
+	check-run check-vmx check-vmx-run demo demo-run bench fuzz \
 	dkms-install install clean-module clean
 endif
