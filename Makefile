@@ -6,7 +6,7 @@
 #   make check        install missing Debian packages, run every test
 #   make check-vmx    install missing Debian packages, run the VMX lab:
 #                     vmprof on Intel VT-x under Bochs (one boot, about
-#                     2 minutes; not part of check)
+#                     2 minutes; make check runs it too)
 #   make demo         install missing Debian packages, profile a Linux guest
 #                     in the lab in both modes, print both reports
 #   make bench        benchmarks against perf (not part of check)

@@ -1,17 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Every test of vmprof: builds, the tool's tests on fixtures, DKMS, and the
-# lab (the module with real KVM guests).  Each check prints "PASS: name" or
+# Every test of vmprof: builds, the tool's tests on fixtures, DKMS, the
+# lab (the module with real KVM guests, AMD SVM under QEMU) and the VMX lab
+# (Intel VT-x under Bochs: tests/vmx, one boot of about two minutes).  Each check prints "PASS: name" or
 # "FAIL: name: why"; the last line is "N passed, N failed".
 #
-# usage: tests/run.sh [SUITE...]   suites: build report fuzz dkms lab
+# usage: tests/run.sh [SUITE...]   suites: build report fuzz dkms lab vmx
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-suites=${*:-build report fuzz dkms lab}
+suites=${*:-build report fuzz dkms lab vmx}
 
 # step NAME COMMAND...: run a step; its PASS/FAIL lines count.  A step that
 # fails without saying why gets a FAIL line of its own.
@@ -147,6 +148,9 @@ for s in $suites; do
 		;;
 	(lab)
 		step "lab" lab_suite
+		;;
+	(vmx)
+		step "vmx: Intel VT-x under Bochs" tests/vmx/check.sh
 		;;
 	(*)
 		echo "tests/run.sh: unknown suite $s" >&2

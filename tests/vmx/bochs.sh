@@ -14,26 +14,34 @@
 # dmesg fails the run, and so does a run that gives no verdict within
 # --timeout seconds (Bochs is killed).
 #
-# Environment: KVER, the kernel to boot (default scripts/kver.sh's; the
-# module must be built for it: make module KVER=...); BOCHS_CPU, the CPU
-# model (default corei7_skylake_x); LAB_*, VMPROF_* and GT_* variables
-# reach the suite.
+# --kernel NAME (or LAB_KERNEL) picks L1's kernel from scripts/kernels.sh
+# (default 6.1, Debian 12's); vmprof.ko is built for it
+# (scripts/build-module.sh).  BOCHS_CPU picks the CPU model (default
+# corei7_haswell_4770, docs/vmx-lab.md says why), BOCHS_APPEND adds to
+# L1's command line; LAB_*, VMPROF_* and GT_* variables reach the suite.
 #
-# usage: bochs.sh [--timeout SECONDS] [--out DIR]
+# usage: bochs.sh [--timeout SECONDS] [--out DIR] [--kernel NAME]
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 timeout=900
 out=
+kernel=${LAB_KERNEL:-6.1}
 while [ $# -gt 0 ]; do
 	case "$1" in
 	(--timeout) timeout=$2; shift 2 ;;
 	(--out) out=$2; shift 2 ;;
-	(*) echo "usage: bochs.sh [--timeout SECONDS] [--out DIR]" >&2; exit 64 ;;
+	(--kernel) kernel=$2; shift 2 ;;
+	(*) echo "usage: bochs.sh [--timeout SECONDS] [--out DIR] [--kernel NAME]" >&2
+	    exit 64 ;;
 	esac
 done
-kver=${KVER:-$("$repo/scripts/kver.sh")}
+read -r kernel kver root < <("$repo/scripts/kernels.sh" "$kernel") || exit 125
+if [ "$root" != / ]; then
+	echo "vmx lab: kernel $kernel lives in $root; the VMX lab boots Debian 12's kernels only" >&2
+	exit 125
+fi
 cpu=${BOCHS_CPU:-corei7_haswell_4770}
 build=$repo/tests/vmx/build
 mkdir -p "$build"
@@ -42,24 +50,26 @@ mkdir -p "$out"
 out=$(realpath "$out")
 rm -rf "$out/result" "$out/serial" "$out/bochs.log"
 
-for f in kmod/vmprof.ko tools/vmprof tests/lab/build/vmprof-probe \
-	 tests/guest/build/kvm-run tests/guest/build/gt-run \
-	 tests/guest/build/gt.elf; do
+for f in tools/vmprof tests/lab/build/vmprof-probe tests/guest/build/kvm-run \
+	 tests/guest/build/gt-run tests/guest/build/gt.elf; do
 	if [ ! -e "$repo/$f" ]; then
-		echo "vmx lab: $f is missing: make module tools guests KVER=$kver" >&2
+		echo "vmx lab: $f is missing: make tools guests" >&2
 		exit 125
 	fi
 done
-built_for=$(modinfo -F vermagic "$repo/kmod/vmprof.ko" | cut -d' ' -f1)
-if [ "$built_for" != "$kver" ]; then
-	echo "vmx lab: kmod/vmprof.ko is built for $built_for, not $kver: make module KVER=$kver" >&2
+ko_log=$(mktemp)
+if ! ko=$("$repo/scripts/build-module.sh" "$kernel" 2>"$ko_log" | tail -n 1) ||
+   [ ! -e "$ko" ]; then
+	tail -n 20 "$ko_log" >&2
+	echo "vmx lab: FAIL: cannot build vmprof.ko for $kver" >&2
 	exit 125
 fi
+rm -f "$ko_log"
 
-env | grep -E '^(LAB|VMPROF|GT)_[A-Z_]*=' |
+env | grep -E '^(LAB|VMPROF|GT)_[A-Z_]*=' | grep -v '^VMPROF_KO=' |
 	sed "s/'/'\\\\''/g; s/=\(.*\)/='\1'/; s/^/export /" > "$out/env" || true
 ips=100000000
-"$here/mkimage.sh" "$kver" "$out/boot.iso" "$out/env" \
+"$here/mkimage.sh" "$kver" "$ko" "$out/boot.iso" "$out/env" \
 	"tsc_early_khz=$((ips / 1000)) ${BOCHS_APPEND:-}"
 
 # The results disk: a flat image of 16 heads x 63 sectors x 130 cylinders

@@ -9,15 +9,17 @@
 # keep their paths under /repo, so that the lab's shell helpers
 # (tests/lab/lib.sh) find them as they do in the QEMU lab.
 #
-# usage: mkimage.sh KVER OUT.iso [ENV [CMDLINE]]
+# usage: mkimage.sh KVER VMPROF.KO OUT.iso [ENV [CMDLINE]]
+#   VMPROF.KO: the module built for KVER (scripts/build-module.sh)
 #   ENV: a file of shell exports the suite starts with
 #   CMDLINE: more kernel command line
 set -euo pipefail
 
 kver=$1
-out=$2
-env_file=${3:-}
-cmdline=${4:-}
+ko=$2
+out=$3
+env_file=${4:-}
+cmdline=${5:-}
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
@@ -74,7 +76,7 @@ for f in kvm-run gt-run; do
 done
 cp "$repo/tests/guest/build/gt.elf" "$root/repo/tests/guest/build/gt.elf"
 mkdir -p "$root/repo/kmod" "$root/repo/tests/lab" "$root/repo/tests/vmx"
-strip --strip-debug -o "$root/repo/kmod/vmprof.ko" "$repo/kmod/vmprof.ko"
+strip --strip-debug -o "$root/repo/kmod/vmprof.ko" "$ko"
 cp "$repo/tests/lab/lib.sh" "$root/repo/tests/lab/"
 cp "$here"/suite.sh "$here"/t-*.sh "$root/repo/tests/vmx/"
 [ -z "$env_file" ] || cp "$env_file" "$root/repo/env"

@@ -23,7 +23,7 @@ t_vmx() {
 	done
 	echo "  kvm_intel:$params"
 	check "vmx: kvm_intel loaded" test -d /sys/module/kvm_intel
-	check "vmx: insmod vmprof" insmod "$REPO/kmod/vmprof.ko"
+	check "vmx: insmod vmprof" insmod "$VMPROF_KO"
 	check "vmx: the module found Intel VMX" \
 		bash -c "dmesg | grep -q 'vmprof: version .* Intel VMX'"
 	t_vmx_vmread "no VM yet"
