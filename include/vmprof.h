@@ -50,6 +50,9 @@
  *                   KVM's mediated vPMU (Linux 7.x, kvm_amd or kvm_intel
  *                   enable_mediated_pmu=Y).  VMPROF_EVENT_CPU_CLOCK works.
  *       -ENOMEM     out of memory
+ *       -EPERM      VMPROF_ATTACH_GUEST_TASK without CAP_SYS_ADMIN (1.2)
+ *     A tool built for ABI 1.2 passes the VER1 size; a 1.1 module then
+ *     answers -E2BIG if VMPROF_ATTACH_GUEST_TASK fields are set.
  *
  * VMPROF_IOC_ENABLE / VMPROF_IOC_DISABLE   no argument.
  *     Start and stop sampling.  -EINVAL if not attached.  Idempotent.
@@ -65,6 +68,36 @@
  *     fills at most exits_cap entries and sets nr_exits to the number it
  *     has, so a caller whose array was too small can retry.  -EFAULT for a
  *     bad pointer, -EINVAL if not attached.
+ *
+ * VMPROF_IOC_GUEST_READ   in/out: struct vmprof_guest_read (ABI 1.2).
+ *     Reads the memory of the guest of VMM process pid, in the caller's
+ *     context (a session need not be attached).  This reads what the
+ *     tenant has in its VM: it needs CAP_SYS_ADMIN and, as ATTACH, the
+ *     right to ptrace the VMM.  Nothing in the guest or the VMM changes:
+ *     no page is faulted in, no accessed or dirty bit is set; a page the
+ *     VMM has not got in memory reads as unreadable.  Operations:
+ *       VMPROF_GUEST_READ_PHYS  len bytes at guest-physical addr
+ *       VMPROF_GUEST_READ_VIRT  len bytes at guest-virtual addr, through
+ *                               the guest page tables rooted at the
+ *                               guest-physical cr3 (4-level paging, or
+ *                               5-level with VMPROF_GUEST_READ_LA57;
+ *                               2 MiB and 1 GiB pages)
+ *       VMPROF_GUEST_FIND_PAGE  the first page-aligned guest-physical
+ *                               address at or after addr whose first len
+ *                               bytes (at most 64) equal the first len
+ *                               bytes of buf where the second len bytes
+ *                               of buf (a mask) have bits set; found is
+ *                               that address or ~0, next where to go on
+ *                               (~0 when all guest memory was searched)
+ *     Reads go into buf and stop at the first page that cannot be read;
+ *     done says how many bytes were read.  len is at most
+ *     VMPROF_GUEST_READ_MAX.  Errors:
+ *       -EPERM      no CAP_SYS_ADMIN
+ *       -ESRCH, -EACCES, -ENODEV   as ATTACH
+ *       -EIO        the guest's memory is encrypted (SEV, SEV-ES, SEV-SNP,
+ *                   TDX): the host cannot read it
+ *       -EINVAL     bad op, flags, len or a reserved field set
+ *       -EFAULT     bad buf
  *
  * mmap
  * ----
@@ -101,7 +134,8 @@
 #define VMPROF_DEVICE_PATH	"/dev/vmprof"
 
 #define VMPROF_ABI_MAJOR	1
-#define VMPROF_ABI_MINOR	1	/* 1: VMPROF_INFO_MEDIATED_PMU, -EOPNOTSUPP */
+#define VMPROF_ABI_MINOR	2	/* 1: VMPROF_INFO_MEDIATED_PMU, -EOPNOTSUPP;
+				 * 2: guest tasks, VMPROF_IOC_GUEST_READ */
 
 /*
  * Not listed in Documentation/userspace-api/ioctl/ioctl-number.rst (as of
@@ -136,6 +170,15 @@ struct vmprof_version {
  * rings and statistics stay empty.  Not for system-wide mode.
  */
 #define VMPROF_ATTACH_DRY_RUN	(1U << 1)
+/*
+ * ABI 1.2.  At each guest sample, read which guest task runs (its pid,
+ * thread id and comm) from guest memory, with the guest_* fields of the
+ * attach, which describe the guest kernel (the tool takes them from its
+ * BTF and kallsyms).  Reading tenant memory needs CAP_SYS_ADMIN (-EPERM),
+ * and is for a VM (-EINVAL with VMPROF_MODE_SYSTEM).  Guests whose memory
+ * is encrypted are profiled as without it (VMPROF_INFO_GUEST_PROTECTED).
+ */
+#define VMPROF_ATTACH_GUEST_TASK (1U << 2)
 
 #define VMPROF_RING_PAGES_DEFAULT	64
 #define VMPROF_RING_PAGES_MAX		4096
@@ -151,8 +194,18 @@ struct vmprof_attach {
 	__u32 watermark;	/* wake poll() at this many bytes; 0: half */
 	__u32 reserved0;
 	__u64 reserved[4];
+	/* VER1 (ABI 1.2), for VMPROF_ATTACH_GUEST_TASK; else zero. */
+	__u64 guest_current_task; /* %gs-relative address of the guest's
+				   * current task pointer (its per-CPU
+				   * current_task, with KASLR applied) */
+	__u32 guest_task_pid;	/* offsetof(struct task_struct, pid) */
+	__u32 guest_task_tgid;	/* offsetof(struct task_struct, tgid) */
+	__u32 guest_task_comm;	/* offsetof(struct task_struct, comm) */
+	__u32 guest_reserved0;
+	__u64 guest_reserved[2];
 };
 #define VMPROF_ATTACH_SIZE_VER0	72
+#define VMPROF_ATTACH_SIZE_VER1	112
 
 /* vmprof_info.isa */
 #define VMPROF_ISA_UNKNOWN	0
@@ -164,6 +217,10 @@ struct vmprof_attach {
 #define VMPROF_INFO_LSTAR	(1U << 1)	/* guest_lstar has been seen */
 /* The VM uses KVM's mediated vPMU: it owns the PMU while it runs. */
 #define VMPROF_INFO_MEDIATED_PMU (1U << 2)
+#define VMPROF_INFO_GUEST_TASK	(1U << 3)	/* guest tasks are read (1.2) */
+/* The guest's state or memory is encrypted (SEV, SEV-ES, SEV-SNP, TDX):
+ * no guest tasks, and VMPROF_IOC_GUEST_READ fails with -EIO (1.2). */
+#define VMPROF_INFO_GUEST_PROTECTED (1U << 4)
 
 struct vmprof_info {
 	__u32 size;
@@ -202,7 +259,9 @@ struct vmprof_stats {
 	__u64 filtered;		/* out: samples outside the guest, not kept
 				 * in cpu-switch mode with a software clock */
 	__u64 nr_vcpus;		/* out: vCPUs seen */
-	__u64 reserved[4];
+	__u64 guest_unread;	/* out (1.2): guest samples whose task could
+				 * not be read (VMPROF_ATTACH_GUEST_TASK) */
+	__u64 reserved[3];
 };
 #define VMPROF_STATS_SIZE_VER0	88
 
@@ -212,6 +271,36 @@ struct vmprof_stats {
 #define VMPROF_IOC_DISABLE	_IO(VMPROF_IOC_MAGIC, 3)
 #define VMPROF_IOC_GET_INFO	_IOWR(VMPROF_IOC_MAGIC, 4, struct vmprof_info)
 #define VMPROF_IOC_GET_STATS	_IOWR(VMPROF_IOC_MAGIC, 5, struct vmprof_stats)
+#define VMPROF_IOC_GUEST_READ	_IOWR(VMPROF_IOC_MAGIC, 6, struct vmprof_guest_read)
+
+/* vmprof_guest_read.op */
+#define VMPROF_GUEST_READ_PHYS	1
+#define VMPROF_GUEST_READ_VIRT	2
+#define VMPROF_GUEST_FIND_PAGE	3
+
+/* vmprof_guest_read.flags */
+#define VMPROF_GUEST_READ_LA57	(1U << 0)	/* VIRT: 5-level paging */
+
+#define VMPROF_GUEST_READ_MAX	(1U << 20)
+#define VMPROF_GUEST_FIND_MAX	64
+
+struct vmprof_guest_read {
+	__u32 size;		/* sizeof(struct vmprof_guest_read) */
+	__u32 op;		/* VMPROF_GUEST_READ_* / _FIND_PAGE */
+	__s32 pid;		/* the VMM process */
+	__u32 flags;		/* VMPROF_GUEST_READ_LA57 */
+	__u64 addr;		/* guest-physical or guest-virtual address */
+	__u64 cr3;		/* VIRT: guest-physical page-table root */
+	__u64 buf;		/* user pointer: the bytes read; FIND: the
+				 * pattern then its mask */
+	__u32 len;		/* bytes to read; FIND: pattern length */
+	__u32 done;		/* out: bytes read */
+	__u64 found;		/* out, FIND: matching page or ~0 */
+	__u64 next;		/* out, FIND: address to search on from, ~0
+				 * when the search covered all guest memory */
+	__u64 reserved[2];
+};
+#define VMPROF_GUEST_READ_SIZE_VER0	80
 
 /* The first page of every ring. */
 struct vmprof_ring_ctl {
@@ -227,6 +316,7 @@ struct vmprof_ring_ctl {
 
 #define VMPROF_RECORD_SAMPLE	1
 #define VMPROF_RECORD_LOST	2
+#define VMPROF_RECORD_GUEST_TASK 3	/* ABI 1.2 */
 
 struct vmprof_record_header {
 	__u32 type;		/* VMPROF_RECORD_* */
@@ -245,6 +335,7 @@ struct vmprof_record_header {
 /* vmprof_sample.flags */
 #define VMPROF_SAMPLE_VCPU_THREAD (1U << 0)	/* taken on a vCPU thread */
 #define VMPROF_SAMPLE_EXIT	  (1U << 1)	/* exit_* fields are valid */
+#define VMPROF_SAMPLE_GUEST_TASK  (1U << 2)	/* guest_pid/tid are valid */
 
 #define VMPROF_VCPU_NONE	0xffffffffU	/* not a vCPU thread */
 
@@ -263,12 +354,33 @@ struct vmprof_sample {
 	__u32 vcpu;		/* vCPU index or VMPROF_VCPU_NONE */
 	__u16 context;		/* VMPROF_CTX_* */
 	__u16 flags;		/* VMPROF_SAMPLE_* */
+	/* ABI 1.2: 88 bytes; 1.1 and older wrote 80 (readers zero-extend). */
+	__u32 guest_pid;	/* guest task's process (tgid) */
+	__u32 guest_tid;	/* guest task's thread id (pid) */
 };
+#define VMPROF_SAMPLE_SIZE_VER0	80
 
 struct vmprof_lost {
 	struct vmprof_record_header header;	/* type LOST */
 	__u64 lost;		/* samples dropped just before this record */
 	__u64 time_ns;		/* when this record was written */
+};
+
+/*
+ * ABI 1.2: which guest task a guest_tid stands for, written on a ring
+ * before the first sample of that task on that ring, and again before the
+ * first sample after its comm (or pid) changed there.  A reader resolves
+ * a sample's guest_tid with the last GUEST_TASK record of the same ring.
+ */
+struct vmprof_guest_task {
+	struct vmprof_record_header header;	/* type GUEST_TASK */
+	__u64 time_ns;		/* CLOCK_MONOTONIC */
+	__u64 task;		/* guest address of its task_struct */
+	__u32 pid;		/* tgid */
+	__u32 tid;		/* pid */
+	__u32 vcpu;		/* vCPU it was seen on */
+	__u32 reserved;
+	char comm[16];		/* as the guest has it, NUL-padded */
 };
 
 #endif /* _UAPI_VMPROF_H */

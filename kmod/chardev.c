@@ -119,6 +119,8 @@ static long vmprof_ioctl(struct file *file, unsigned int cmd,
 		return vmprof_ioctl_info(s, uarg);
 	case VMPROF_IOC_GET_STATS:
 		return vmprof_ioctl_stats(s, uarg);
+	case VMPROF_IOC_GUEST_READ:
+		return vmprof_guest_read_ioctl(uarg);
 	}
 	return -ENOTTY;
 }

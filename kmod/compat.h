@@ -154,4 +154,25 @@ static inline bool vmprof_kvm_mediated_pmu(struct kvm *kvm)
 #endif /* VMPROF_HAVE_MEDIATED_PMU */
 }
 
+/*
+ * Since 5.17 kvm->memslots[] points into struct kvm itself (__memslots),
+ * so its generation can be read wherever the VM is known to be alive,
+ * NMI context included, without kvm->srcu.  6.8 renamed the address
+ * space count (KVM_MAX_NR_ADDRESS_SPACES); address space 0 is the same.
+ */
+static inline u64 vmprof_kvm_memslots_generation(struct kvm *kvm)
+{
+	return READ_ONCE(rcu_dereference_raw(kvm->memslots[0])->generation);
+}
+
+/* 6.8 added guest_memfd: its private pages are not at userspace_addr. */
+static inline bool vmprof_memslot_private(const struct kvm_memory_slot *ms)
+{
+#ifdef KVM_MEM_GUEST_MEMFD
+	return ms->flags & KVM_MEM_GUEST_MEMFD;
+#else /* KVM_MEM_GUEST_MEMFD */
+	return false;
+#endif /* KVM_MEM_GUEST_MEMFD */
+}
+
 #endif /* _VMPROF_COMPAT_H */

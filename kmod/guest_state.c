@@ -230,3 +230,95 @@ int vmprof_vmread_selftest(bool *vmxe, u64 *val)
 	preempt_enable();
 	return ret;
 }
+
+/*
+ * What reading guest memory needs, for the overflow handler inside KVM's
+ * guest window (same contract as vmprof_guest_read()).  SVM: KVM saves
+ * the guest's GS bases with VMSAVE into the VMCB right after each exit;
+ * with shadow paging (no NPT) the VMCB's CR3 is KVM's own table and the
+ * guest's is vcpu->arch.cr3, which every guest CR3 write updates.  VMX:
+ * VMREADs, and MSR_KERNEL_GS_BASE holds the guest's while KVM has the
+ * guest's MSRs loaded, which it has in that window
+ * (vmx_prepare_switch_to_guest() .. vmx_prepare_switch_to_host()).
+ * A nested guest's (L2's) registers are not the VM's: not read.
+ */
+static bool vmprof_svm_read_paging(struct kvm_vcpu *vcpu,
+				   struct vmprof_guest_paging *p)
+{
+	struct vmcb *vmcb = vmprof_svm_vmcb(vcpu);
+
+	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
+		return false;
+	if (vmcb->control.nested_ctl & (SVM_NESTED_CTL_SEV_ENABLE |
+					SVM_NESTED_CTL_SEV_ES_ENABLE))
+		return false;
+	p->cr3 = vmcb->control.nested_ctl & SVM_NESTED_CTL_NP_ENABLE ?
+		 vmcb->save.cr3 : vcpu->arch.cr3;
+	p->long_mode = vmcb->save.efer & EFER_LMA;
+	p->la57 = vmcb->save.cr4 & X86_CR4_LA57;
+	p->cpl = vmcb->save.cpl;
+	p->gs_base = vmcb->save.gs.base;
+	p->kernel_gs_base = vmcb->save.kernel_gs_base;
+	return true;
+}
+
+static bool vmprof_vmx_read_paging(struct kvm_vcpu *vcpu,
+				   struct vmprof_guest_paging *p)
+{
+	u64 entry, ss_ar;
+
+	if (!vmprof_vmread(VM_ENTRY_CONTROLS, &entry) ||
+	    !vmprof_vmread(GUEST_SS_AR_BYTES, &ss_ar) ||
+	    !vmprof_vmread(GUEST_GS_BASE, &p->gs_base))
+		return false;
+	if (!vmprof_vmx_cr3(vcpu, &p->cr3))
+		return false;
+	p->long_mode = entry & VM_ENTRY_IA32E_MODE;
+	/*
+	 * CR4.LA57 is never a guest-owned bit: KVM's copy is current (the
+	 * VMCS's is KVM's choice under shadow paging).
+	 */
+	p->la57 = READ_ONCE(vcpu->arch.cr4) & X86_CR4_LA57;
+	p->cpl = (ss_ar >> 5) & 3;
+	rdmsrl(MSR_KERNEL_GS_BASE, p->kernel_gs_base);
+	return true;
+}
+
+bool vmprof_guest_read_paging(struct kvm_vcpu *vcpu,
+			      struct vmprof_guest_paging *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (vcpu->arch.guest_state_protected ||
+	    (vcpu->arch.hflags & HF_GUEST_MASK))
+		return false;
+	switch (vmprof_isa) {
+	case VMPROF_ISA_SVM:
+		return vmprof_svm_read_paging(vcpu, p);
+	case VMPROF_ISA_VMX:
+		return vmprof_vmx_read_paging(vcpu, p);
+	}
+	return false;
+}
+
+/*
+ * Process context, with a reference on the VM: is the guest's memory
+ * encrypted?  SEV-ES, SEV-SNP and TDX protect the vCPU state (which KVM
+ * says); plain SEV encrypts only memory, which the VMCB says.  The VMCB
+ * is the vCPU's own page for the vCPU's life; its pointer is checked as
+ * in samples, but not against RIP (no exit to compare with here).
+ */
+bool vmprof_guest_memory_protected(struct kvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb;
+
+	if (vcpu->arch.guest_state_protected)
+		return true;
+	if (vmprof_isa != VMPROF_ISA_SVM ||
+	    READ_ONCE(vmprof_vmcb_state) == VMCB_BAD)
+		return false;
+	vmcb = *(struct vmcb **)((char *)vcpu + sizeof(*vcpu));
+	if (!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb))
+		return false;
+	return READ_ONCE(vmcb->control.nested_ctl) &
+	       (SVM_NESTED_CTL_SEV_ENABLE | SVM_NESTED_CTL_SEV_ES_ENABLE);
+}

@@ -178,7 +178,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	if (in_guest && !held && vmprof_guest_read(vcpu, &r, false) &&
 	    !vmprof_tick_after_exit(event, &r)) {
 		vmprof_fill_guest(&smp, vcpu, &r);
-		vmprof_ring_write(s, &smp, sizeof(smp));
+		vmprof_guest_sample_write(s, vcpu, &smp);
 		return;
 	}
 	if (s->attr.mode == VMPROF_MODE_CPU_SWITCH)

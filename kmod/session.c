@@ -106,7 +106,10 @@ static int vmprof_check_attach(const struct vmprof_attach *at)
 {
 	if (at->reserved0 || memchr_inv(at->reserved, 0, sizeof(at->reserved)))
 		return -EINVAL;
-	if (at->flags & ~(VMPROF_ATTACH_FREQ | VMPROF_ATTACH_DRY_RUN))
+	if (at->flags & ~(VMPROF_ATTACH_FREQ | VMPROF_ATTACH_DRY_RUN |
+			  VMPROF_ATTACH_GUEST_TASK))
+		return -EINVAL;
+	if (vmprof_guest_task_check(at))
 		return -EINVAL;
 	if ((at->flags & VMPROF_ATTACH_DRY_RUN) &&
 	    at->mode == VMPROF_MODE_SYSTEM)
@@ -362,10 +365,13 @@ int vmprof_session_attach(struct vmprof_session *s,
 		err = -ENOMEM;
 		goto err_rings;
 	}
+	err = vmprof_guest_task_attach(s);
+	if (err)
+		goto err_base;
 	if (!(attr->flags & VMPROF_ATTACH_DRY_RUN)) {
 		err = vmprof_hooks_get();
 		if (err)
-			goto err_base;
+			goto err_task;
 		s->hooked = true;
 	}
 	s->attached = true;	/* from here on, release undoes it all */
@@ -379,6 +385,8 @@ int vmprof_session_attach(struct vmprof_session *s,
 	mutex_unlock(&s->lock);
 	return 0;
 
+err_task:
+	vmprof_guest_task_free(s);
 err_base:
 	kfree(s->exits_base);
 	s->exits_base = NULL;
@@ -468,6 +476,7 @@ int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info)
 	info->attach_flags = s->attr.flags;
 	if (s->hw_pmu)
 		info->flags |= VMPROF_INFO_HW_PMU;
+	info->flags |= vmprof_guest_task_info_flags(s);
 	if (s->target) {
 		info->nr_vcpus = atomic_read(&s->target->nr_vcpus);
 		info->guest_lstar = READ_ONCE(s->target->guest_lstar);
@@ -507,6 +516,7 @@ int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
 	}
 	vmprof_rings_totals(s->rings, &st->samples, &st->lost);
 	st->filtered = atomic64_read(&s->filtered);
+	st->guest_unread = atomic64_read(&s->guest_unread);
 	st->target_alive = vmprof_session_target_alive(s);
 	if (s->target) {
 		st->nr_vcpus = atomic_read(&s->target->nr_vcpus);
@@ -558,6 +568,7 @@ void vmprof_session_destroy(struct vmprof_session *s)
 	/* Overflow handlers that were running have returned. */
 	synchronize_rcu();
 	irq_work_sync(&s->wakeup);
+	vmprof_guest_task_free(s);
 	list_for_each_entry_safe(th, next, &threads, node)
 		vmprof_thread_free(th);
 	if (s->target)

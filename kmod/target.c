@@ -65,7 +65,7 @@ u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot)
  * names anonymous inodes, so the pair identifies it on every version;
  * its fops have no owner to compare against (6.1 leaves it NULL).
  */
-static bool vmprof_file_is_kvm_vm(struct file *f)
+bool vmprof_file_is_kvm_vm(struct file *f)
 {
 	return f->f_path.mnt->mnt_sb->s_magic == ANON_INODE_FS_MAGIC &&
 	       !strcmp(f->f_path.dentry->d_name.name, "kvm-vm");
@@ -161,6 +161,7 @@ static struct vmprof_target *vmprof_target_alloc(struct pid *tgid)
 	init_llist_head(&t->new_threads);
 	for (i = 0; i < KVM_MAX_VCPUS; i++)
 		t->slots[i].idx = i;
+	vmprof_guest_mem_init(t);
 	t->tgid = get_pid(tgid);
 	atomic_inc(&vmprof_objects.targets);
 	return t;
@@ -232,6 +233,7 @@ static void vmprof_target_free(struct vmprof_target *t)
 	/* No probe can find it any more, nor hold a slot of it. */
 	synchronize_rcu();
 	cancel_work_sync(&t->new_vcpu_work);
+	vmprof_guest_mem_uninit(t);
 	llist_for_each_entry_safe(n, next, llist_del_all(&t->new_threads),
 				  node) {
 		put_task_struct(n->task);

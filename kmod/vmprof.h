@@ -74,6 +74,40 @@ struct vmprof_vcpu_slot {
 	u64 exit_ns;			/* local_clock() at the last exit */
 };
 
+/* A VM's memslots as vmprof copied them (guest_mem.c). */
+struct vmprof_memslot {
+	u64 base_gfn;
+	u64 npages;
+	unsigned long hva;		/* in the VMM's address space */
+};
+
+struct vmprof_memslots {
+	struct rcu_head rcu;
+	u64 generation;			/* KVM's, when copied */
+	u32 nr;
+	struct vmprof_memslot slot[];	/* sorted by base_gfn */
+};
+
+/* What samples need to read a target VM's memory. */
+struct vmprof_guest_mem {
+	struct vmprof_memslots __rcu *slots;	/* RCU; NULL until copied */
+	struct kvm *kvm;		/* the VM seen in samples; compared only */
+	struct mutex lock;		/* one copy at a time */
+	unsigned long last_refresh;	/* jiffies */
+	bool protected;			/* encrypted guest memory */
+	struct irq_work refresh_irq;	/* a sample asks for a new copy */
+	struct work_struct refresh_work;
+};
+
+/* A walk of guest page tables, with its budget of copies (guest_mem.c). */
+struct vmprof_gwalk {
+	const struct vmprof_memslots *slots;
+	u64 cr3;			/* guest-physical root */
+	bool la57;			/* 5-level paging */
+	int budget;			/* copies left */
+	u64 tlb_va, tlb_pa, tlb_size;	/* the last translation */
+};
+
 struct vmprof_target {
 	struct kref ref;
 	struct list_head node;		/* vmprof_targets, RCU */
@@ -89,6 +123,7 @@ struct vmprof_target {
 	unsigned long *new_vcpus;	/* bitmap: slots that need events */
 	struct llist_head new_threads;	/* struct vmprof_new_thread */
 	struct work_struct new_vcpu_work;
+	struct vmprof_guest_mem gmem;		/* guest_mem.c */
 	struct vmprof_vcpu_slot slots[];	/* KVM_MAX_VCPUS */
 };
 
@@ -138,6 +173,9 @@ struct vmprof_session {
 	wait_queue_head_t wait;
 	atomic64_t filtered;
 	struct vmprof_exit_counter *exits_base;	/* snapshot at ENABLE */
+	/* VMPROF_ATTACH_GUEST_TASK (guest_task.c); NULL without it. */
+	struct vmprof_task_cache __percpu *task_cache;
+	atomic64_t guest_unread;
 };
 
 /* Per-CPU view of which vCPU, if any, is inside KVM_RUN on this CPU. */
@@ -190,6 +228,7 @@ struct vmprof_vcpu_slot *vmprof_target_lookup(struct task_struct *task,
 void vmprof_target_fork(struct task_struct *child);
 void vmprof_target_exit_totals(struct vmprof_target *t,
 			       struct vmprof_exit_counter *sum);
+bool vmprof_file_is_kvm_vm(struct file *f);
 u32 vmprof_exit_slot(u32 isa, u32 reason);
 u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot);
 
@@ -217,6 +256,39 @@ void vmprof_guest_state_init(void);
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		       bool at_exit);
 int vmprof_vmread_selftest(bool *vmxe, u64 *val);
+struct vmprof_guest_paging {
+	u64 cr3;
+	u64 gs_base;
+	u64 kernel_gs_base;
+	u32 cpl;
+	bool long_mode;
+	bool la57;
+};
+bool vmprof_guest_read_paging(struct kvm_vcpu *vcpu,
+			      struct vmprof_guest_paging *p);
+bool vmprof_guest_memory_protected(struct kvm_vcpu *vcpu);
+
+/* guest_mem.c */
+void vmprof_guest_mem_init(struct vmprof_target *t);
+void vmprof_guest_mem_uninit(struct vmprof_target *t);
+int vmprof_guest_mem_refresh(struct vmprof_target *t);
+const struct vmprof_memslots *vmprof_guest_mem_slots(struct vmprof_target *t,
+						     struct kvm_vcpu *vcpu);
+struct kvm *vmprof_vm_get(struct task_struct *task, struct kvm *prefer);
+struct vmprof_memslots *vmprof_memslots_get(struct kvm *kvm, bool *protected);
+u32 vmprof_gpa_read(struct vmprof_gwalk *w, u64 gpa, void *dst, u32 len);
+u32 vmprof_gva_read(struct vmprof_gwalk *w, u64 gva, void *dst, u32 len);
+
+/* guest_read.c */
+long vmprof_guest_read_ioctl(void __user *uarg);
+
+/* guest_task.c */
+int vmprof_guest_task_check(const struct vmprof_attach *at);
+int vmprof_guest_task_attach(struct vmprof_session *s);
+void vmprof_guest_task_free(struct vmprof_session *s);
+u32 vmprof_guest_task_info_flags(struct vmprof_session *s);
+void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
+			       struct vmprof_sample *smp);
 
 /* sample.c */
 void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,

@@ -7,7 +7,9 @@
  * wrong sizes and directions) with random and mutated struct bytes, bad
  * user pointers (NULL, kernel addresses, PROT_NONE and read-only pages,
  * structs straddling into unmapped memory), attach to the guests given
- * with -p and to other, dead, zero, negative and huge PIDs; they mmap
+ * with -p and to other, dead, zero, negative and huge PIDs, read their
+ * guest memory at random physical and virtual addresses through random
+ * page-table roots (VMPROF_IOC_GUEST_READ); they mmap
  * with random lengths, offsets, protections and flags, munmap, mremap,
  * mprotect and madvise the rings, scribble over the control pages
  * (data_tail and data_head to random values) while sampling is enabled,
@@ -330,6 +332,7 @@ static void op_raw_ioctl(void)
 	static const unsigned long known[] = {
 		VMPROF_IOC_GET_VERSION, VMPROF_IOC_ATTACH, VMPROF_IOC_ENABLE,
 		VMPROF_IOC_DISABLE, VMPROF_IOC_GET_INFO, VMPROF_IOC_GET_STATS,
+		VMPROF_IOC_GUEST_READ,
 	};
 	static __thread unsigned char buf[PAGE];
 	unsigned long cmd;
@@ -341,7 +344,7 @@ static void op_raw_ioctl(void)
 		buf[i] = rnd();
 	switch (below(5)) {
 	case 0:
-		cmd = known[below(6)];
+		cmd = known[below(7)];
 		break;
 	case 1:	/* our magic, another number, direction or size */
 		cmd = _IOC(below(4), VMPROF_IOC_MAGIC, below(16), below(512));
@@ -354,7 +357,7 @@ static void op_raw_ioctl(void)
 		break;
 	}
 	case 3:	/* a known command with a mangled size field */
-		cmd = (known[below(6)] & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
+		cmd = (known[below(7)] & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 		      ((below(1 << 14)) << _IOC_SIZESHIFT);
 		break;
 	default:
@@ -362,6 +365,42 @@ static void op_raw_ioctl(void)
 		break;
 	}
 	ioctl(fd, cmd, one_in(2) ? (void *)buf : pick_ptr(buf, 256));
+}
+
+/*
+ * Guest memory: any op, flags, address, page-table root and length, the
+ * guests given with -p and other PIDs.  A search of all guest memory is
+ * rare: it is the slow one.
+ */
+static void op_guest_read(void)
+{
+	static __thread union {
+		struct vmprof_guest_read r;
+		unsigned char b[256];
+	} u;
+	static __thread unsigned char buf[1 << 16];
+	int fd = take_fd();
+
+	if (fd < 0)
+		return;
+	memset(&u, 0, sizeof(u));
+	u.r.size = one_in(4) ? (uint32_t)value() : sizeof(u.r);
+	u.r.op = one_in(8) ? VMPROF_GUEST_FIND_PAGE :
+		 one_in(4) ? (uint32_t)value() : 1 + below(2);
+	u.r.pid = pick_pid();
+	u.r.flags = one_in(4) ? (uint32_t)rnd() : below(2);
+	u.r.addr = value();
+	u.r.cr3 = one_in(2) ? value() : below(1 << 20) << 12;
+	u.r.len = one_in(4) ? (uint32_t)value() : below(sizeof(buf)) + 1;
+	if (u.r.op == VMPROF_GUEST_FIND_PAGE)
+		u.r.len = one_in(4) ? (uint32_t)value() : 1 + below(64);
+	u.r.buf = (uintptr_t)pick_ptr(buf, u.r.len < sizeof(buf) ?
+				      u.r.len : sizeof(buf));
+	if (u.r.len > sizeof(buf) && u.r.buf == (uintptr_t)buf)
+		u.r.len = sizeof(buf);
+	if (one_in(8))
+		u.r.reserved[below(2)] = rnd();
+	ioctl(fd, VMPROF_IOC_GUEST_READ, pick_ptr(&u, sizeof(u.r)));
 }
 
 /* Own a slot's mapping, or NULL if it has none or another thread has it. */
@@ -620,8 +659,10 @@ static void one_op(void)
 		op_stats();
 		break;
 	case 11:
-	case 12:
 		op_raw_ioctl();
+		break;
+	case 12:
+		op_guest_read();
 		break;
 	case 13:
 	case 14:

@@ -188,12 +188,14 @@ int main(void)
 
 	/* A ring filled exactly to data_size. */
 	ctl(0)->data_tail = ctl(0)->data_head;
-	for (i = 0; i < PAGE / 80; i++)
+	for (i = 0; i < (int)(PAGE / sizeof(struct vmprof_sample)); i++)
 		put_sample(0, i);
 	memset(&seen, 0, sizeof(seen));
 	n = vmprof_ring__drain(&ring, collect, &seen);
 	result("a nearly full ring is drained completely",
-	       n == PAGE / 80 && seen.nr == PAGE / 80, "records missing");
+	       n == (long)(PAGE / sizeof(struct vmprof_sample)) &&
+	       seen.nr == (int)(PAGE / sizeof(struct vmprof_sample)),
+	       "records missing");
 
 	free(area);
 	return failures ? 1 : 0;
