@@ -7,5 +7,6 @@ int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_top(int argc, char **argv);
+int cmd_buildid_cache(int argc, char **argv);
 
 #endif /* VMPROF_BUILTIN_H */

@@ -24,6 +24,7 @@
 #include "builtin.h"
 #include "data.h"
 #include "hashmap.h"
+#include "introspect.h"
 #include "names.h"
 #include "procfs.h"
 #include "session.h"
@@ -66,6 +67,17 @@ static const char record_usage[] =
 "                          (default: the module's, 64)\n"
 "  -m, --mmap-pages N|SIZE the same, perf's name; also a size with a\n"
 "                          B, K, M or G suffix (e.g. 512K)\n"
+"      --guest-introspect  read the guest's memory to learn which guest\n"
+"                          process each sample ran, and which kernel,\n"
+"                          modules and programs the guest runs, so that\n"
+"                          'vmprof report' finds their symbols by itself\n"
+"                          (root only: this reads the tenant's memory)\n"
+"      --guest-vmlinux PATH  the guest kernel (vmlinuz or vmlinux), for\n"
+"                          --guest-introspect; default: found by its\n"
+"                          build-id in the build-id cache, --guest-root\n"
+"                          or debuginfod\n"
+"      --guest-root DIR    a copy of the guest's root file system, where\n"
+"                          --guest-introspect looks for the kernel\n"
 "  -q, --quiet             no status line or summary (the status line\n"
 "                          shows only on a terminal)\n"
 "  -h, --help              show this help\n"
@@ -79,6 +91,9 @@ enum {
 	OPT_SWITCH = 256,
 	OPT_RING_PAGES,
 	OPT_VM,
+	OPT_GUEST_INTROSPECT,
+	OPT_GUEST_VMLINUX,
+	OPT_GUEST_ROOT,
 };
 
 static const struct option record_options[] = {
@@ -93,6 +108,9 @@ static const struct option record_options[] = {
 	{ "duration",	required_argument,	NULL, 'd' },
 	{ "ring-pages",	required_argument,	NULL, OPT_RING_PAGES },
 	{ "mmap-pages",	required_argument,	NULL, 'm' },
+	{ "guest-introspect", no_argument,	NULL, OPT_GUEST_INTROSPECT },
+	{ "guest-vmlinux", required_argument,	NULL, OPT_GUEST_VMLINUX },
+	{ "guest-root",	required_argument,	NULL, OPT_GUEST_ROOT },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -107,6 +125,9 @@ struct record {
 	const char *output;
 	char **command;
 	char *cmdline;		/* of vmprof record itself */
+	bool introspect;	/* --guest-introspect */
+	const char *guest_vmlinux;
+	const char *guest_root;
 
 	/* session */
 	struct vmprof_session s;
@@ -119,6 +140,11 @@ struct record {
 	int child_status;
 
 	struct hashmap vms_seen;	/* -a: VMM pids described so far */
+
+	/* --guest-introspect */
+	struct vmprof_introspect in;
+	bool in_open;		/* the guest kernel was identified */
+	uint32_t in_protected;	/* VMPROF_INFO_GUEST_PROTECTED said */
 
 	/* progress */
 	uint64_t start_ns;
@@ -304,6 +330,15 @@ static int parse_options(struct record *rec, int argc, char **argv)
 		case 'q':
 			rec->quiet = true;
 			break;
+		case OPT_GUEST_INTROSPECT:
+			rec->introspect = true;
+			break;
+		case OPT_GUEST_VMLINUX:
+			rec->guest_vmlinux = optarg;
+			break;
+		case OPT_GUEST_ROOT:
+			rec->guest_root = optarg;
+			break;
 		case 'h':
 			fputs(record_usage, stdout);
 			return 1;
@@ -326,6 +361,15 @@ static int parse_options(struct record *rec, int argc, char **argv)
 		pr_usage("record", "--switch does not apply to -a");
 		return -1;
 	}
+	if (s->system && rec->introspect) {
+		pr_usage("record", "--guest-introspect needs a VM: -p or --vm, not -a");
+		return -1;
+	}
+	if ((rec->guest_vmlinux || rec->guest_root) && !rec->introspect) {
+		pr_usage("record",
+			 "--guest-vmlinux and --guest-root go with --guest-introspect");
+		return -1;
+	}
 	if (optind < argc)
 		rec->command = argv + optind;
 	if (!s->mode)
@@ -344,6 +388,51 @@ static int write_info(struct record *rec)
 				  rec->start_realtime_ns, &fi);
 	return vmprof_writer__add(&rec->w, VMPROF_REC_INFO, &fi, sizeof(fi),
 				  NULL, 0);
+}
+
+/* The guest kernel's identity, checked against LSTAR once it is seen. */
+static void write_guest_kernel(struct record *rec)
+{
+	const struct vmprof_info *info = &rec->s.info;
+
+	if (!rec->in_open)
+		return;
+	vmprof_introspect__write_kernel(&rec->in, &rec->w,
+					info->flags & VMPROF_INFO_LSTAR ?
+					info->guest_lstar : 0,
+					info->flags & VMPROF_INFO_GUEST_TASK);
+	if ((info->flags & VMPROF_INFO_GUEST_PROTECTED) &&
+	    !rec->in_protected) {
+		pr_note("the guest's memory is encrypted (SEV, SEV-ES, SEV-SNP or TDX): samples carry no guest processes");
+		rec->in_protected = 1;
+	}
+}
+
+/*
+ * --guest-introspect, before the attach: what the guest kernel is, and
+ * the attach fields for its tasks.
+ */
+static int open_introspect(struct record *rec)
+{
+	struct vmprof_symfind sf = { .guest_root = rec->guest_root };
+	const struct vmprof_version *v = &rec->s.version;
+
+	if (v->abi_minor < 2) {
+		pr_err("the vmprof module (version %s, ABI %u.%u) cannot read guest memory: --guest-introspect needs ABI 1.2; install the module that comes with this vmprof",
+		       v->module_version, v->abi_major, v->abi_minor);
+		return -1;
+	}
+	rec->in_open = !vmprof_introspect__open(&rec->in, rec->s.fd,
+						rec->s.pid, &sf,
+						rec->guest_vmlinux);
+	if (!rec->in_open) {
+		vmprof_introspect__close(&rec->in);
+		return 0;
+	}
+	memset(&rec->s.guest, 0, sizeof(rec->s.guest));
+	rec->s.guest_task = vmprof_introspect__attach(&rec->in,
+						      &rec->s.guest);
+	return 0;
 }
 
 static void write_str(struct record *rec, uint32_t key, const char *s)
@@ -465,6 +554,15 @@ static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
 		rec->lost += l.lost;
 		return vmprof_writer__add(&rec->w, VMPROF_REC_LOST, &l,
 					  sizeof(l), NULL, 0);
+	}
+	case VMPROF_RECORD_GUEST_TASK: {
+		struct vmprof_file_guest_task t;
+
+		vmprof_ring_guest_task__to_file(ring, h, &t);
+		if (rec->in_open)
+			vmprof_introspect__task(&rec->in, &t);
+		return vmprof_writer__add(&rec->w, VMPROF_REC_GUEST_TASK, &t,
+					  sizeof(t), NULL, 0);
 	}
 	default:
 		rec->unknown++;
@@ -638,7 +736,13 @@ static int record_loop(struct record *rec)
 			rec->stop_reason = VMPROF_STOP_ERROR;
 			return -1;
 		}
-		if (drain_all(rec) || vmprof_writer__flush(&rec->w)) {
+		if (drain_all(rec)) {
+			rec->stop_reason = VMPROF_STOP_ERROR;
+			return -1;
+		}
+		if (rec->in_open)
+			vmprof_introspect__write_exes(&rec->in, &rec->w);
+		if (vmprof_writer__flush(&rec->w)) {
 			rec->stop_reason = VMPROF_STOP_ERROR;
 			return -1;
 		}
@@ -658,6 +762,7 @@ static int record_loop(struct record *rec)
 			    (info.flags & VMPROF_INFO_LSTAR)) {
 				rec->s.info = info;
 				write_info(rec);
+				write_guest_kernel(rec);
 			}
 		}
 		if (stop_signal) {
@@ -697,9 +802,12 @@ static int finish(struct record *rec)
 	end.stop_reason = rec->stop_reason;
 	if (drain_all(rec))
 		ret = -1;
+	if (rec->in_open)
+		vmprof_introspect__write_exes(&rec->in, &rec->w);
 	if (!vmprof_session__get_info(&rec->s, &info)) {
 		rec->s.info = info;
 		write_info(rec);
+		write_guest_kernel(rec);
 	}
 	if (vmprof_session__stats(&rec->s, &st, &exits)) {
 		pr_warn("VMPROF_IOC_GET_STATS failed: %s: the file has no totals or exit statistics",
@@ -716,6 +824,9 @@ static int finish(struct record *rec)
 		fst.filtered = st.filtered;
 		fst.nr_vcpus = st.nr_vcpus;
 		fst.target_alive = st.target_alive;
+		if (rec->s.guest_task)
+			pr_debug("guest samples whose task could not be read: %llu",
+				 (unsigned long long)st.guest_unread);
 		vmprof_writer__add(&rec->w, VMPROF_REC_STATS, &fst,
 				   sizeof(fst), NULL, 0);
 		if (st.lost > rec->lost)
@@ -729,6 +840,8 @@ static int finish(struct record *rec)
 
 static void cleanup(struct record *rec)
 {
+	if (rec->in_open)
+		vmprof_introspect__close(&rec->in);
 	vmprof_session__close(&rec->s);
 	if (rec->pidfd >= 0)
 		close(rec->pidfd);
@@ -792,7 +905,11 @@ int cmd_record(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	if (vmprof_session__start(&rec.s))
+	if (vmprof_session__open(&rec.s))
+		goto out;
+	if (rec.introspect && open_introspect(&rec))
+		goto out;
+	if (vmprof_session__attach(&rec.s))
 		goto out;
 	open_pidfd(&rec);
 
@@ -817,6 +934,10 @@ int cmd_record(int argc, char **argv)
 	}
 	rec.writer_open = true;
 	write_metadata(&rec);
+	if (rec.in_open) {
+		write_guest_kernel(&rec);
+		vmprof_introspect__write_modules(&rec.in, &rec.w);
+	}
 
 	if (vmprof_session__enable(&rec.s))
 		goto out;

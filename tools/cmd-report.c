@@ -44,20 +44,33 @@ static const char report_usage[] =
 "                              guest KASLR offset to undo (default: the\n"
 "                              recorded guest LSTAR minus the address of\n"
 "                              entry_SYSCALL_64 in the guest symbols, or 0)\n"
+"      --guest-root DIR        a copy of the guest's root file system, to\n"
+"                              find its kernel, modules and programs in\n"
+"                              (recordings made with --guest-introspect)\n"
 "      --no-demangle           keep C++ and Rust symbols mangled\n"
 "  -s, --sort KEYS             comma-separated row keys: sym, dso, context,\n"
-"                              vcpu, exit, vm, vmm_sym (default: sym, i.e.\n"
-"                              symbol + dso + context); rows by Overhead:\n"
-"                              the share of the period, as in perf\n"
+"                              vcpu, exit, vm, vmm_sym, comm, pid, tid\n"
+"                              (default: sym, i.e. symbol + dso +\n"
+"                              context); rows by Overhead: the share of\n"
+"                              the period, as in perf; comm, pid and tid\n"
+"                              are the guest task's (--guest-introspect)\n"
 "  -F, --fields FIELDS         text columns, comma-separated: overhead,\n"
 "                              samples, period, vmm, exits, sym, dso,\n"
-"                              context, vcpu, exit, vm, vmm_sym, srcline\n"
+"                              context, vcpu, exit, vm, vmm_sym, comm,\n"
+"                              pid, tid, srcline\n"
 "                              (keys among them are added to --sort)\n"
 "      --percent-limit PCT     hide rows under PCT percent\n"
 "      --vm PID[,PID...]       only samples of these VMs (VMM processes)\n"
 "      --pid PID[,PID...]      the same, perf's name\n"
 "      --tid TID[,TID...]      only samples of these host threads\n"
 "      --comm COMM[,COMM...]   only samples of VMs with these command names\n"
+"      --guest-comm COMM[,COMM...]\n"
+"                              only samples of guest tasks with these\n"
+"                              command names (--guest-introspect)\n"
+"      --guest-pid PID[,PID...]\n"
+"                              only samples of these guest processes\n"
+"      --guest-tid TID[,TID...]\n"
+"                              only samples of these guest threads\n"
 "      --vcpu N                only samples of vCPU N (with --vm on a\n"
 "                              recording of several VMs)\n"
 "      --time START,END        only samples in this time span: seconds as\n"
@@ -84,6 +97,12 @@ static const char report_usage[] =
 "                              mean VMM time, guest functions causing them\n"
 "  -h, --help                  show this help\n"
 "\n"
+"\n"
+"Without guest symbol options, a recording made with --guest-introspect\n"
+"names the guest kernel, its modules and programs by build-id: from the\n"
+"build-id cache ('vmprof buildid-cache'), --guest-root, then debuginfod\n"
+"servers (DEBUGINFOD_URLS); module symbols also come from guest memory.\n"
+"\n"
 "Exit status: 0 ok, 1 error, 2 partial report (truncated file), 64 usage.\n";
 
 enum {
@@ -105,6 +124,10 @@ enum {
 	OPT_SPLIT_VCPU,
 	OPT_HEADER_ONLY,
 	OPT_EXITS,
+	OPT_GUEST_ROOT,
+	OPT_GUEST_COMM,
+	OPT_GUEST_PID,
+	OPT_GUEST_TID,
 };
 
 static const struct option report_options[] = {
@@ -135,6 +158,10 @@ static const struct option report_options[] = {
 	{ "header-only",	no_argument,		NULL, OPT_HEADER_ONLY },
 	{ "output",		required_argument,	NULL, 'o' },
 	{ "exits",		no_argument,		NULL, OPT_EXITS },
+	{ "guest-root",		required_argument,	NULL, OPT_GUEST_ROOT },
+	{ "guest-comm",		required_argument,	NULL, OPT_GUEST_COMM },
+	{ "guest-pid",		required_argument,	NULL, OPT_GUEST_PID },
+	{ "guest-tid",		required_argument,	NULL, OPT_GUEST_TID },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -319,6 +346,32 @@ static int parse_options(struct report *rep, int argc, char **argv)
 			if (report_filter__add_names(&f->comms, &f->nr_comms,
 						     optarg)) {
 				pr_usage("report", "--comm takes names");
+				return -1;
+			}
+			break;
+		case OPT_GUEST_ROOT:
+			rep->guest_root = optarg;
+			break;
+		case OPT_GUEST_COMM:
+			if (report_filter__add_names(&f->guest_comms,
+						     &f->nr_guest_comms,
+						     optarg)) {
+				pr_usage("report", "--guest-comm takes names");
+				return -1;
+			}
+			break;
+		case OPT_GUEST_PID:
+		case OPT_GUEST_TID:
+			if (report_filter__add_ids(c == OPT_GUEST_PID ?
+						   &f->guest_pids :
+						   &f->guest_tids,
+						   c == OPT_GUEST_PID ?
+						   &f->nr_guest_pids :
+						   &f->nr_guest_tids, optarg)) {
+				pr_usage("report",
+					 "%s takes guest process or thread ids, not '%s'",
+					 c == OPT_GUEST_PID ? "--guest-pid" :
+					 "--guest-tid", optarg);
 				return -1;
 			}
 			break;
@@ -710,8 +763,14 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (check_readable_guest(&rep, &rep.guest) ||
-	    check_readable(&rep, "--guest-modules", rep.guest_modules))
+	    check_readable(&rep, "--guest-modules", rep.guest_modules) ||
+	    check_readable(&rep, "--guest-root", rep.guest_root))
 		goto out;
+	{
+		struct vmprof_symfind sf = { .guest_root = rep.guest_root };
+
+		vmprof_resolver__set_symfind(rep.resolver, &sf);
+	}
 	for (i = 0; i < rep.nr_vm_guests; i++)
 		if (check_readable_guest(&rep, &rep.vm_guests[i].opts))
 			goto out;
@@ -747,7 +806,10 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!vmprof_resolver__has_guest(rep.resolver) &&
 	    report__guest_samples(&rep) && !rep.json)
-		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms): guest samples are shown as [unknown]");
+		pr_note("no guest symbols given (--guest-vmlinux, --guest-system-map or --guest-kallsyms), and the recording did not identify the guest kernel (vmprof record --guest-introspect): guest samples are shown as [unknown]");
+	if (report_filter__guest_tasks(&rep.filter) && !rep.nr_tasks &&
+	    !rep.json)
+		pr_note("the recording has no guest tasks (vmprof record --guest-introspect): --guest-comm, --guest-pid and --guest-tid leave no samples");
 
 	if (out_begin(&rep))
 		goto out;

@@ -23,7 +23,12 @@ _Static_assert(sizeof(struct vmprof_file_header) == 24, "header layout");
 _Static_assert(sizeof(struct vmprof_file_rec) == 8, "record header layout");
 _Static_assert(sizeof(struct vmprof_file_info) == 72, "info layout");
 _Static_assert(sizeof(struct vmprof_file_mmap) == 64, "mmap layout");
-_Static_assert(sizeof(struct vmprof_file_sample) == 72, "sample layout");
+_Static_assert(sizeof(struct vmprof_file_sample) == 80, "sample layout");
+_Static_assert(sizeof(struct vmprof_file_guest_kernel) == 64, "layout");
+_Static_assert(sizeof(struct vmprof_file_guest_module) == 64, "layout");
+_Static_assert(sizeof(struct vmprof_file_guest_section) == 16, "layout");
+_Static_assert(sizeof(struct vmprof_file_guest_task) == 48, "layout");
+_Static_assert(sizeof(struct vmprof_file_guest_exe) == 64, "layout");
 _Static_assert(sizeof(struct vmprof_file_lost) == 24, "lost layout");
 _Static_assert(sizeof(struct vmprof_file_stats) == 40, "stats layout");
 _Static_assert(sizeof(struct vmprof_file_end) == 24, "end layout");
@@ -51,6 +56,10 @@ static const char *rec_name(__u32 type)
 		[VMPROF_REC_STATS]	= "STATS",
 		[VMPROF_REC_END]	= "END",
 		[VMPROF_REC_COMM]	= "COMM",
+		[VMPROF_REC_GUEST_KERNEL] = "GUEST_KERNEL",
+		[VMPROF_REC_GUEST_MODULE] = "GUEST_MODULE",
+		[VMPROF_REC_GUEST_TASK]	= "GUEST_TASK",
+		[VMPROF_REC_GUEST_EXE]	= "GUEST_EXE",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -83,7 +92,7 @@ static size_t min_body(__u32 type)
 	case VMPROF_REC_MMAP:
 		return sizeof(struct vmprof_file_mmap);
 	case VMPROF_REC_SAMPLE:
-		return sizeof(struct vmprof_file_sample);
+		return VMPROF_FILE_SAMPLE_SIZE_VER0;
 	case VMPROF_REC_LOST:
 		return sizeof(struct vmprof_file_lost);
 	case VMPROF_REC_EXIT_STATS:
@@ -94,6 +103,14 @@ static size_t min_body(__u32 type)
 		return sizeof(struct vmprof_file_end);
 	case VMPROF_REC_COMM:
 		return sizeof(struct vmprof_file_comm);
+	case VMPROF_REC_GUEST_KERNEL:
+		return sizeof(struct vmprof_file_guest_kernel);
+	case VMPROF_REC_GUEST_MODULE:
+		return sizeof(struct vmprof_file_guest_module);
+	case VMPROF_REC_GUEST_TASK:
+		return sizeof(struct vmprof_file_guest_task);
+	case VMPROF_REC_GUEST_EXE:
+		return sizeof(struct vmprof_file_guest_exe);
 	}
 	return 0;
 }
@@ -107,6 +124,142 @@ static void copy_body(void *dst, size_t dst_len, const unsigned char *body,
 
 	memset(dst, 0, dst_len);
 	memcpy(dst, body, n);
+}
+
+static int parse_guest_module(const unsigned char *body, size_t blen,
+			      __u64 off, __u32 size,
+			      const struct vmprof_data_ops *ops, void *ctx,
+			      struct vmprof_data_result *res, int *ret)
+{
+	struct vmprof_file_guest_module m;
+	struct vmprof_file_guest_section *secs;
+	size_t pos = sizeof(m), name_pad, table, left;
+	char *symbols;
+	__u32 i;
+
+	copy_body(&m, sizeof(m), body, blen);
+	name_pad = ((size_t)m.name_len + 7) & ~(size_t)7;
+	left = blen - pos;
+	if (m.build_id_size > VMPROF_BUILD_ID_MAX || name_pad > left ||
+	    (__u64)m.nr_sections * sizeof(*secs) > left - name_pad ||
+	    m.names_len > left - name_pad - m.nr_sections * sizeof(*secs) ||
+	    m.symbols_len > left - name_pad -
+	    m.nr_sections * sizeof(*secs) - m.names_len) {
+		set_result(res, VMPROF_DATA_CORRUPT, off,
+			   "GUEST_MODULE name, sections or symbols do not fit in its record of %u bytes",
+			   size);
+		return -1;
+	}
+	table = pos + name_pad;
+	secs = malloc(m.nr_sections ? m.nr_sections * sizeof(*secs) : 1);
+	symbols = malloc(m.symbols_len + 1);
+	if (!secs || !symbols) {
+		free(secs);
+		free(symbols);
+		set_result(res, VMPROF_DATA_IO_ERROR, off, "out of memory");
+		return -1;
+	}
+	memcpy(secs, body + table, m.nr_sections * sizeof(*secs));
+	for (i = 0; i < m.nr_sections; i++) {
+		if (secs[i].name_off > m.names_len ||
+		    secs[i].name_len > m.names_len - secs[i].name_off) {
+			free(secs);
+			free(symbols);
+			set_result(res, VMPROF_DATA_CORRUPT, off,
+				   "GUEST_MODULE section %u names bytes outside its record",
+				   i);
+			return -1;
+		}
+	}
+	table += m.nr_sections * sizeof(*secs);
+	memcpy(symbols, body + table + m.names_len, m.symbols_len);
+	symbols[m.symbols_len] = 0;
+	*ret = ops->guest_module(ctx, &m, (const char *)body + pos, secs,
+				 (const char *)body + table, symbols);
+	free(secs);
+	free(symbols);
+	return 0;
+}
+
+/* The guest records: their lengths are checked before use. */
+static int parse_guest(__u32 type, const unsigned char *body, size_t blen,
+		       __u64 off, __u32 size,
+		       const struct vmprof_data_ops *ops, void *ctx,
+		       struct vmprof_data_result *res, int *ret)
+{
+	switch (type) {
+	case VMPROF_REC_GUEST_KERNEL: {
+		struct vmprof_file_guest_kernel k;
+		size_t pos = sizeof(k);
+
+		copy_body(&k, sizeof(k), body, blen);
+		if (k.build_id_size > VMPROF_BUILD_ID_MAX ||
+		    k.release_len > blen - pos ||
+		    k.vmcoreinfo_len > blen - pos - k.release_len) {
+			set_result(res, VMPROF_DATA_CORRUPT, off,
+				   "GUEST_KERNEL strings do not fit in its record of %u bytes",
+				   size);
+			return -1;
+		}
+		if (ops->guest_kernel) {
+			char *rel = malloc(k.release_len + 1);
+
+			if (!rel) {
+				set_result(res, VMPROF_DATA_IO_ERROR, off,
+					   "out of memory");
+				return -1;
+			}
+			memcpy(rel, body + pos, k.release_len);
+			rel[k.release_len] = 0;
+			*ret = ops->guest_kernel(ctx, &k, rel,
+						 (const char *)body + pos +
+						 k.release_len,
+						 k.vmcoreinfo_len);
+			free(rel);
+		}
+		return 0;
+	}
+	case VMPROF_REC_GUEST_MODULE:
+		if (!ops->guest_module)
+			return 0;
+		return parse_guest_module(body, blen, off, size, ops, ctx, res,
+					  ret);
+	case VMPROF_REC_GUEST_TASK: {
+		struct vmprof_file_guest_task t;
+
+		copy_body(&t, sizeof(t), body, blen);
+		if (ops->guest_task)
+			*ret = ops->guest_task(ctx, &t);
+		return 0;
+	}
+	case VMPROF_REC_GUEST_EXE: {
+		struct vmprof_file_guest_exe e;
+		char *path;
+
+		copy_body(&e, sizeof(e), body, blen);
+		if (e.build_id_size > VMPROF_BUILD_ID_MAX ||
+		    e.path_len > blen - sizeof(e)) {
+			set_result(res, VMPROF_DATA_CORRUPT, off,
+				   "GUEST_EXE path or build-id does not fit in its record of %u bytes",
+				   size);
+			return -1;
+		}
+		if (!ops->guest_exe)
+			return 0;
+		path = malloc(e.path_len + 1);
+		if (!path) {
+			set_result(res, VMPROF_DATA_IO_ERROR, off,
+				   "out of memory");
+			return -1;
+		}
+		memcpy(path, body + sizeof(e), e.path_len);
+		path[e.path_len] = 0;
+		*ret = ops->guest_exe(ctx, &e, path);
+		free(path);
+		return 0;
+	}
+	}
+	return 0;
 }
 
 /*
@@ -277,6 +430,14 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 					(const char *)body + sizeof(c), c.len);
 		break;
 	}
+	case VMPROF_REC_GUEST_KERNEL:
+	case VMPROF_REC_GUEST_MODULE:
+	case VMPROF_REC_GUEST_TASK:
+	case VMPROF_REC_GUEST_EXE:
+		if (parse_guest(type, body, blen, off, size, ops, ctx, res,
+				&ret))
+			return -1;
+		break;
 	}
 out:
 	if (ret) {

@@ -49,6 +49,11 @@ enum vmprof_rec_type {
 	VMPROF_REC_STATS	= 8,
 	VMPROF_REC_END		= 9,
 	VMPROF_REC_COMM		= 10,	/* since vmprof 0.2: older readers skip it */
+	/* Guest introspection (record --guest-introspect), ABI 1.2 on. */
+	VMPROF_REC_GUEST_KERNEL	= 11,
+	VMPROF_REC_GUEST_MODULE	= 12,
+	VMPROF_REC_GUEST_TASK	= 13,
+	VMPROF_REC_GUEST_EXE	= 14,
 };
 
 /* VMPROF_REC_INFO: the session; written at the start and again whenever
@@ -107,7 +112,9 @@ struct vmprof_file_mmap {
 	__u8 build_id[VMPROF_BUILD_ID_MAX];
 };
 
-/* VMPROF_REC_SAMPLE: struct vmprof_sample without its ring header. */
+/* VMPROF_REC_SAMPLE: struct vmprof_sample without its ring header
+ * (72 bytes before ABI 1.2, 80 with the guest task). */
+#define VMPROF_FILE_SAMPLE_SIZE_VER0	72
 struct vmprof_file_sample {
 	__u64 time_ns;
 	__u64 guest_rip;
@@ -122,6 +129,8 @@ struct vmprof_file_sample {
 	__u32 vcpu;
 	__u16 context;
 	__u16 flags;
+	__u32 guest_pid;	/* with VMPROF_SAMPLE_GUEST_TASK */
+	__u32 guest_tid;
 };
 
 /* VMPROF_REC_COMM: the command name of a VMM process whose samples a
@@ -174,6 +183,80 @@ struct vmprof_file_end {
 	__u32 reserved;
 };
 
+/*
+ * VMPROF_REC_GUEST_KERNEL: what the guest kernel is, read from its
+ * VMCOREINFO note in guest memory; then release_len bytes of release
+ * (uname -r), then vmcoreinfo_len bytes of the note's text.  Last one
+ * wins.
+ */
+#define VMPROF_GUEST_KERNEL_KASLR	(1u << 0) /* kaslr_offset is known */
+#define VMPROF_GUEST_KERNEL_LSTAR_OK	(1u << 1) /* LSTAR confirms it */
+#define VMPROF_GUEST_KERNEL_LSTAR_BAD	(1u << 2) /* LSTAR contradicts it */
+#define VMPROF_GUEST_KERNEL_LA57	(1u << 3) /* 5-level paging */
+#define VMPROF_GUEST_KERNEL_TASKS	(1u << 4) /* samples carry tasks */
+struct vmprof_file_guest_kernel {
+	__u64 kaslr_offset;
+	__u64 lstar;		/* guest_lstar the check used, or 0 */
+	__u32 flags;		/* VMPROF_GUEST_KERNEL_* */
+	__u16 release_len;
+	__u8 build_id_size;
+	__u8 reserved0;
+	__u32 vmcoreinfo_len;
+	__u32 reserved1;
+	__u8 build_id[VMPROF_BUILD_ID_MAX];
+};
+
+/*
+ * VMPROF_REC_GUEST_MODULE: a module loaded in the guest kernel.  Then
+ * name_len bytes of name, zero-padded to 8; nr_sections entries of
+ * struct vmprof_file_guest_section; the section names they point into;
+ * symbols_len bytes of the module's text symbols as the guest's
+ * /proc/kallsyms lists them ("ADDR TYPE NAME\t[module]" lines, runtime
+ * addresses), read from its symbol table in guest memory; zero padding.
+ */
+struct vmprof_file_guest_module {
+	__u64 base;		/* runtime address of its core text */
+	__u64 size;		/* bytes of core text */
+	__u16 name_len;
+	__u8 build_id_size;
+	__u8 reserved0;
+	__u32 nr_sections;
+	__u32 names_len;	/* bytes of section names */
+	__u32 symbols_len;
+	__u8 build_id[VMPROF_BUILD_ID_MAX];
+};
+
+struct vmprof_file_guest_section {
+	__u64 addr;		/* runtime address of the section */
+	__u32 name_off;		/* into the names after the table */
+	__u32 name_len;
+};
+
+/* VMPROF_REC_GUEST_TASK: ring GUEST_TASK records, with their ring. */
+struct vmprof_file_guest_task {
+	__u64 time_ns;
+	__u64 task;		/* guest address of its task_struct */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 vcpu;
+	__u32 cpu;		/* host CPU = ring */
+	char comm[16];		/* NUL-padded */
+};
+
+/* VMPROF_REC_GUEST_EXE: the program a guest process runs; then path_len
+ * bytes of its path in the guest (no NUL). */
+struct vmprof_file_guest_exe {
+	__u64 start;		/* mm->start_code */
+	__u64 end;		/* mm->end_code */
+	__u64 bias;		/* runtime address - link address */
+	__u32 pid;		/* guest tgid */
+	__u16 path_len;
+	__u8 build_id_size;	/* 0: not read */
+	__u8 flags;		/* VMPROF_GUEST_EXE_* */
+	__u8 build_id[VMPROF_BUILD_ID_MAX];
+};
+#define VMPROF_GUEST_EXE_BIAS	(1u << 0)	/* bias is known */
+
 /* ---- reader ---- */
 
 struct vmprof_data_ops {
@@ -189,6 +272,18 @@ struct vmprof_data_ops {
 	int (*stats)(void *ctx, const struct vmprof_file_stats *st);
 	int (*end)(void *ctx, const struct vmprof_file_end *end);
 	int (*comm)(void *ctx, __s32 pid, const char *comm, size_t len);
+	int (*guest_kernel)(void *ctx, const struct vmprof_file_guest_kernel *k,
+			    const char *release, const char *vmcoreinfo,
+			    size_t vmcoreinfo_len);
+	/* secs: nr_sections entries, aligned; names: m->names_len bytes;
+	 * symbols: m->symbols_len bytes */
+	int (*guest_module)(void *ctx, const struct vmprof_file_guest_module *m,
+			    const char *name,
+			    const struct vmprof_file_guest_section *secs,
+			    const char *names, const char *symbols);
+	int (*guest_task)(void *ctx, const struct vmprof_file_guest_task *t);
+	int (*guest_exe)(void *ctx, const struct vmprof_file_guest_exe *e,
+			 const char *path);
 	int (*unknown)(void *ctx, __u32 type, __u64 offset, __u32 size);
 };
 

@@ -19,11 +19,12 @@ struct hist_key {
 	uint64_t vmm_addr;	/* host IP of a charged sample, when kept */
 	uint32_t exit_reason;	/* HIST_NO_EXIT unless charged */
 	uint32_t vcpu;		/* 0 unless rows or stacks split by vCPU */
-	uint32_t pid;		/* VMM pid for user-space host IPs, else 0 */
+	uint32_t pid;		/* VMM pid for user-space host IPs, guest
+				 * pid for guest user IPs, else 0 */
 	uint16_t context;	/* VMPROF_CTX_* of the sample */
 	uint16_t charged;	/* VMM sample charged to a guest address */
 	uint32_t vm_pid;	/* the VM (VMM pid) of the sample, 0 none */
-	uint32_t reserved;	/* 0 */
+	uint32_t task;		/* guest task (report's table), 0: none */
 };
 
 struct hist_entry {

@@ -30,6 +30,8 @@ static const struct cmd_struct commands[] = {
 	{ "report",  cmd_report,  "print a symbolized profile from a file" },
 	{ "list",    cmd_list,    "list the KVM virtual machines of this host" },
 	{ "top",     cmd_top,     "a live profile of a KVM guest" },
+	{ "buildid-cache", cmd_buildid_cache,
+	  "keep files by build-id for report to find" },
 	{ "help",    cmd_help,    "show this help, or a command's help" },
 	{ "version", cmd_version, "print the version" },
 };
@@ -67,7 +69,7 @@ static void print_usage(FILE *fp)
 
 	fputs(main_usage_head, fp);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(fp, "  %-9s %s\n", commands[i].name, commands[i].help);
+		fprintf(fp, "  %-14s %s\n", commands[i].name, commands[i].help);
 	fputs(main_usage_tail, fp);
 }
 

@@ -2,7 +2,8 @@
 /*
  * vmprof report: which samples and rows are shown, perf report's
  * filters: --vm/--pid (the VMM process of a VM), --tid, --comm, --vcpu
- * and --time drop samples before they are counted; --dsos and -S,
+ * and --time drop samples before they are counted, and so do
+ * --guest-comm, --guest-pid and --guest-tid (the guest task, report.c); --dsos and -S,
  * --symbols hide the functions of other names after symbolization, the
  * percentages staying shares of the whole (perf's default, absolute).
  */
@@ -188,6 +189,11 @@ static void free_names(char **v, size_t nr)
 	free(v);
 }
 
+bool report_filter__guest_tasks(const struct report_filter *f)
+{
+	return f->nr_guest_comms || f->nr_guest_pids || f->nr_guest_tids;
+}
+
 void report_filter__free(struct report_filter *f)
 {
 	free(f->pids);
@@ -195,6 +201,9 @@ void report_filter__free(struct report_filter *f)
 	free_names(f->comms, f->nr_comms);
 	free_names(f->dsos, f->nr_dsos);
 	free_names(f->syms, f->nr_syms);
+	free_names(f->guest_comms, f->nr_guest_comms);
+	free(f->guest_pids);
+	free(f->guest_tids);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "names.h"
 #include "report.h"
+#include "symfind.h"
 #include "util.h"
 
 static double pct(uint64_t part, uint64_t total)
@@ -25,6 +26,8 @@ static const char *kaslr_source_name(enum vmprof_kaslr_source s)
 		return "lstar";
 	case VMPROF_KASLR_USER:
 		return "option";
+	case VMPROF_KASLR_VMCOREINFO:
+		return "vmcoreinfo";
 	default:
 		return "none";
 	}
@@ -99,6 +102,75 @@ static void print_vms_json(struct report *rep, struct json_writer *j)
 	free(pids);
 }
 
+static const char *lstar_check(const struct vmprof_file_guest_kernel *k)
+{
+	if (k->flags & VMPROF_GUEST_KERNEL_LSTAR_OK)
+		return "LSTAR agrees";
+	if (k->flags & VMPROF_GUEST_KERNEL_LSTAR_BAD)
+		return "LSTAR DISAGREES";
+	return "LSTAR not seen";
+}
+
+/* What 'record --guest-introspect' found the guest to run. */
+static void print_guest_kernel_plain(struct report *rep, FILE *fp)
+{
+	const struct vmprof_file_guest_kernel *k = &rep->guest_kernel;
+	enum vmprof_sym_source src;
+	char hex[2 * VMPROF_BUILD_ID_MAX + 1];
+	const char *file;
+
+	if (!rep->have_guest_kernel)
+		return;
+	vmprof_build_id_hex(k->build_id, k->build_id_size, hex);
+	fprintf(fp, "# guest kernel: %s  build-id: %s  paging: %s  %s\n",
+		rep->guest_release, hex,
+		k->flags & VMPROF_GUEST_KERNEL_LA57 ? "5-level" : "4-level",
+		lstar_check(k));
+	fprintf(fp, "# guest modules: %" PRIu64 "  programs: %" PRIu64
+		"  tasks: %s\n", rep->nr_guest_modules, rep->nr_guest_exes,
+		k->flags & VMPROF_GUEST_KERNEL_TASKS ? "yes" : "no");
+	file = vmprof_resolver__guest_kernel_file(rep->resolver, &src);
+	if (file)
+		fprintf(fp, "# guest kernel symbols: %s (%s)\n", file,
+			vmprof_sym_source_name(src));
+}
+
+static void print_guest_kernel_json(struct report *rep, struct json_writer *j)
+{
+	const struct vmprof_file_guest_kernel *k = &rep->guest_kernel;
+	enum vmprof_sym_source src;
+	char hex[2 * VMPROF_BUILD_ID_MAX + 1], buf[32];
+	const char *file;
+
+	if (!rep->have_guest_kernel)
+		return;
+	json__begin_object(j, "guest_kernel");
+	json__string(j, "release", rep->guest_release);
+	vmprof_build_id_hex(k->build_id, k->build_id_size, hex);
+	json__string(j, "build_id", hex);
+	if (k->flags & VMPROF_GUEST_KERNEL_KASLR) {
+		snprintf(buf, sizeof(buf), "0x%" PRIx64,
+			 (uint64_t)k->kaslr_offset);
+		json__string(j, "kaslr_offset", buf);
+	} else {
+		json__null(j, "kaslr_offset");
+	}
+	json__string(j, "lstar_check",
+		     k->flags & VMPROF_GUEST_KERNEL_LSTAR_OK ? "agrees" :
+		     k->flags & VMPROF_GUEST_KERNEL_LSTAR_BAD ? "disagrees" :
+		     "not seen");
+	json__u64(j, "paging_levels",
+		  k->flags & VMPROF_GUEST_KERNEL_LA57 ? 5 : 4);
+	json__bool(j, "tasks", k->flags & VMPROF_GUEST_KERNEL_TASKS);
+	json__u64(j, "modules", rep->nr_guest_modules);
+	json__u64(j, "programs", rep->nr_guest_exes);
+	file = vmprof_resolver__guest_kernel_file(rep->resolver, &src);
+	json__string(j, "symbols", file);
+	json__string(j, "symbols_source", file ?
+		     vmprof_sym_source_name(src) : NULL);
+	json__end_object(j);
+}
+
 static void print_header_plain(struct report *rep, FILE *fp)
 {
 	uint64_t lost = report__lost(rep), host = report__host_samples(rep);
@@ -156,11 +228,16 @@ static void print_header_plain(struct report *rep, FILE *fp)
 	s = report__string(rep, VMPROF_STR_HOST_RELEASE);
 	if (s)
 		fprintf(fp, "# host kernel: %s\n", s);
+	print_guest_kernel_plain(rep, fp);
 	if (vmprof_resolver__has_guest(rep->resolver))
 		fprintf(fp, "# guest kaslr offset: 0x%" PRIx64 " (%s)\n", koff,
 			ksrc == VMPROF_KASLR_LSTAR ? "from the recorded guest LSTAR" :
 			ksrc == VMPROF_KASLR_USER ? "from --kaslr-offset" :
-			"none");
+			ksrc == VMPROF_KASLR_VMCOREINFO ?
+			"from the guest's VMCOREINFO" : "none");
+	if (report_filter__guest_tasks(&rep->filter))
+		fprintf(fp, "# guest task filter: %" PRIu64 " samples of other guest tasks not shown\n",
+			rep->task_filtered);
 	if (rep->have_vcpu)
 		fprintf(fp, "# vcpu: %u (%" PRIu64 " other samples not shown)\n",
 			rep->vcpu, rep->vcpu_skipped);
@@ -233,6 +310,9 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 		json__u64(j, "vcpu_filter", rep->vcpu);
 	else
 		json__null(j, "vcpu_filter");
+	if (report_filter__guest_tasks(&rep->filter))
+		json__u64(j, "task_filtered_samples", rep->task_filtered);
+	print_guest_kernel_json(rep, j);
 }
 
 /* ---- rows ---- */
@@ -240,7 +320,7 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 enum column {
 	COL_OVERHEAD, COL_SAMPLES, COL_VMM, COL_EXITS, COL_SYMBOL, COL_DSO,
 	COL_CONTEXT, COL_VCPU, COL_EXIT, COL_SRCLINE, COL_PERIOD, COL_VM,
-	COL_VMM_SYM, COL__MAX,
+	COL_VMM_SYM, COL_COMM, COL_PID, COL_TID, COL__MAX,
 };
 
 /* -F names of the columns, and the sort key a column shows. */
@@ -261,6 +341,9 @@ static const struct {
 	[COL_PERIOD]	= { "period", -1 },
 	[COL_VM]	= { "vm", SORT_VM },
 	[COL_VMM_SYM]	= { "vmm_sym", SORT_VMM_SYM },
+	[COL_COMM]	= { "comm", SORT_COMM },
+	[COL_PID]	= { "pid", SORT_PID },
+	[COL_TID]	= { "tid", SORT_TID },
 };
 
 int report__parse_fields(struct report *rep, const char *arg)
@@ -278,7 +361,7 @@ int report__parse_fields(struct report *rep, const char *arg)
 		if (c == COL__MAX ||
 		    rep->nr_columns == (int)ARRAY_SIZE(rep->columns)) {
 			pr_usage("report",
-				 "unknown field '%s' (fields: overhead, samples, period, vmm, exits, sym, dso, context, vcpu, exit, vm, vmm_sym, srcline)",
+				 "unknown field '%s' (fields: overhead, samples, period, vmm, exits, sym, dso, context, vcpu, exit, vm, vmm_sym, comm, pid, tid, srcline)",
 				 tok);
 			free(copy);
 			return -1;
@@ -305,13 +388,15 @@ int report__parse_fields(struct report *rep, const char *arg)
 
 static const char * const col_titles[COL__MAX] = {
 	"Overhead", "Samples", "VMM", "Exits", "Symbol", "Dso", "Context",
-	"vCPU", "Exit", "Srcline", "Period", "VM", "VMM symbol",
+	"vCPU", "Exit", "Srcline", "Period", "VM", "VMM symbol", "Command",
+	"Pid", "Tid",
 };
 
 static bool col_right(int c)
 {
 	return c == COL_OVERHEAD || c == COL_SAMPLES || c == COL_VMM ||
-	       c == COL_VCPU || c == COL_PERIOD || c == COL_VM;
+	       c == COL_VCPU || c == COL_PERIOD || c == COL_VM ||
+	       c == COL_PID || c == COL_TID;
 }
 
 static void row_cell(struct report *rep, const struct report_row *r, int col,
@@ -392,6 +477,17 @@ static void row_cell(struct report *rep, const struct report_row *r, int col,
 		else
 			exit_name(sample_isa(rep), r->exit, buf, len);
 		break;
+	case COL_COMM:
+		snprintf(buf, len, "%s", r->comm ? r->comm : "-");
+		break;
+	case COL_PID:
+	case COL_TID:
+		if ((col == COL_PID ? r->pid : r->tid) < 0)
+			snprintf(buf, len, "-");
+		else
+			snprintf(buf, len, "%" PRId64,
+				 col == COL_PID ? r->pid : r->tid);
+		break;
 	case COL_SRCLINE:
 		if (r->srcline && r->inlined)
 			snprintf(buf, len, "%s (inlined: %s)", r->srcline,
@@ -444,6 +540,15 @@ static int pick_columns(struct report *rep, int *cols)
 			break;
 		case SORT_VMM_SYM:
 			want[nw++] = COL_VMM_SYM;
+			break;
+		case SORT_COMM:
+			want[nw++] = COL_COMM;
+			break;
+		case SORT_PID:
+			want[nw++] = COL_PID;
+			break;
+		case SORT_TID:
+			want[nw++] = COL_TID;
 			break;
 		}
 		for (w = 0; w < nw; w++) {
@@ -616,6 +721,20 @@ static void print_rows_json(struct report *rep, struct json_writer *j)
 		if (rep->sort_has[SORT_VMM_SYM]) {
 			json__string(j, "vmm_symbol", r->vmm_symbol);
 			json__string(j, "vmm_dso", r->vmm_dso);
+		}
+		if (rep->sort_has[SORT_COMM])
+			json__string(j, "comm", r->comm);
+		if (rep->sort_has[SORT_PID]) {
+			if (r->pid < 0)
+				json__null(j, "pid");
+			else
+				json__u64(j, "pid", r->pid);
+		}
+		if (rep->sort_has[SORT_TID]) {
+			if (r->tid < 0)
+				json__null(j, "tid");
+			else
+				json__u64(j, "tid", r->tid);
 		}
 		if (rep->sort_has[SORT_EXIT]) {
 			if (r->exit == HIST_NO_EXIT) {

@@ -24,6 +24,9 @@ static const char * const sort_names[SORT__MAX] = {
 	[SORT_EXIT]	= "exit",
 	[SORT_VM]	= "vm",
 	[SORT_VMM_SYM]	= "vmm_sym",
+	[SORT_COMM]	= "comm",
+	[SORT_PID]	= "pid",
+	[SORT_TID]	= "tid",
 };
 
 const char *report__sort_name(int key)
@@ -45,7 +48,7 @@ int report__parse_sort(struct report *rep, const char *arg)
 				break;
 		if (k == SORT__MAX) {
 			pr_usage("report",
-				 "unknown sort key '%s' (keys: sym, dso, context, vcpu, exit, vm, vmm_sym)",
+				 "unknown sort key '%s' (keys: sym, dso, context, vcpu, exit, vm, vmm_sym, comm, pid, tid)",
 				 tok);
 			free(copy);
 			return -1;
@@ -121,6 +124,120 @@ void report__add_sort_key(struct report *rep, int key, int before)
 	rep->sort_has[key] = true;
 }
 
+/* ---- guest tasks ---- */
+
+/* Which task a (ring, guest tid) stands for now: GUEST_TASK records. */
+struct task_map_entry {
+	uint64_t key;		/* ring << 32 | tid */
+	uint32_t task;
+};
+
+static bool u64_eq(const void *entry, const void *key)
+{
+	return *(const uint64_t *)entry == *(const uint64_t *)key;
+}
+
+static void task_map_set(struct report *rep, uint32_t cpu, uint32_t tid,
+			 uint32_t task)
+{
+	uint64_t key = (uint64_t)cpu << 32 | tid;
+	struct task_map_entry *e;
+	bool added;
+
+	e = hashmap__insert(&rep->task_map, hash_u64(key), &key, &added);
+	e->key = key;
+	e->task = task;
+}
+
+static uint32_t task_map_get(struct report *rep, uint32_t cpu, uint32_t tid)
+{
+	uint64_t key = (uint64_t)cpu << 32 | tid;
+	const struct task_map_entry *e;
+
+	e = hashmap__find(&rep->task_map, hash_u64(key), &key);
+	return e ? e->task : 0;
+}
+
+/* The table index of (pid, tid, comm), added if new; never 0. */
+static uint32_t task_intern(struct report *rep, uint32_t pid, uint32_t tid,
+			    const char *comm)
+{
+	struct report_task *t;
+	size_t i;
+
+	for (i = rep->nr_tasks; i-- > 1;) {
+		t = &rep->tasks[i];
+		if (t->pid == pid && t->tid == tid &&
+		    !strncmp(t->comm, comm, sizeof(t->comm)))
+			return i;
+	}
+	if (!rep->nr_tasks)
+		rep->nr_tasks = 1;
+	if (rep->nr_tasks >= rep->cap_tasks) {
+		rep->cap_tasks = rep->cap_tasks ? 2 * rep->cap_tasks : 64;
+		rep->tasks = xrealloc(rep->tasks,
+				      rep->cap_tasks * sizeof(*rep->tasks));
+	}
+	t = &rep->tasks[rep->nr_tasks];
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->tid = tid;
+	strncpy(t->comm, comm, sizeof(t->comm) - 1);
+	return rep->nr_tasks++;
+}
+
+const char *report__key_comm(const struct report *rep,
+			     const struct hist_key *key)
+{
+	if (key->task && rep->tasks[key->task].comm[0])
+		return rep->tasks[key->task].comm;
+	if (key->task)
+		return REPORT_COMM_NONE_GUEST;
+	if (key->charged)
+		return REPORT_COMM_NONE_VMM;
+	switch (key->context) {
+	case VMPROF_CTX_VMM_KERNEL:
+	case VMPROF_CTX_VMM_USER:
+		return REPORT_COMM_NONE_VMM;
+	case VMPROF_CTX_HOST_KERNEL:
+	case VMPROF_CTX_HOST_USER:
+		return REPORT_COMM_NONE_HOST;
+	}
+	return REPORT_COMM_NONE_GUEST;
+}
+
+static bool task_wanted(const struct report *rep, uint32_t task)
+{
+	const struct report_task *t = task ? &rep->tasks[task] : NULL;
+	size_t i;
+	bool ok;
+
+	if (!t)
+		return false;
+	const struct report_filter *f = &rep->filter;
+
+	if (f->nr_guest_comms) {
+		for (i = 0, ok = false; i < f->nr_guest_comms && !ok; i++)
+			ok = !strncmp(f->guest_comms[i], t->comm,
+				      sizeof(t->comm));
+		if (!ok)
+			return false;
+	}
+	if (f->nr_guest_pids) {
+		for (i = 0, ok = false; i < f->nr_guest_pids && !ok; i++)
+			ok = f->guest_pids[i] == t->pid;
+		if (!ok)
+			return false;
+	}
+	if (f->nr_guest_tids) {
+		for (i = 0, ok = false; i < f->nr_guest_tids && !ok; i++)
+			ok = f->guest_tids[i] == t->tid;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
 void report__init(struct report *rep)
 {
 	memset(rep, 0, sizeof(*rep));
@@ -134,6 +251,7 @@ void report__init(struct report *rep)
 	hashmap__init(&rep->names, sizeof(struct name_entry), name_eq);
 	hashmap__init(&rep->comms, sizeof(struct comm_entry), u32_eq);
 	hashmap__init(&rep->vms, sizeof(struct vm_entry), u32_eq);
+	hashmap__init(&rep->task_map, sizeof(struct task_map_entry), u64_eq);
 	rep->demangle = true;
 	rep->pass = PASS_AGGREGATE;
 	rep->resolver = vmprof_resolver__new();
@@ -193,6 +311,9 @@ void report__exit(struct report *rep)
 	hashmap__exit(&rep->names);
 	hashmap__exit(&rep->comms);
 	hashmap__exit(&rep->vms);
+	hashmap__exit(&rep->task_map);
+	free(rep->tasks);
+	free(rep->guest_release);
 	report_filter__free(&rep->filter);
 	free(rep->vm_guests);
 	sym_cache__delete(rep->sym_cache);
@@ -271,6 +392,57 @@ static int on_mmap(void *ctx, const struct vmprof_file_mmap *m,
 	return 0;
 }
 
+static int on_guest_kernel(void *ctx, const struct vmprof_file_guest_kernel *k,
+			   const char *release, const char *vmcoreinfo,
+			   size_t len)
+{
+	struct report *rep = ctx;
+
+	(void)vmcoreinfo;
+	(void)len;
+	rep->guest_kernel = *k;
+	rep->have_guest_kernel = true;
+	free(rep->guest_release);
+	rep->guest_release = xstrdup(release);
+	vmprof_resolver__set_guest_kernel(rep->resolver, k, release);
+	return 0;
+}
+
+static int on_guest_module(void *ctx, const struct vmprof_file_guest_module *m,
+			   const char *name,
+			   const struct vmprof_file_guest_section *secs,
+			   const char *names, const char *symbols)
+{
+	struct report *rep = ctx;
+
+	vmprof_resolver__add_guest_module(rep->resolver, m, name, secs, names,
+					  symbols);
+	rep->nr_guest_modules++;
+	return 0;
+}
+
+static int on_guest_task(void *ctx, const struct vmprof_file_guest_task *t)
+{
+	struct report *rep = ctx;
+	char comm[sizeof(t->comm) + 1];
+
+	memcpy(comm, t->comm, sizeof(t->comm));
+	comm[sizeof(t->comm)] = 0;
+	task_map_set(rep, t->cpu, t->tid,
+		     task_intern(rep, t->pid, t->tid, comm));
+	return 0;
+}
+
+static int on_guest_exe(void *ctx, const struct vmprof_file_guest_exe *e,
+			const char *path)
+{
+	struct report *rep = ctx;
+
+	vmprof_resolver__add_guest_exe(rep->resolver, e, path);
+	rep->nr_guest_exes++;
+	return 0;
+}
+
 static bool is_vmm(uint32_t context)
 {
 	return context == VMPROF_CTX_VMM_KERNEL ||
@@ -292,7 +464,8 @@ static uint32_t sample_vm(const struct report *rep,
 }
 
 static void sample_key(struct report *rep, const struct vmprof_file_sample *s,
-		       uint32_t c, uint32_t vm, struct hist_key *key)
+		       uint32_t c, uint32_t vm, uint32_t task,
+		       struct hist_key *key)
 {
 	bool keep_vmm = rep->stacks || rep->sort_has[SORT_VMM_SYM];
 
@@ -302,8 +475,14 @@ static void sample_key(struct report *rep, const struct vmprof_file_sample *s,
 	key->vm_pid = vm;
 	switch (c) {
 	case VMPROF_CTX_GUEST_KERNEL:
+		key->addr = s->guest_rip;
+		break;
 	case VMPROF_CTX_GUEST_USER:
 		key->addr = s->guest_rip;
+		/* Its program's symbols, when the recording found it (its
+		 * GUEST_EXE record may come later in the file). */
+		if (task)
+			key->pid = rep->tasks[task].pid;
 		break;
 	case VMPROF_CTX_VMM_USER:
 	case VMPROF_CTX_HOST_USER:
@@ -331,6 +510,24 @@ static void sample_key(struct report *rep, const struct vmprof_file_sample *s,
 	if (rep->sort_has[SORT_VCPU] || rep->split_vcpu ||
 	    rep->pass == PASS_PRINT)
 		key->vcpu = s->vcpu;
+	if (rep->sort_has[SORT_COMM] || rep->sort_has[SORT_PID] ||
+	    rep->sort_has[SORT_TID])
+		key->task = task;
+}
+
+/* The guest task of a sample, 0 if it has none. */
+static uint32_t sample_task(struct report *rep,
+			    const struct vmprof_file_sample *s, uint32_t c)
+{
+	uint32_t task;
+
+	if (!(s->flags & VMPROF_SAMPLE_GUEST_TASK) ||
+	    (c != VMPROF_CTX_GUEST_KERNEL && c != VMPROF_CTX_GUEST_USER))
+		return 0;
+	task = task_map_get(rep, s->cpu, s->guest_tid);
+	if (!task || rep->tasks[task].pid != s->guest_pid)
+		task = task_intern(rep, s->guest_pid, s->guest_tid, "");
+	return task;
 }
 
 static void count_vm(struct report *rep, uint32_t vm)
@@ -347,7 +544,7 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 {
 	struct report *rep = ctx;
 	struct hist_key key;
-	uint32_t c = s->context, vm;
+	uint32_t c = s->context, vm, task;
 
 	if (rep->pass == PASS_TIMES) {
 		if (!rep->first_ns || s->time_ns < rep->first_ns)
@@ -361,7 +558,13 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 	vm = sample_vm(rep, s);
 	if (!report_filter__sample(rep, s, vm))
 		return 0;
-	sample_key(rep, s, c, vm, &key);
+	task = sample_task(rep, s, c);
+	if (report_filter__guest_tasks(&rep->filter) &&
+	    !task_wanted(rep, task)) {
+		rep->task_filtered++;
+		return 0;
+	}
+	sample_key(rep, s, c, vm, task, &key);
 	if (rep->pass == PASS_PRINT) {
 		perf_script__sample(rep, s, &key);
 		return 0;
@@ -442,12 +645,18 @@ const struct vmprof_data_ops report_data_ops = {
 	.stats		= on_stats,
 	.end		= on_end,
 	.comm		= on_comm,
+	.guest_kernel	= on_guest_kernel,
+	.guest_module	= on_guest_module,
+	.guest_task	= on_guest_task,
+	.guest_exe	= on_guest_exe,
 	.unknown	= on_unknown,
 };
 
-/* The passes after the first: the samples again, nothing else. */
+/* The passes after the first: the samples again, and the guest tasks
+ * their guest tids stand for, nothing else. */
 const struct vmprof_data_ops report_sample_ops = {
 	.sample		= on_sample,
+	.guest_task	= on_guest_task,
 };
 
 /* ---- totals ---- */
@@ -579,7 +788,9 @@ size_t report__vms(struct report *rep, uint32_t **pids)
 
 /* ---- symbolization cache: one lookup per distinct address ---- */
 
-enum addr_space { SPACE_GUEST = 1, SPACE_HOST_KERNEL, SPACE_HOST_USER };
+enum addr_space {
+	SPACE_GUEST = 1, SPACE_HOST_KERNEL, SPACE_HOST_USER, SPACE_GUEST_USER,
+};
 
 struct sym_cache_key {
 	uint64_t addr;
@@ -661,6 +872,9 @@ static void resolve(struct report *rep, struct report_sym_cache *c,
 	case SPACE_GUEST:
 		vmprof_resolver__guest(rep->resolver, pid, addr, &e->res);
 		break;
+	case SPACE_GUEST_USER:
+		vmprof_resolver__guest_user(rep->resolver, pid, addr, &e->res);
+		break;
 	case SPACE_HOST_KERNEL:
 		vmprof_resolver__host_kernel(rep->resolver, addr, &e->res);
 		break;
@@ -679,8 +893,9 @@ static uint32_t key_space(const struct hist_key *key)
 		return SPACE_GUEST;
 	switch (key->context) {
 	case VMPROF_CTX_GUEST_KERNEL:
-	case VMPROF_CTX_GUEST_USER:
 		return SPACE_GUEST;
+	case VMPROF_CTX_GUEST_USER:
+		return key->pid ? SPACE_GUEST_USER : SPACE_GUEST;
 	case VMPROF_CTX_VMM_USER:
 	case VMPROF_CTX_HOST_USER:
 		return SPACE_HOST_USER;
@@ -706,7 +921,8 @@ void report__resolve(struct report *rep, const struct hist_key *key,
 	sym_cache_init(rep);
 	resolve(rep, rep->sym_cache, space,
 		space == SPACE_GUEST ? key->vm_pid :
-		space == SPACE_HOST_USER ? key->pid : 0, key->addr, out);
+		space == SPACE_HOST_USER || space == SPACE_GUEST_USER ?
+		key->pid : 0, key->addr, out);
 }
 
 void report__resolve_vmm(struct report *rep, const struct hist_key *key,
@@ -819,6 +1035,8 @@ static uint64_t row_hash(const struct report_row *k)
 	h ^= hash_u64(k->address + k->unknown);
 	h ^= hash_u64(k->vm) * 5 + str_hash(k->vmm_symbol) * 11 +
 	     str_hash(k->vmm_dso);
+	h ^= str_hash(k->comm) * 13 +
+	     hash_u64((uint64_t)k->pid << 32 ^ (uint64_t)k->tid);
 	return h;
 }
 
@@ -836,7 +1054,8 @@ static bool row_eq(const struct report_row *a, const struct report_row *b)
 	       a->unknown == b->unknown && a->address == b->address &&
 	       a->vm == b->vm && str_eq(a->symbol, b->symbol) &&
 	       str_eq(a->dso, b->dso) && str_eq(a->vmm_symbol, b->vmm_symbol) &&
-	       str_eq(a->vmm_dso, b->vmm_dso);
+	       str_eq(a->vmm_dso, b->vmm_dso) && a->pid == b->pid &&
+	       a->tid == b->tid && str_eq(a->comm, b->comm);
 }
 
 /* The rows table holds pointers: rows do not move. */
@@ -1037,6 +1256,13 @@ static int row_cmp(const void *pa, const void *pb)
 		return a->vcpu < b->vcpu ? -1 : 1;
 	if (a->exit != b->exit)
 		return a->exit < b->exit ? -1 : 1;
+	c = cmp_str(a->comm, b->comm);
+	if (c)
+		return c;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
 	return a->address < b->address ? -1 : a->address > b->address;
 }
 
@@ -1098,6 +1324,13 @@ void report__build(struct report *rep)
 			key.exit = e->key.exit_reason;
 		if (rep->sort_has[SORT_VM])
 			key.vm = e->key.vm_pid;
+		key.pid = key.tid = -1;
+		if (rep->sort_has[SORT_COMM])
+			key.comm = report__key_comm(rep, &e->key);
+		if (rep->sort_has[SORT_PID] && e->key.task)
+			key.pid = rep->tasks[e->key.task].pid;
+		if (rep->sort_has[SORT_TID] && e->key.task)
+			key.tid = rep->tasks[e->key.task].tid;
 		if (rep->sort_has[SORT_VMM_SYM] && e->key.charged) {
 			struct vmprof_resolved vmm;
 

@@ -19,8 +19,23 @@ enum report_sort_key {
 	SORT_EXIT,
 	SORT_VM,		/* the VM: its VMM process */
 	SORT_VMM_SYM,		/* the VMM function of a charged sample */
+	SORT_COMM,		/* the guest task's comm (--guest-introspect) */
+	SORT_PID,		/* the guest process */
+	SORT_TID,		/* the guest thread */
 	SORT__MAX,
 };
+
+/* A guest task as GUEST_TASK records name it. */
+struct report_task {
+	uint32_t pid;
+	uint32_t tid;
+	char comm[16];
+};
+
+/* What a row says in the comm column for samples with no guest task. */
+#define REPORT_COMM_NONE_GUEST	"[unknown]"
+#define REPORT_COMM_NONE_VMM	"[vmm]"
+#define REPORT_COMM_NONE_HOST	"[host]"
 
 #define REPORT_CTX_MAX		7	/* VMPROF_CTX_* are 1..6; 0 unknown */
 #define REPORT_TOP_EXITS	3	/* exit reasons shown per text row */
@@ -57,6 +72,12 @@ struct report_filter {
 	size_t nr_dsos;
 	char **syms;		/* -S, --symbols */
 	size_t nr_syms;
+	char **guest_comms;	/* --guest-comm: guest tasks' command names */
+	size_t nr_guest_comms;
+	uint32_t *guest_pids;	/* --guest-pid */
+	size_t nr_guest_pids;
+	uint32_t *guest_tids;	/* --guest-tid */
+	size_t nr_guest_tids;
 	const char *time;	/* --time as given */
 	bool time_percent;	/* given as shares of the recording */
 	double pct_start, pct_end;
@@ -80,6 +101,9 @@ struct report_row {
 	const char *vmm_symbol;	/* keyed with SORT_VMM_SYM: NULL none */
 	const char *vmm_dso;
 	bool unknown;		/* symbol keyed and not resolved */
+	const char *comm;	/* keyed with SORT_COMM */
+	int64_t pid;		/* keyed with SORT_PID; -1: no guest task */
+	int64_t tid;		/* keyed with SORT_TID; -1: no guest task */
 	uint64_t address;	/* of an unknown symbol */
 	uint64_t hash;
 	/* Values. */
@@ -152,6 +176,7 @@ struct report {
 	} *vm_guests;		/* PID=... symbol options, per VM */
 	size_t nr_vm_guests;
 	const char *guest_modules;	/* --guest-modules */
+	const char *guest_root;		/* --guest-root */
 
 	/* From the file. */
 	struct vmprof_file_info info;
@@ -168,6 +193,15 @@ struct report {
 	uint64_t nr_mmaps;
 	bool have_host_kallsyms;
 	struct vmprof_data_result result;
+	/* Guest introspection records (record --guest-introspect). */
+	struct vmprof_file_guest_kernel guest_kernel;
+	bool have_guest_kernel;
+	char *guest_release;
+	uint64_t nr_guest_modules, nr_guest_exes;
+	struct report_task *tasks;	/* [0] unused: "no task" */
+	size_t nr_tasks, cap_tasks;
+	struct hashmap task_map;	/* (ring, guest tid) -> task */
+	uint64_t task_filtered;		/* samples the guest filters left */
 
 	/* Aggregation. */
 	struct hist hist;
@@ -213,6 +247,11 @@ int report__parse_sort(struct report *rep, const char *arg);
 void report__add_sort_key(struct report *rep, int key, int before);
 /* -F, --fields: the text columns (report-print.c); adds their keys. */
 int report__parse_fields(struct report *rep, const char *arg);
+/* The comm shown for a hist key: its guest task's, or what it is. */
+const char *report__key_comm(const struct report *rep,
+			     const struct hist_key *key);
+/* --guest-comm, --guest-pid, --guest-tid given. */
+bool report_filter__guest_tasks(const struct report_filter *f);
 
 /* Resolve the address of a hist key (guest, host kernel or VMM), with
  * a cache: each distinct address is looked up once. */

@@ -2,12 +2,19 @@
 /*
  * Address spaces of a recording and the symbol sources behind them.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <elfutils/libdwelf.h>
+#include <gelf.h>
+#include <libelf.h>
 
 #include "hashmap.h"
 #include "kallsyms.h"
+#include "kimage.h"
 #include "resolve.h"
 #include "symbolize.h"
 #include "util.h"
@@ -49,6 +56,36 @@ struct guest_syms {
 	uint64_t kaslr_offset;
 };
 
+/* A guest kernel module recorded with --guest-introspect. */
+struct guest_module {
+	char *name;
+	char *dso;		/* "[name]", as kallsyms says it */
+	uint64_t base, size;
+	unsigned char build_id[VMPROF_BUILD_ID_MAX];
+	int build_id_size;
+	struct guest_section {
+		uint64_t addr;
+		char *name;
+	} *secs;
+	size_t nr_secs;
+	bool tried;
+	struct vmprof_kallsyms *ks;	/* runtime addresses */
+	struct vmprof_kallsyms *mem_ks;	/* read from guest memory */
+};
+
+/* The program of a guest process. */
+struct guest_exe {
+	uint32_t pid;
+	uint64_t start, end, bias;
+	bool have_bias;
+	unsigned char build_id[VMPROF_BUILD_ID_MAX];
+	int build_id_size;
+	char *path;
+	const char *name;	/* basename of path */
+	bool tried;
+	struct vmprof_elf *elf;
+};
+
 struct vmprof_resolver {
 	struct guest_syms *guests;
 	size_t nr_guests;
@@ -62,6 +99,22 @@ struct vmprof_resolver {
 	size_t nr_dsos;
 	struct hashmap dso_index;	/* (path, build-id) -> dso */
 	/* module names as "[mod]" are the kallsyms' own strings */
+	/* guest, found by build-id (record --guest-introspect) */
+	struct vmprof_symfind sf;
+	bool have_gk;
+	struct vmprof_file_guest_kernel gk;
+	char *release;
+	bool auto_tried;
+	char *auto_path;
+	enum vmprof_sym_source auto_src;
+	struct vmprof_kallsyms *auto_ks;	/* link addresses */
+	struct vmprof_elf *auto_elf;		/* a vmlinux with .symtab */
+	char *auto_elf_name;
+	struct guest_module *mods;
+	size_t nr_mods;
+	bool mods_sorted;
+	struct guest_exe *exes;
+	size_t nr_exes;
 };
 
 static bool dso_eq(const void *entry, const void *key)
@@ -96,6 +149,28 @@ void vmprof_resolver__delete(struct vmprof_resolver *r)
 	}
 	free(r->guests);
 	vmprof_kallsyms__free(r->host_ks);
+	free(r->release);
+	free(r->auto_path);
+	vmprof_kallsyms__free(r->auto_ks);
+	vmprof_elf__close(r->auto_elf);
+	free(r->auto_elf_name);
+	for (i = 0; i < r->nr_mods; i++) {
+		size_t k;
+
+		for (k = 0; k < r->mods[i].nr_secs; k++)
+			free(r->mods[i].secs[k].name);
+		free(r->mods[i].secs);
+		free(r->mods[i].name);
+		free(r->mods[i].dso);
+		vmprof_kallsyms__free(r->mods[i].ks);
+		vmprof_kallsyms__free(r->mods[i].mem_ks);
+	}
+	free(r->mods);
+	for (i = 0; i < r->nr_exes; i++) {
+		free(r->exes[i].path);
+		vmprof_elf__close(r->exes[i].elf);
+	}
+	free(r->exes);
 	for (i = 0; i < r->nr_dsos; i++) {
 		vmprof_elf__close(r->dsos[i]->elf);
 		free(r->dsos[i]->path);
@@ -296,7 +371,7 @@ bool vmprof_resolver__guest_user_elf(const struct vmprof_resolver *r,
 
 bool vmprof_resolver__has_guest(const struct vmprof_resolver *r)
 {
-	return r->nr_guests;
+	return r->nr_guests || r->have_gk;
 }
 
 uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
@@ -305,6 +380,11 @@ uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 {
 	const struct guest_syms *g = guest_of(r, pid);
 
+	if (!g && r->have_gk && (r->gk.flags & VMPROF_GUEST_KERNEL_KASLR)) {
+		if (src)
+			*src = VMPROF_KASLR_VMCOREINFO;
+		return r->gk.kaslr_offset;
+	}
 	if (src)
 		*src = g ? g->kaslr_src : VMPROF_KASLR_NONE;
 	return g ? g->kaslr_offset : 0;
@@ -386,6 +466,366 @@ static void set_unknown(struct vmprof_resolved *out, const char *dso)
 	out->elf_addr = 0;
 }
 
+/* ---- the guest, found by build-id ---- */
+
+void vmprof_resolver__set_symfind(struct vmprof_resolver *r,
+				  const struct vmprof_symfind *sf)
+{
+	r->sf = *sf;
+	r->sf.release = r->release;
+}
+
+void vmprof_resolver__set_guest_kernel(struct vmprof_resolver *r,
+				       const struct vmprof_file_guest_kernel *k,
+				       const char *release)
+{
+	r->have_gk = true;
+	r->gk = *k;
+	free(r->release);
+	r->release = xstrdup(release);
+	r->sf.release = r->release;
+}
+
+void vmprof_resolver__add_guest_module(struct vmprof_resolver *r,
+				       const struct vmprof_file_guest_module *m,
+				       const char *name,
+				       const struct vmprof_file_guest_section *s,
+				       const char *names, const char *symbols)
+{
+	struct guest_module *g;
+	size_t i;
+
+	if (!m->size || m->base + m->size < m->base)
+		return;
+	r->mods = xrealloc(r->mods, (r->nr_mods + 1) * sizeof(*r->mods));
+	g = &r->mods[r->nr_mods++];
+	memset(g, 0, sizeof(*g));
+	g->name = xstrndup(name, m->name_len);
+	if (asprintf(&g->dso, "[%s]", g->name) < 0)
+		g->dso = xstrdup(DSO_UNKNOWN);
+	g->base = m->base;
+	g->size = m->size;
+	g->build_id_size = m->build_id_size;
+	memcpy(g->build_id, m->build_id, m->build_id_size);
+	g->secs = xcalloc(m->nr_sections + 1, sizeof(*g->secs));
+	for (i = 0; i < m->nr_sections; i++) {
+		g->secs[i].addr = s[i].addr;
+		g->secs[i].name = xstrndup(names + s[i].name_off,
+					   s[i].name_len);
+	}
+	g->nr_secs = m->nr_sections;
+	if (m->symbols_len)
+		g->mem_ks = vmprof_kallsyms__parse(symbols, m->symbols_len);
+	r->mods_sorted = false;
+}
+
+void vmprof_resolver__add_guest_exe(struct vmprof_resolver *r,
+				    const struct vmprof_file_guest_exe *e,
+				    const char *path)
+{
+	struct guest_exe *g;
+
+	if (!*path || e->end <= e->start)
+		return;
+	r->exes = xrealloc(r->exes, (r->nr_exes + 1) * sizeof(*r->exes));
+	g = &r->exes[r->nr_exes++];
+	memset(g, 0, sizeof(*g));
+	g->pid = e->pid;
+	g->start = e->start;
+	g->end = e->end;
+	g->bias = e->bias;
+	g->have_bias = e->flags & VMPROF_GUEST_EXE_BIAS;
+	g->build_id_size = e->build_id_size;
+	memcpy(g->build_id, e->build_id, e->build_id_size);
+	g->path = xstrdup(path);
+	g->name = basename_of(g->path);
+}
+
+static void load_auto_kernel(struct vmprof_resolver *r)
+{
+	char hex[2 * VMPROF_BUILD_ID_MAX + 1], err[512];
+	struct vmprof_kimage *img;
+	char *text;
+	size_t len;
+
+	r->auto_tried = true;
+	if (!r->have_gk || !r->gk.build_id_size)
+		return;
+	vmprof_build_id_hex(r->gk.build_id, r->gk.build_id_size, hex);
+	r->auto_path = vmprof_symfind(&r->sf, VMPROF_SYM_KERNEL, r->release,
+				      r->gk.build_id, r->gk.build_id_size,
+				      &r->auto_src);
+	if (!r->auto_path) {
+		pr_note("no symbols for the guest kernel %s (build-id %s): not in the build-id cache, under --guest-root, or on a debuginfod server (DEBUGINFOD_URLS); add its vmlinuz with 'vmprof buildid-cache --add'",
+			r->release, hex);
+		return;
+	}
+	img = vmprof_kimage__open(r->auto_path, err, sizeof(err));
+	if (!img) {
+		pr_warn("%s: guest kernel samples will be [unknown]", err);
+		return;
+	}
+	if (vmprof_kimage__has_symtab(img)) {
+		r->auto_elf = vmprof_elf__open(r->auto_path, err, sizeof(err));
+		if (r->auto_elf && vmprof_elf__nr_symbols(r->auto_elf))
+			r->auto_elf_name = xstrdup(basename_of(r->auto_path));
+		else {
+			vmprof_elf__close(r->auto_elf);
+			r->auto_elf = NULL;
+		}
+	}
+	if (!r->auto_elf) {
+		text = vmprof_kimage__kallsyms_text(img, &len, err,
+						    sizeof(err));
+		if (text) {
+			r->auto_ks = vmprof_kallsyms__parse(text, len);
+			free(text);
+		} else {
+			pr_warn("%s: %s: guest kernel samples will be [unknown]",
+				r->auto_path, err);
+		}
+	}
+	vmprof_kimage__close(img);
+}
+
+const char *vmprof_resolver__guest_kernel_file(struct vmprof_resolver *r,
+					       enum vmprof_sym_source *src)
+{
+	if (!r->auto_tried && !r->nr_guests)
+		load_auto_kernel(r);
+	*src = r->auto_src;
+	return r->auto_ks || r->auto_elf ? r->auto_path : NULL;
+}
+
+/*
+ * A module's text symbols at their runtime addresses, as the guest's
+ * /proc/kallsyms lists them: each symbol of the .ko's symbol table in an
+ * executable section, moved to where that section was loaded.
+ */
+static struct vmprof_kallsyms *module_kallsyms(const struct guest_module *g,
+					       const char *path)
+{
+	struct vmprof_kallsyms *ks = NULL;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx, cap = 4096, used = 0;
+	char *text = NULL;
+	Elf *elf;
+	int fd;
+
+	elf_version(EV_CURRENT);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	elf = dwelf_elf_begin(fd);
+	if (!elf || elf_kind(elf) != ELF_K_ELF ||
+	    elf_getshdrstrndx(elf, &shstrndx))
+		goto out;
+	text = xmalloc(cap);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh_mem, *sh = gelf_getshdr(scn, &sh_mem);
+		Elf_Data *data;
+		size_t i, n;
+
+		if (!sh || sh->sh_type != SHT_SYMTAB || !sh->sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		n = data ? data->d_size / sh->sh_entsize : 0;
+		for (i = 1; i < n; i++) {
+			GElf_Sym sym;
+			GElf_Shdr ts_mem, *ts;
+			const char *name, *sec;
+			size_t k, need;
+			int type, bind;
+
+			if (!gelf_getsym(data, i, &sym))
+				continue;
+			type = GELF_ST_TYPE(sym.st_info);
+			bind = GELF_ST_BIND(sym.st_info);
+			if ((type != STT_FUNC && type != STT_NOTYPE) ||
+			    sym.st_shndx == SHN_UNDEF ||
+			    sym.st_shndx >= SHN_LORESERVE)
+				continue;
+			name = elf_strptr(elf, sh->sh_link, sym.st_name);
+			ts = gelf_getshdr(elf_getscn(elf, sym.st_shndx),
+					  &ts_mem);
+			if (!name || !*name || !ts ||
+			    !(ts->sh_flags & SHF_EXECINSTR))
+				continue;
+			sec = elf_strptr(elf, shstrndx, ts->sh_name);
+			for (k = 0; sec && k < g->nr_secs; k++)
+				if (!strcmp(g->secs[k].name, sec))
+					break;
+			if (!sec || k == g->nr_secs)
+				continue;	/* not loaded (.init.text) */
+			need = strlen(name) + strlen(g->name) + 32;
+			if (cap - used < need) {
+				cap = 2 * cap + need;
+				text = xrealloc(text, cap);
+			}
+			used += snprintf(text + used, cap - used,
+					 "%016llx %c %s\t[%s]\n",
+					 (unsigned long long)
+					 (g->secs[k].addr + sym.st_value),
+					 bind == STB_GLOBAL ? 'T' :
+					 bind == STB_WEAK ? 'W' : 't',
+					 name, g->name);
+		}
+	}
+	if (used)
+		ks = vmprof_kallsyms__parse(text, used);
+out:
+	free(text);
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return ks;
+}
+
+static int module_cmp(const void *a, const void *b)
+{
+	const struct guest_module *x = a, *y = b;
+
+	return x->base < y->base ? -1 : x->base > y->base;
+}
+
+static struct guest_module *find_module(struct vmprof_resolver *r,
+					uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!r->mods_sorted) {
+		if (r->nr_mods)
+			qsort(r->mods, r->nr_mods, sizeof(*r->mods),
+			      module_cmp);
+		r->mods_sorted = true;
+	}
+	hi = r->nr_mods;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->mods[mid].base <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || addr - r->mods[lo - 1].base >= r->mods[lo - 1].size)
+		return NULL;
+	return &r->mods[lo - 1];
+}
+
+static void load_module(struct vmprof_resolver *r, struct guest_module *g)
+{
+	enum vmprof_sym_source src;
+	char *path;
+
+	g->tried = true;
+	path = vmprof_symfind(&r->sf, VMPROF_SYM_MODULE, g->name, g->build_id,
+			      g->build_id_size, &src);
+	if (!path) {
+		if (g->mem_ks)
+			pr_debug("guest module %s: symbols from guest memory",
+				 g->name);
+		else
+			pr_debug("guest module %s: no file with its build-id found; its samples are [unknown]",
+				 g->name);
+		return;
+	}
+	g->ks = module_kallsyms(g, path);
+	if (!g->ks)
+		pr_warn("%s: no symbols for guest module %s; its samples are [unknown]",
+			path, g->name);
+	free(path);
+}
+
+/* Guest kernel code by what the recording says the guest runs. */
+static bool guest_auto(struct vmprof_resolver *r, uint64_t addr,
+		       struct vmprof_resolved *out)
+{
+	struct guest_module *g = find_module(r, addr);
+	const struct vmprof_ksym *ks;
+
+	if (g) {
+		if (!g->tried)
+			load_module(r, g);
+		ks = g->ks ? vmprof_kallsyms__lookup(g->ks, addr) :
+		     g->mem_ks ? vmprof_kallsyms__lookup(g->mem_ks, addr) :
+		     NULL;
+		set_unknown(out, g->dso);
+		if (ks)
+			out->symbol = ks->name;
+		return true;
+	}
+	if (!r->have_gk)
+		return false;
+	if (!r->auto_tried)
+		load_auto_kernel(r);
+	if (r->auto_elf) {
+		uint64_t a = addr - r->gk.kaslr_offset;
+		const char *name = vmprof_elf__symbol(r->auto_elf, a);
+
+		if (name) {
+			out->symbol = name;
+			out->dso = r->auto_elf_name;
+			out->elf = r->auto_elf;
+			out->elf_addr = a;
+			return true;
+		}
+	} else if (r->auto_ks) {
+		ks = vmprof_kallsyms__lookup(r->auto_ks,
+					     addr - r->gk.kaslr_offset);
+		if (ks) {
+			set_unknown(out, DSO_GUEST_KERNEL);
+			out->symbol = ks->name;
+			return true;
+		}
+	}
+	return false;
+}
+
+void vmprof_resolver__guest_user(struct vmprof_resolver *r, uint32_t pid,
+				 uint64_t addr, struct vmprof_resolved *out)
+{
+	struct guest_exe *g = NULL;
+	enum vmprof_sym_source src;
+	const char *name;
+	char err[512], *path;
+	size_t i;
+
+	/* The last program the process ran that covers the address. */
+	for (i = 0; i < r->nr_exes; i++)
+		if (r->exes[i].pid == pid && addr >= r->exes[i].start &&
+		    addr < r->exes[i].end)
+			g = &r->exes[i];
+	if (!g) {
+		set_unknown(out, DSO_UNKNOWN);
+		return;
+	}
+	set_unknown(out, g->name);
+	if (!g->tried) {
+		g->tried = true;
+		path = vmprof_symfind(&r->sf, VMPROF_SYM_PROGRAM, g->path,
+				      g->build_id, g->build_id_size, &src);
+		if (path && g->have_bias) {
+			g->elf = vmprof_elf__open(path, err, sizeof(err));
+			if (!g->elf)
+				pr_warn("%s; its samples are [unknown]", err);
+		} else {
+			pr_debug("guest program %s: %s", g->path,
+				 path ? "where it is loaded is not known" :
+				 "no file with its build-id found");
+		}
+		free(path);
+	}
+	if (!g->elf)
+		return;
+	name = vmprof_elf__symbol(g->elf, addr - g->bias);
+	if (name) {
+		out->symbol = name;
+		out->elf = g->elf;
+		out->elf_addr = addr - g->bias;
+	}
+}
+
 void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
 			    uint64_t addr, struct vmprof_resolved *out)
 {
@@ -393,7 +833,8 @@ void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
 	const struct vmprof_ksym *ks;
 
 	if (!g) {
-		set_unknown(out, DSO_UNKNOWN);
+		if (!guest_auto(r, addr, out))
+			set_unknown(out, DSO_UNKNOWN);
 		return;
 	}
 	if (g->elf) {
@@ -429,6 +870,8 @@ void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
 			return;
 		}
 	}
+	if (guest_auto(r, addr, out))
+		return;
 	set_unknown(out, DSO_UNKNOWN);
 }
 

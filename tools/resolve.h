@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "data.h"
+#include "symfind.h"
 
 struct vmprof_elf;
 
@@ -28,6 +29,7 @@ enum vmprof_kaslr_source {
 	VMPROF_KASLR_NONE,	/* offset 0: no hint, or nothing to match */
 	VMPROF_KASLR_LSTAR,	/* guest_lstar - entry_SYSCALL_64 */
 	VMPROF_KASLR_USER,	/* --kaslr-offset */
+	VMPROF_KASLR_VMCOREINFO, /* the guest's own, recorded */
 };
 
 struct vmprof_resolved {
@@ -79,6 +81,28 @@ uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 				       uint32_t pid,
 				       enum vmprof_kaslr_source *src);
 
+/*
+ * What 'vmprof record --guest-introspect' learnt of the guest (one VM),
+ * for symbols found by build-id (symfind.h) for a VM that the command
+ * line gives no symbols of.
+ */
+void vmprof_resolver__set_symfind(struct vmprof_resolver *r,
+				  const struct vmprof_symfind *sf);
+void vmprof_resolver__set_guest_kernel(struct vmprof_resolver *r,
+				       const struct vmprof_file_guest_kernel *k,
+				       const char *release);
+void vmprof_resolver__add_guest_module(struct vmprof_resolver *r,
+				       const struct vmprof_file_guest_module *m,
+				       const char *name,
+				       const struct vmprof_file_guest_section *s,
+				       const char *names, const char *symbols);
+void vmprof_resolver__add_guest_exe(struct vmprof_resolver *r,
+				    const struct vmprof_file_guest_exe *e,
+				    const char *path);
+/* Where the automatic guest kernel symbols came from, or NULL. */
+const char *vmprof_resolver__guest_kernel_file(struct vmprof_resolver *r,
+					       enum vmprof_sym_source *src);
+
 void vmprof_resolver__set_host_kallsyms(struct vmprof_resolver *r,
 					const char *text, size_t len);
 void vmprof_resolver__add_mmap(struct vmprof_resolver *r,
@@ -87,6 +111,9 @@ void vmprof_resolver__add_mmap(struct vmprof_resolver *r,
 
 void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
 			    uint64_t addr, struct vmprof_resolved *out);
+/* A guest user address of guest process @pid (--guest-introspect). */
+void vmprof_resolver__guest_user(struct vmprof_resolver *r, uint32_t pid,
+				 uint64_t addr, struct vmprof_resolved *out);
 void vmprof_resolver__host_kernel(struct vmprof_resolver *r, uint64_t addr,
 				  struct vmprof_resolved *out);
 void vmprof_resolver__host_user(struct vmprof_resolver *r, uint32_t pid,

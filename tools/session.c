@@ -84,6 +84,13 @@ static int do_attach(struct vmprof_session *s, uint32_t event)
 	at.event = event;
 	at.ring_pages = s->ring_pages;
 	at.sample = s->sample;
+	if (s->guest_task) {
+		at.flags |= VMPROF_ATTACH_GUEST_TASK;
+		at.guest_current_task = s->guest.guest_current_task;
+		at.guest_task_pid = s->guest.guest_task_pid;
+		at.guest_task_tgid = s->guest.guest_task_tgid;
+		at.guest_task_comm = s->guest.guest_task_comm;
+	}
 	return ioctl(s->fd, VMPROF_IOC_ATTACH, &at);
 }
 
@@ -138,8 +145,13 @@ static int attach(struct vmprof_session *s)
 		pr_err("process %d (%s) is not running a KVM virtual machine",
 		       (int)s->pid, comm_of(s));
 		break;
-	case EACCES:
 	case EPERM:
+		if (s->guest_task) {
+			pr_err("--guest-introspect reads the tenant's memory: it needs CAP_SYS_ADMIN (run as root)");
+			break;
+		}
+		/* fall through */
+	case EACCES:
 		pr_err("not allowed to profile process %d (%s): the same rule as ptrace applies: the same user and a dumpable process, or CAP_SYS_PTRACE (run as root?)",
 		       (int)s->pid, comm_of(s));
 		break;
@@ -215,10 +227,20 @@ static int map_rings(struct vmprof_session *s)
 	return 0;
 }
 
+int vmprof_session__open(struct vmprof_session *s)
+{
+	return open_device(s) || check_version(s) ? -1 : 0;
+}
+
 int vmprof_session__start(struct vmprof_session *s)
 {
-	if (open_device(s) || check_version(s) || attach(s) ||
-	    vmprof_session__get_info(s, &s->info) || map_rings(s))
+	return vmprof_session__open(s) || vmprof_session__attach(s) ? -1 : 0;
+}
+
+int vmprof_session__attach(struct vmprof_session *s)
+{
+	if (attach(s) || vmprof_session__get_info(s, &s->info) ||
+	    map_rings(s))
 		return -1;
 	if ((s->info.flags & VMPROF_INFO_MEDIATED_PMU) && !s->system)
 		pr_note("process %d (%s) runs its VM with KVM's mediated vPMU: the VM's own PMU use is its own, vmprof samples with %s",
@@ -335,6 +357,8 @@ void vmprof_ring_sample__to_file(const struct vmprof_record_header *h,
 	s->vcpu = tmp.vcpu;
 	s->context = tmp.context;
 	s->flags = tmp.flags;
+	s->guest_pid = tmp.guest_pid;
+	s->guest_tid = tmp.guest_tid;
 }
 
 void vmprof_ring_lost__to_file(const struct vmprof_ring *ring,
@@ -349,4 +373,23 @@ void vmprof_ring_lost__to_file(const struct vmprof_ring *ring,
 	l->lost = tmp.lost;
 	l->time_ns = tmp.time_ns;
 	l->cpu = ring->index;
+}
+
+void vmprof_ring_guest_task__to_file(const struct vmprof_ring *ring,
+				     const struct vmprof_record_header *h,
+				     struct vmprof_file_guest_task *t)
+{
+	struct vmprof_guest_task tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(&tmp, h, h->size < sizeof(tmp) ? h->size : sizeof(tmp));
+	memset(t, 0, sizeof(*t));
+	t->time_ns = tmp.time_ns;
+	t->task = tmp.task;
+	t->pid = tmp.pid;
+	t->tid = tmp.tid;
+	t->vcpu = tmp.vcpu;
+	t->cpu = ring->index;
+	memcpy(t->comm, tmp.comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = 0;
 }

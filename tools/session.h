@@ -31,6 +31,12 @@ struct vmprof_session {
 	bool period_given;
 	uint64_t sample;
 	uint32_t ring_pages;	/* 0: the module's default */
+	/*
+	 * VMPROF_ATTACH_GUEST_TASK: the guest_* fields of the attach (from
+	 * struct vmprof_introspect), or not set.
+	 */
+	bool guest_task;
+	struct vmprof_attach guest;
 
 	/* The session. */
 	int fd;
@@ -44,6 +50,9 @@ struct vmprof_session {
 void vmprof_session__init(struct vmprof_session *s);
 /* Open the device, check the ABI, attach, read the info, map the rings. */
 int vmprof_session__start(struct vmprof_session *s);
+/* The same in two steps, for what needs the device before the attach. */
+int vmprof_session__open(struct vmprof_session *s);
+int vmprof_session__attach(struct vmprof_session *s);
 int vmprof_session__get_info(struct vmprof_session *s,
 			     struct vmprof_info *info);
 int vmprof_session__enable(struct vmprof_session *s);
@@ -69,5 +78,8 @@ void vmprof_ring_sample__to_file(const struct vmprof_record_header *h,
 void vmprof_ring_lost__to_file(const struct vmprof_ring *ring,
 			       const struct vmprof_record_header *h,
 			       struct vmprof_file_lost *l);
+void vmprof_ring_guest_task__to_file(const struct vmprof_ring *ring,
+				     const struct vmprof_record_header *h,
+				     struct vmprof_file_guest_task *t);
 
 #endif /* VMPROF_SESSION_H */

@@ -27,26 +27,29 @@ _vmprof()
 	local cur prev words cword
 	_init_completion || return
 
-	local commands="record report list top help version"
+	local commands="record report list top buildid-cache help version"
 	local main_opts="-v --verbose -h --help --version"
 	local record_opts="-p --pid --vm -a --all-cpus -e --event -F --freq
 		-c --count --switch -o --output -d --duration --ring-pages
-		-m --mmap-pages -q --quiet -h --help"
+		-m --mmap-pages --guest-introspect --guest-vmlinux --guest-root
+		-q --quiet -h --help"
 	local report_opts="-i --input --guest-vmlinux --guestvmlinux
 		--guest-system-map --guest-kallsyms --guestkallsyms
 		--guest-modules --guestmodules --kaslr-offset --no-demangle
 		-s --sort -F --fields --percent-limit --vm --pid --tid --comm
 		--vcpu --time --dsos -S --symbols --format --stdio --split-vcpu
-		--header-only -o --output --exits -h --help"
+		--header-only -o --output --exits --guest-root --guest-comm
+		--guest-pid --guest-tid -h --help"
 	local list_opts="--format --name -h --help"
+	local buildid_cache_opts="-a --add -r --remove -l --list -h --help"
 	local top_opts="-p --pid --vm -e --event -F --freq --switch
 		--guest-vmlinux --guest-system-map --guest-kallsyms
 		--kaslr-offset -E --entries -d --duration --stdio -h --help"
 	local events="cycles instructions cache-misses branch-misses cpu-clock"
 	local formats="text json folded svg perf-script pprof"
-	local sort_keys="sym dso context vcpu exit vm vmm_sym"
+	local sort_keys="sym dso context vcpu exit vm vmm_sym comm pid tid"
 	local fields="overhead samples period vmm exits sym dso context vcpu
-		exit vm vmm_sym srcline"
+		exit vm vmm_sym comm pid tid srcline"
 
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
@@ -80,8 +83,11 @@ _vmprof()
 		--switch)
 			COMPREPLY=($(compgen -W "cpu domain" -- "$cur"))
 			return ;;
-		-o|--output)
+		-o|--output|--guest-vmlinux)
 			_filedir
+			return ;;
+		--guest-root)
+			_filedir -d
 			return ;;
 		-F|--freq|-c|--count|-d|--duration|--ring-pages|-m|--mmap-pages)
 			return ;;
@@ -111,11 +117,14 @@ _vmprof()
 			COMPREPLY=($(compgen -P "$pre" -W "$words" -- "${cur##*,}"))
 			compopt -o nospace 2>/dev/null
 			return ;;
+		--guest-root)
+			_filedir -d
+			return ;;
 		--vm|--pid)
 			_vmprof_vms "${words[0]}" pids
 			return ;;
 		--kaslr-offset|--vcpu|--percent-limit|--tid|--comm|--time|\
-		--dsos|-S|--symbols)
+		--dsos|-S|--symbols|--guest-comm|--guest-pid|--guest-tid)
 			return ;;
 		esac
 		COMPREPLY=($(compgen -W "$report_opts" -- "$cur"))
@@ -150,8 +159,16 @@ _vmprof()
 		esac
 		COMPREPLY=($(compgen -W "$top_opts" -- "$cur"))
 		;;
+	buildid-cache)
+		case $prev in
+		-a|--add|-r|--remove)
+			_filedir
+			return ;;
+		esac
+		COMPREPLY=($(compgen -W "$buildid_cache_opts" -- "$cur"))
+		;;
 	help)
-		COMPREPLY=($(compgen -W "record report list top" -- "$cur"))
+		COMPREPLY=($(compgen -W "record report list top buildid-cache" -- "$cur"))
 		;;
 	esac
 } &&

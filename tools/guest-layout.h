@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef VMPROF_GUEST_LAYOUT_H
+#define VMPROF_GUEST_LAYOUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vmprof_kimage;
+
+#define LAYOUT_NONE	UINT32_MAX	/* the field does not exist */
+
+/*
+ * Where the fields vmprof reads in guest memory are, in bytes from the
+ * start of their struct, taken from the guest kernel's own BTF; and
+ * where the running task is found.  A field this kernel does not have
+ * is LAYOUT_NONE.
+ */
+struct vmprof_guest_layout {
+	/* struct task_struct */
+	uint32_t task_pid, task_tgid, task_comm, task_mm;
+	/* struct mm_struct */
+	uint32_t mm_pgd, mm_exe_file, mm_start_code, mm_end_code;
+	uint32_t mm_saved_auxv, mm_saved_auxv_len;	/* bytes */
+	/* struct file, struct dentry, struct qstr */
+	uint32_t file_dentry;		/* f_path.dentry */
+	uint32_t dentry_parent, dentry_name;	/* d_parent, d_name.name */
+	/* struct module: list, name, text (core_layout or mem[MOD_TEXT]) */
+	uint32_t mod_list, mod_name, mod_name_len, mod_state;
+	uint32_t mod_text_base, mod_text_size;
+	uint32_t mod_sect_attrs;
+	uint32_t mod_kallsyms;		/* struct mod_kallsyms * */
+	/* struct mod_kallsyms */
+	uint32_t mk_symtab, mk_num_symtab, mk_strtab, mk_typetab;
+	/* struct module_sect_attrs and its entries */
+	uint32_t sect_attrs_nsections, sect_attrs_attrs;
+	uint32_t sect_attr_size, sect_attr_name, sect_attr_address;
+	/*
+	 * The running task: the %gs-relative address of current_task
+	 * (6.1, and 6.15 on) or of pcpu_hot.current_task (6.2 to 6.14),
+	 * as a link address; percpu_relocated says it moves with KASLR
+	 * (6.15 on, where the per-CPU area no longer starts at 0).
+	 */
+	uint64_t current_task;
+	bool percpu_relocated;
+	/* Link addresses of the module list head (struct list_head). */
+	uint64_t modules;
+};
+
+/*
+ * Fill @l from the .BTF section and the kallsyms of @img.  Returns 0, or
+ * -1 with err set when something vmprof needs is missing.
+ */
+int vmprof_guest_layout__load(struct vmprof_guest_layout *l,
+			      struct vmprof_kimage *img, char *err,
+			      size_t errlen);
+
+#endif /* VMPROF_GUEST_LAYOUT_H */
