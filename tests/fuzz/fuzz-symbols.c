@@ -4,7 +4,10 @@
  * (vmprof_resolver__set_guest()), then resolving addresses with them.
  *
  *   -DSYMS_ELF       the input is a guest vmlinux (--guest-vmlinux): the
- *                    libdw/libdwfl path, symbol table, DWARF source lines
+ *                    libdw/libdwfl path, symbol table, DWARF source lines;
+ *                    and a guest kernel image as record --guest-introspect
+ *                    and report read one: kallsyms tables found by their
+ *                    content, BTF offsets (tools/kimage.c, guest-layout.c)
  *   -DSYMS_KALLSYMS  the input is a System.map or kallsyms text
  *                    (--guest-system-map / --guest-kallsyms, by the
  *                    input's length) and also the host kallsyms a data
@@ -19,11 +22,14 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "guest-layout.h"
 #include "kallsyms.h"
+#include "kimage.h"
 #include "resolve.h"
 #include "symbolize.h"
 #include "util.h"
@@ -103,7 +109,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		}
 	}
-#ifndef SYMS_ELF
+#ifdef SYMS_ELF
+	{
+		struct vmprof_kimage *img = vmprof_kimage__open(path, err,
+								sizeof(err));
+		struct vmprof_guest_layout l;
+		size_t len;
+		char *text;
+
+		if (img) {
+			text = vmprof_kimage__kallsyms_text(img, &len, err,
+							    sizeof(err));
+			if (text)
+				(void)strlen(text);
+			free(text);
+			vmprof_guest_layout__load(&l, img, err, sizeof(err));
+			vmprof_kimage__close(img);
+		}
+	}
+#else
 	{
 		struct vmprof_resolved res;
 

@@ -33,8 +33,8 @@ cp "$top/tests/report/host.kallsyms" "$C/kallsyms/host.kallsyms"
 
 gcc -std=gnu11 -O1 -D_GNU_SOURCE -I"$top/include" -I"$top/tools" \
 	-o "$T/gen" "$top/tests/report/gen-fixture.c" "$top/tools/data.c" \
-	"$top/tools/names.c" "$top/tools/symbolize.c" "$top/tools/util.c" \
-	-ldw -lelf
+	"$top/tools/names.c" "$top/tools/symbolize.c" "$top/tools/symfind.c" \
+	"$top/tools/kimage.c" "$top/tools/util.c" -ldw -lelf -ldebuginfod -lzstd
 rip=$(nm "$C/elf/guest.elf" | awk '$3 == "do_compute" { print "0x" $1 }')
 "$T/gen" "$C/data/cpu.data" <<EOF
 info mode=cpu-switch event=cpu-clock isa=svm pid=4242 vcpus=2 lstar=0xffffffff81001000
@@ -64,3 +64,18 @@ sample ctx=host-user host-ip=0x400000 count=1 pid=1
 sample ctx=guest-kernel rip=$rip count=1 pid=4242
 EOF
 head -c 200 "$C/data/domain.data" > "$C/data/truncated.data"
+
+# Guest introspection records (ABI 1.1).
+printf '.text 0xffffffffc0001000\n' > "$T/secs"
+printf 'ffffffffc0001000 t guestmod_poll\t[guestmod]\n' > "$T/syms"
+"$T/gen" "$C/data/guest.data" <<EOF
+info mode=domain-switch event=cpu-clock isa=svm pid=4242 vcpus=1
+guest-kernel release=6.1.0-test build-id=0011223344556677889900112233445566778899 kaslr=0x1e00000 flags=lstar-ok,tasks
+guest-module name=guestmod base=0xffffffffc0000000 size=0x2000 build-id=aabbccdd sections=$T/secs symbols=$T/syms
+guest-exe pid=7 start=0x401000 end=0x402000 bias=0 path=/bin/prog build-id=0102030405
+guest-task cpu=0 pid=7 tid=8 comm=prog
+sample ctx=guest-kernel rip=$rip gpid=7 gtid=8 count=2
+sample ctx=guest-user rip=0x401010 gpid=7 gtid=8 count=2
+sample ctx=guest-kernel rip=0xffffffffc0001004 gpid=7 gtid=8
+end reason=3
+EOF

@@ -50,11 +50,22 @@ if ! ko=$("$repo/scripts/build-module.sh" "$kernel" 2>"$ko_log" | tail -n 1) ||
 fi
 rm -f "$ko_log"
 guest_initrd=$repo/tests/guest/build/linux-guest-$kver.cpio.gz
+guest_programs=$(ls "$repo"/tests/guest/build/busy-[ab] 2>/dev/null)
 if [ ! -e "$guest_initrd" ] ||
    [ "$repo/tests/guest/linux/init.sh" -nt "$guest_initrd" ] ||
-   [ "$repo/tests/guest/linux/mkinitramfs.sh" -nt "$guest_initrd" ]; then
-	KVER=$kver ROOT=$root sh "$repo/tests/guest/linux/mkinitramfs.sh" \
+   [ "$repo/tests/guest/linux/mkinitramfs.sh" -nt "$guest_initrd" ] ||
+   [ -n "$(find $guest_programs -newer "$guest_initrd" 2>/dev/null)" ]; then
+	KVER=$kver ROOT=$root PROGRAMS="$guest_programs" \
+		sh "$repo/tests/guest/linux/mkinitramfs.sh" \
 		"$guest_initrd" >/dev/null
+fi
+# The kernel ELF inside L1's vmlinuz, for t_introspect's debuginfod
+# server (debuginfod indexes ELF files, not bzImages); unpacked here, as
+# xz and zstd are slow in the emulated L1.
+if [ -x "$build/kimage-check" ] && [ ! -e "$build/vmlinux-$kver" ]; then
+	"$build/kimage-check" extract "${root%/}/boot/vmlinuz-$kver" \
+		"$build/vmlinux-$kver.tmp" &&
+		mv "$build/vmlinux-$kver.tmp" "$build/vmlinux-$kver"
 fi
 
 # LAB_* and VMPROF_* variables reach the script inside.
@@ -132,8 +143,11 @@ rm -f "$out/qemu.pid" "$out/hang.txt" "$out/kallsyms" "$out/heartbeat" \
 watchdog=$!
 trap 'kill $watchdog 2>/dev/null || true; rm -f "$gdbsock"' EXIT
 
+# LAB_CPU: L1's CPU model; e.g. EPYC,+svm,+npt,+la57 gives L1, and the L2
+# guests it starts with -cpu host, 5-level paging.
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
-	-accel tcg,thread="$tcg_thread" -cpu EPYC,+svm,+npt -smp 2 -m 3072 \
+	-accel tcg,thread="$tcg_thread" -cpu "${LAB_CPU:-EPYC,+svm,+npt}" \
+	-smp 2 -m 3072 \
 	-kernel "${root%/}/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo lab.debug=$debug" \
 	-pidfile "$out/qemu.pid" -gdb "unix:$gdbsock,server=on,wait=off" \

@@ -20,6 +20,20 @@ Each check prints "PASS: name" or "FAIL: name: why".
   report-checks.py vmx-exits JSON
       a VMX recording of gt from its first instruction: exit reasons
       named in VMX terms, the port I/O charged to gt_device_io
+  report-checks.py comm-split JSON GUEST_LOG POINTS
+      --sort comm shares of busy-a and busy-b within POINTS of the %CPU
+      the guest's own top printed (its last frame)
+  report-checks.py comm-filter JSON COMM
+      --guest-comm COMM left only that comm, with guest pids and tids
+  report-checks.py user-symbols JSON
+      guest user samples of busy-a/busy-b named busy_work_a/busy_work_b
+  report-checks.py same-names AUTO.json KALLSYMS.json N
+      the top N guest kernel rows and top module rows are the same, with
+      the same samples, named automatically and with --guest-kallsyms
+  report-checks.py kernel-unknown JSON
+      without symbols the guest kernel rows are [unknown]
+  report-checks.py paging JSON LEVELS
+      the recording says the guest ran LEVELS-level paging
 """
 import json
 import re
@@ -170,11 +184,123 @@ def vmx_exits(path):
     funcs = [f["symbol"] for f in io.get("functions") or []]
     check(funcs[:1] == ["gt_device_io"],
           f"{path}: IO_INSTRUCTION samples charged to gt_device_io ({funcs[:3]})")
+def top_frame(log_path):
+    """%CPU by command in the last frame of the guest's busybox top."""
+    frames = []
+    for line in open(log_path, errors="replace"):
+        line = line.rstrip("\r\n")
+        if not line.startswith("VMPROF-GUEST top "):
+            continue
+        line = line[len("VMPROF-GUEST top "):]
+        f = line.split()
+        if f[:1] == ["PID"]:
+            frames.append({})
+        elif frames and len(f) >= 8 and f[6].endswith("%"):
+            cmd = f[7].split("/")[-1]
+            frames[-1][cmd] = frames[-1].get(cmd, 0) + float(f[6][:-1])
+    return frames[-1] if frames else {}
+
+
+def comm_split(path, log_path, points):
+    rep = load(path)
+    top = top_frame(log_path)
+    total = rep["total_samples"]
+    share = {r["comm"]: 100 * r["samples"] / total for r in rep["rows"]} \
+        if total else {}
+    check(total >= 300, f"comm: enough samples ({total})", "need 300")
+    check(set(top) >= {"busy-a", "busy-b"},
+          f"comm: the guest's top shows busy-a and busy-b ({top})")
+    for comm in ("busy-a", "busy-b"):
+        got, want = share.get(comm, 0), top.get(comm, -100)
+        check(abs(got - want) <= float(points),
+              f"comm: {comm} {got:.1f}% of the samples, the guest's top "
+              f"says {want:.1f}% (within {points} points)",
+              f"report {share}")
+    check(share.get("busy-a", 0) > share.get("busy-b", 0),
+          "comm: busy-a (nice 0) ahead of busy-b (nice 5)")
+
+
+def comm_filter(path, comm):
+    rep = load(path)
+    rows = rep["rows"]
+    check(rows and all(r["comm"] == comm for r in rows),
+          f"--guest-comm {comm}: only its rows ({len(rows)})",
+          f"comms {sorted({r['comm'] for r in rows})}")
+    check(rows and all(isinstance(r["pid"], int) and isinstance(r["tid"], int)
+                       for r in rows),
+          f"--guest-comm {comm}: rows carry guest pids and tids")
+    check(rep.get("task_filtered_samples", 0) > 0,
+          f"--guest-comm {comm}: the other tasks' samples are left out "
+          f"({rep.get('task_filtered_samples')})")
+
+
+def user_symbols(path):
+    rep = load(path)
+    for prog, func in (("busy-a", "busy_work_a"), ("busy-b", "busy_work_b")):
+        rows = [r for r in rep["rows"]
+                if r["context"] == "guest-user" and r["dso"] == prog]
+        total = sum(r["samples"] for r in rows)
+        named = sum(r["samples"] for r in rows if r["symbol"] == func)
+        check(total and named / total >= 0.8,
+              f"{path}: {prog}'s samples in {func} ({named} of {total})",
+              f"rows {[(r['symbol'], r['samples']) for r in rows[:5]]}")
+
+
+def guest_rows(rep, modules):
+    rows = []
+    for r in rep["rows"]:
+        if r["context"] != "guest-kernel":
+            continue
+        is_mod = r["dso"].startswith("[") and r["dso"] not in \
+            ("[guest.kernel]", "[unknown]")
+        if is_mod == modules:
+            rows.append((r["symbol"], r["dso"], r["samples"]))
+    return rows
+
+
+def same_names(auto_path, ks_path, n):
+    auto, ks = load(auto_path), load(ks_path)
+    n = int(n)
+    for modules, what in ((False, "kernel"), (True, "module")):
+        a, k = guest_rows(auto, modules)[:n], guest_rows(ks, modules)[:n]
+        check(k and a == k,
+              f"same names: top {len(k)} guest {what} rows with no symbol "
+              f"option equal --guest-kallsyms's ({k[:3]}...)",
+              f"automatic {a[:5]} vs kallsyms {k[:5]}")
+        unknown = [r for r in a if r[0] == "[unknown]"]
+        check(not unknown, f"same names: no [unknown] among the top guest "
+              f"{what} rows", f"{unknown}")
+    gk = auto.get("guest_kernel") or {}
+    check(gk.get("symbols_source") == "debuginfod",
+          f"same names: guest kernel symbols from debuginfod ({gk.get('symbols')})",
+          f"{gk}")
+    check(gk.get("lstar_check") == "agrees",
+          "same names: the guest's LSTAR agrees with its VMCOREINFO", f"{gk}")
+
+
+def kernel_unknown(path):
+    rep = load(path)
+    rows = [r for r in rep["rows"] if r["context"] == "guest-kernel"
+            and r["dso"] in ("[guest.kernel]", "[unknown]")]
+    named = [r for r in rows if r["symbol"] != "[unknown]"]
+    check(rows and not named,
+          f"{path}: without symbols the guest kernel is [unknown]",
+          f"named {[(r['symbol'], r['samples']) for r in named[:5]]}")
+
+
+def paging(path, levels):
+    gk = load(path).get("guest_kernel") or {}
+    check(gk.get("paging_levels") == int(levels),
+          f"{path}: the guest ran {levels}-level paging "
+          f"({gk.get('paging_levels')})", f"{gk}")
 
 
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"gt": gt, "linux-modes": linux_modes, "kaslr": kaslr, "map-core": map_core,
      "vmx-exits": vmx_exits,
-     "resolved": lambda p, m: resolved(p, float(m))}[cmd](*args)
+     "resolved": lambda p, m: resolved(p, float(m)),
+     "comm-split": comm_split, "comm-filter": comm_filter,
+     "user-symbols": user_symbols, "same-names": same_names,
+     "kernel-unknown": kernel_unknown, "paging": paging}[cmd](*args)
     sys.exit(1 if failed else 0)

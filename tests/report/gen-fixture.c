@@ -29,6 +29,14 @@
  *   stats samples= lost= filtered= vcpus= alive=
  *   raw type=N size=N         a record of a type vmprof does not know
  *   end time=NS reason=N
+ *   guest-kernel release=R build-id=HEX|file:PATH kaslr=N lstar=N
+ *          flags=lstar-ok,lstar-bad,la57,tasks
+ *   guest-module name=N base= size= build-id=HEX|file:PATH sections=FILE
+ *          symbols=FILE    (sections: "NAME ADDR" lines; symbols: kallsyms
+ *                           text as the guest prints it)
+ *   guest-task cpu= pid= tid= comm= task= vcpu= time=
+ *   guest-exe pid= start= end= bias= path=P build-id=HEX|file:PATH
+ *   sample ... gpid=N gtid=N   the sample's guest task (flag set)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +46,7 @@
 #include "data.h"
 #include "names.h"
 #include "symbolize.h"
+#include "symfind.h"
 
 static const char *cur_line;
 static int lineno;
@@ -115,6 +124,107 @@ static uint32_t isa_of(const char *s)
 	if (!strcmp(s, "vmx"))
 		return VMPROF_ISA_VMX;
 	return num(s);
+}
+
+static int hexbyte(const char *s);
+
+/* build-id=HEX, or file:PATH for the build-id of a file (a vmlinuz too). */
+static int build_id_of(const char *v, unsigned char *out)
+{
+	size_t i, l;
+
+	if (!v || !strcmp(v, "none"))
+		return 0;
+	if (!strncmp(v, "file:", 5)) {
+		int r = vmprof_symfind_build_id(v + 5, out, VMPROF_BUILD_ID_MAX);
+
+		if (r <= 0)
+			die("no build-id in file");
+		return r;
+	}
+	l = strlen(v);
+	if (l % 2 || l / 2 > VMPROF_BUILD_ID_MAX)
+		die("bad build-id");
+	for (i = 0; i < l / 2; i++)
+		out[i] = hexbyte(v + 2 * i);
+	return l / 2;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = path ? fopen(path, "r") : NULL;
+	char *buf;
+	long n;
+
+	if (!fp)
+		die("cannot read file");
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc(n + 1);
+	if (!buf || fread(buf, 1, n, fp) != (size_t)n)
+		die("cannot read file");
+	fclose(fp);
+	buf[n] = 0;
+	*len = n;
+	return buf;
+}
+
+static void guest_module(struct vmprof_data_writer *w, struct kv *kv, int n)
+{
+	struct vmprof_file_guest_module m;
+	struct vmprof_file_guest_section secs[64];
+	const char *name = get(kv, n, "name");
+	char names[4096], *text = NULL, *symbols = NULL, *line, *save = NULL;
+	unsigned char tail[1 << 16];
+	size_t names_len = 0, symbols_len = 0, tlen, pad, len;
+
+	if (!name)
+		die("guest-module needs name=");
+	memset(&m, 0, sizeof(m));
+	m.base = getnum(kv, n, "base", 0);
+	m.size = getnum(kv, n, "size", 0);
+	m.name_len = strlen(name);
+	m.build_id_size = build_id_of(get(kv, n, "build-id"), m.build_id);
+	if (get(kv, n, "sections")) {
+		text = slurp(get(kv, n, "sections"), &len);
+		for (line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char sec[256];
+			unsigned long long addr;
+
+			if (sscanf(line, "%255s %llx", sec, &addr) != 2)
+				continue;
+			if (m.nr_sections == 64 ||
+			    names_len + strlen(sec) > sizeof(names))
+				die("too many sections");
+			secs[m.nr_sections].addr = addr;
+			secs[m.nr_sections].name_off = names_len;
+			secs[m.nr_sections].name_len = strlen(sec);
+			memcpy(names + names_len, sec, strlen(sec));
+			names_len += strlen(sec);
+			m.nr_sections++;
+		}
+		free(text);
+	}
+	if (get(kv, n, "symbols"))
+		symbols = slurp(get(kv, n, "symbols"), &symbols_len);
+	m.names_len = names_len;
+	m.symbols_len = symbols_len;
+	pad = (m.name_len + 7) & ~7u;
+	tlen = pad + m.nr_sections * sizeof(secs[0]) + names_len + symbols_len;
+	if (tlen > sizeof(tail))
+		die("guest module too large");
+	memset(tail, 0, sizeof(tail));
+	memcpy(tail, name, m.name_len);
+	memcpy(tail + pad, secs, m.nr_sections * sizeof(secs[0]));
+	memcpy(tail + pad + m.nr_sections * sizeof(secs[0]), names, names_len);
+	if (symbols_len)
+		memcpy(tail + pad + m.nr_sections * sizeof(secs[0]) + names_len,
+		       symbols, symbols_len);
+	free(symbols);
+	vmprof_writer__add(w, VMPROF_REC_GUEST_MODULE, &m, sizeof(m), tail,
+			   tlen);
 }
 
 static int hexbyte(const char *s)
@@ -290,6 +400,11 @@ int main(int argc, char **argv)
 			s.tid = getnum(kv, n, "tid", s.pid);
 			s.cpu = getnum(kv, n, "cpu", 0);
 			s.period = getnum(kv, n, "period", 1000000);
+			if (get(kv, n, "gtid")) {
+				s.guest_tid = getnum(kv, n, "gtid", 0);
+				s.guest_pid = getnum(kv, n, "gpid", s.guest_tid);
+				s.flags |= VMPROF_SAMPLE_GUEST_TASK;
+			}
 			if (get(kv, n, "exit-rip"))
 				s.flags |= VMPROF_SAMPLE_EXIT;
 			if (s.vcpu != VMPROF_VCPU_NONE)
@@ -356,6 +471,69 @@ int main(int argc, char **argv)
 				die("bad raw size");
 			vmprof_writer__add(&w, getnum(kv, n, "type", 1000),
 					   zero, size - 8, NULL, 0);
+		} else if (!strcmp(d, "guest-kernel")) {
+			struct vmprof_file_guest_kernel k;
+			const char *rel = get(kv, n, "release");
+			const char *fl = get(kv, n, "flags");
+
+			memset(&k, 0, sizeof(k));
+			if (!rel)
+				die("guest-kernel needs release=");
+			k.build_id_size = build_id_of(get(kv, n, "build-id"),
+						      k.build_id);
+			if (get(kv, n, "kaslr")) {
+				k.kaslr_offset = getnum(kv, n, "kaslr", 0);
+				k.flags |= VMPROF_GUEST_KERNEL_KASLR;
+			}
+			k.lstar = getnum(kv, n, "lstar", 0);
+			if (fl && strstr(fl, "lstar-ok"))
+				k.flags |= VMPROF_GUEST_KERNEL_LSTAR_OK;
+			if (fl && strstr(fl, "lstar-bad"))
+				k.flags |= VMPROF_GUEST_KERNEL_LSTAR_BAD;
+			if (fl && strstr(fl, "la57"))
+				k.flags |= VMPROF_GUEST_KERNEL_LA57;
+			if (fl && strstr(fl, "tasks"))
+				k.flags |= VMPROF_GUEST_KERNEL_TASKS;
+			k.release_len = strlen(rel);
+			vmprof_writer__add(&w, VMPROF_REC_GUEST_KERNEL, &k,
+					   sizeof(k), rel, k.release_len);
+		} else if (!strcmp(d, "guest-module")) {
+			guest_module(&w, kv, n);
+		} else if (!strcmp(d, "guest-task")) {
+			struct vmprof_file_guest_task t;
+			const char *comm = get(kv, n, "comm");
+
+			memset(&t, 0, sizeof(t));
+			t.cpu = getnum(kv, n, "cpu", 0);
+			t.tid = getnum(kv, n, "tid", 0);
+			t.pid = getnum(kv, n, "pid", t.tid);
+			t.vcpu = getnum(kv, n, "vcpu", 0);
+			t.task = getnum(kv, n, "task", 0xffff888000000000ULL +
+					t.tid * 0x4000);
+			t.time_ns = getnum(kv, n, "time", time_ns);
+			if (comm)
+				strncpy(t.comm, comm, sizeof(t.comm) - 1);
+			vmprof_writer__add(&w, VMPROF_REC_GUEST_TASK, &t,
+					   sizeof(t), NULL, 0);
+		} else if (!strcmp(d, "guest-exe")) {
+			struct vmprof_file_guest_exe e;
+			const char *path = get(kv, n, "path");
+
+			if (!path)
+				die("guest-exe needs path=");
+			memset(&e, 0, sizeof(e));
+			e.pid = getnum(kv, n, "pid", 0);
+			e.start = getnum(kv, n, "start", 0);
+			e.end = getnum(kv, n, "end", 0);
+			if (get(kv, n, "bias")) {
+				e.bias = getnum(kv, n, "bias", 0);
+				e.flags |= VMPROF_GUEST_EXE_BIAS;
+			}
+			e.build_id_size = build_id_of(get(kv, n, "build-id"),
+						      e.build_id);
+			e.path_len = strlen(path);
+			vmprof_writer__add(&w, VMPROF_REC_GUEST_EXE, &e,
+					   sizeof(e), path, e.path_len);
 		} else if (!strcmp(d, "end")) {
 			struct vmprof_file_end e;
 

@@ -71,7 +71,9 @@ for cmd, page, var in (([], 'vmprof.1', 'main_opts'),
                        (['record'], 'vmprof-record.1', 'record_opts'),
                        (['report'], 'vmprof-report.1', 'report_opts'),
                        (['list'], 'vmprof-list.1', 'list_opts'),
-                       (['top'], 'vmprof-top.1', 'top_opts')):
+                       (['top'], 'vmprof-top.1', 'top_opts'),
+                       (['buildid-cache'], 'vmprof-buildid-cache.1',
+                        'buildid_cache_opts')):
     name = ' '.join(['vmprof'] + cmd)
     h, _ = help_opts(cmd + ['--help'])
     m, _ = man_opts(page)
@@ -102,10 +104,10 @@ result('top events: --help and record --help', ev_top, ev_help, 'top',
 
 # The commands: vmprof --help, vmprof.1 and the completion.
 _, main_help = help_opts(['--help'])
-cmd_help = set(re.findall(r'^  ([a-z]+)  ', main_help.split('Commands:')[1]
+cmd_help = set(re.findall(r'^  ([a-z][a-z-]*)  ', main_help.split('Commands:')[1]
                           .split('Options:')[0], re.M))
 main_man = open('%s/docs/man/vmprof.1' % top).read().replace('\\-', '-')
-cmd_man = set(re.findall(r'^\.TP\n\.(?:B|BR) ([a-z]+)',
+cmd_man = set(re.findall(r'^\.TP\n\.(?:B|BR) ([a-z][a-z-]*)',
                          main_man.split('.SH COMMANDS')[1]
                          .split('.SH OPTIONS')[0], re.M))
 result('commands: vmprof --help and vmprof.1', cmd_help, cmd_man, '--help',

@@ -25,7 +25,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 GOLDEN=$HERE/golden
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmprof-report-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+trap 'guest_teardown 2>/dev/null; rm -rf "$T"' EXIT
 
 npass=0
 nfail=0
@@ -56,7 +56,8 @@ fi
 HOSTCFLAGS="-std=gnu11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -I$TOP/include -I$TOP/tools"
 if $CC $HOSTCFLAGS -o "$T/gen-fixture" "$HERE/gen-fixture.c" \
 	"$TOP/tools/data.c" "$TOP/tools/names.c" "$TOP/tools/symbolize.c" \
-	"$TOP/tools/util.c" -ldw -lelf >"$T/gen.log" 2>&1; then
+	"$TOP/tools/symfind.c" "$TOP/tools/kimage.c" "$TOP/tools/util.c" \
+	-ldw -lelf -ldebuginfod -lzstd >"$T/gen.log" 2>&1; then
 	pass "build: fixture generator"
 else
 	fail "build: fixture generator" "$(head -n 5 "$T/gen.log" | tr '\n' ' ')"
@@ -949,6 +950,7 @@ EOF
 . "$HERE/accounting.sh"
 . "$HERE/symbols.sh"
 . "$HERE/vmlist.sh"
+. "$HERE/guest.sh"
 
 suite() {
 	check_help
@@ -975,6 +977,7 @@ suite() {
 	check_demangle
 	check_list_usage
 	check_vmlist
+	check_guest
 }
 
 # ---- run --------------------------------------------------------------------
@@ -992,6 +995,7 @@ if [ "$ring_rc" != 0 ] && ! grep -q '^FAIL' "$T/ring.out"; then
 fi
 
 VMPROF=$TOP/tools/vmprof
+guest_build && guest_setup
 suite
 check_write_error
 check_perf
@@ -1015,5 +1019,6 @@ if [ "${VMPROF_NO_ASAN:-0}" != 1 ]; then
 	fi
 fi
 
+guest_teardown
 echo "$npass passed, $nfail failed"
 [ "$nfail" = 0 ]

@@ -3,7 +3,7 @@
 #
 # /init of vmprof's Linux guest (copied into the initramfs by mkinitramfs.sh).
 #
-# Kernel command line: vmprof.workload=net|cpu|idle, vmprof.seconds=N.
+# Kernel command line: vmprof.workload=net|cpu|two|idle, vmprof.seconds=N.
 # Every line meant for the test starts with "VMPROF-GUEST ":
 #   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
 #   VMPROF-GUEST kaslr _text=0x.. entry_SYSCALL_64=0x..    runtime addresses,
@@ -15,6 +15,8 @@
 #   VMPROF-GUEST workload WL start / VMPROF-GUEST workload WL end elapsed=Ns
 #   VMPROF-GUEST net eth0 tx_packets=.. rx_packets=.. tx_bytes=.. rx_bytes=..
 #   VMPROF-GUEST net eth1 ...                              (net workload only)
+#   VMPROF-GUEST top LINE                                  busybox top's
+#                                   output, two frames (two workload only)
 #   VMPROF-GUEST done uptime=S.SS
 # then the guest powers off (QEMU exits under -no-reboot).
 #
@@ -28,6 +30,10 @@
 # ways (busybox nc) keeps both drivers' transmit, receive and interrupt paths
 # busy.
 # cpu: one md5sum of /dev/zero per CPU: almost all guest user time.
+# two: two distinct busy programs, busy-a at nice 0 and busy-b at nice 5
+# (CFS gives them about 3:1 of one CPU), and the guest's own view of
+# their shares: busybox top, a first frame at once and a second one over
+# the next seconds/2 seconds.
 # idle: sleep.
 
 PATH=/bin:/sbin
@@ -152,6 +158,22 @@ workload_cpu() {
 	say "workload cpu end elapsed=$(($(date +%s) - t0))s"
 }
 
+workload_two() {
+	say "workload two start"
+	t0=$(date +%s)
+	busy-a &
+	a=$!
+	busy-b 5 &
+	b=$!
+	# Into a file, printed at the end: writing to the serial console
+	# while the programs run would take CPU of its own.
+	top -b -n 2 -d "$((seconds / 2))" > /tmp/top.out
+	sleep "$((seconds - seconds / 2))"
+	kill "$a" "$b"
+	sed 's/^/VMPROF-GUEST top /' /tmp/top.out
+	say "workload two end elapsed=$(($(date +%s) - t0))s"
+}
+
 workload_idle() {
 	say "workload idle start"
 	t0=$(date +%s)
@@ -162,6 +184,7 @@ workload_idle() {
 case "$workload" in
 net) workload_net ;;
 cpu) workload_cpu ;;
+two) workload_two ;;
 idle) workload_idle ;;
 *) say "error: unknown workload '$workload'" ;;
 esac

@@ -18,6 +18,7 @@
 #   BUSYBOX  static busybox binary (default /bin/busybox, Debian's
 #            busybox-static)
 #   MODULES  driver modules to include, dependencies are added (default e1000)
+#   PROGRAMS more (static) programs to put in /bin
 set -eu
 
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
@@ -54,6 +55,9 @@ done
 ln -s ../bin/busybox "$root/sbin/init"
 cp "$here/init.sh" "$root/init"
 chmod 755 "$root/init"
+for p in ${PROGRAMS:-}; do
+	cp "$p" "$root/bin/"
+done
 
 # Resolve module dependencies depth first, so that load.order lists every
 # module after the modules it needs.
