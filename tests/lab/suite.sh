@@ -7,9 +7,14 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 for f in "$here"/t-*.sh; do
 	. "$f"
 done
-# LAB_SKIP names tests to leave out of the default list.
+# LAB_SKIP names tests (space-separated) to leave out of the default list.
+skip=
+for t in ${LAB_SKIP:-none}; do
+	skip="$skip -e $t"
+done
+# shellcheck disable=SC2086
 tests=${LAB_TESTS:-$(declare -F | awk '{print $3}' | grep -E '^t_[a-z]+$' |
-	grep -vxF -e "${LAB_SKIP:-none}")}
+	grep -vxF $skip)}
 for t in $tests; do
 	echo "== $t"
 	"$t"
