@@ -802,8 +802,10 @@ static int finish(struct record *rec)
 	end.stop_reason = rec->stop_reason;
 	if (drain_all(rec))
 		ret = -1;
-	if (rec->in_open)
+	if (rec->in_open) {
 		vmprof_introspect__write_exes(&rec->in, &rec->w);
+		vmprof_introspect__write_modules(&rec->in, &rec->w, true);
+	}
 	if (!vmprof_session__get_info(&rec->s, &info)) {
 		rec->s.info = info;
 		write_info(rec);
@@ -936,7 +938,7 @@ int cmd_record(int argc, char **argv)
 	write_metadata(&rec);
 	if (rec.in_open) {
 		write_guest_kernel(&rec);
-		vmprof_introspect__write_modules(&rec.in, &rec.w);
+		vmprof_introspect__write_modules(&rec.in, &rec.w, false);
 	}
 
 	if (vmprof_session__enable(&rec.s))

@@ -186,6 +186,7 @@ void vmprof_introspect__close(struct vmprof_introspect *in)
 	free(in->img_path);
 	free(in->vmcoreinfo);
 	free(in->procs);
+	free(in->mods);
 	if (in->gm.ioctls)
 		pr_debug("guest introspection: %llu reads of guest memory",
 			 (unsigned long long)in->gm.ioctls);
@@ -454,8 +455,34 @@ static void write_module(struct vmprof_data_writer *w, const char *name,
 	free(tail);
 }
 
+struct introspect_mod {
+	uint64_t base;
+	char name[64];
+};
+
+/* Whether module @name at @base was written; if not, remembers it. */
+static bool module_seen(struct vmprof_introspect *in, const char *name,
+			uint64_t base)
+{
+	size_t i;
+
+	for (i = 0; i < in->nr_modules; i++)
+		if (in->mods[i].base == base && !strcmp(in->mods[i].name, name))
+			return true;
+	if (in->nr_modules == in->cap_mods) {
+		in->cap_mods = in->cap_mods ? 2 * in->cap_mods : 64;
+		in->mods = xrealloc(in->mods,
+				    in->cap_mods * sizeof(*in->mods));
+	}
+	in->mods[in->nr_modules].base = base;
+	snprintf(in->mods[in->nr_modules].name,
+		 sizeof(in->mods[0].name), "%s", name);
+	return false;
+}
+
 void vmprof_introspect__write_modules(struct vmprof_introspect *in,
-				      struct vmprof_data_writer *w)
+				      struct vmprof_data_writer *w,
+				      bool again)
 {
 	const struct vmprof_guest_layout *l = &in->layout;
 	uint64_t head, next;
@@ -486,7 +513,8 @@ void vmprof_introspect__write_modules(struct vmprof_introspect *in,
 		/* MODULE_STATE_UNFORMED (3): still being loaded. */
 		if (l->mod_state != LAYOUT_NONE)
 			vmprof_gmem__ku32(&in->gm, mod + l->mod_state, &state);
-		if (state != 3 && name[0] && base) {
+		if (state != 3 && name[0] && base &&
+		    !module_seen(in, name, base)) {
 			size_t symbols_len;
 			char *symbols = module_symbols(in, mod, name,
 						       &symbols_len);
@@ -513,6 +541,10 @@ void vmprof_introspect__write_modules(struct vmprof_introspect *in,
 	pr_debug("guest modules: %zu", in->nr_modules);
 	return;
 unreadable:
+	if (again) {
+		pr_debug("guest modules: the list could not be read again");
+		return;
+	}
 	pr_note("the guest's module list could not be read to its end (%zu modules read): samples in other modules will be [unknown]",
 		in->nr_modules);
 }

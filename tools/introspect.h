@@ -46,6 +46,8 @@ struct vmprof_introspect {
 	struct introspect_proc *procs;	/* guest processes met */
 	size_t nr_procs, cap_procs;
 	size_t nr_modules;
+	struct introspect_mod *mods;	/* the modules written */
+	size_t cap_mods;
 };
 
 /*
@@ -70,9 +72,15 @@ uint32_t vmprof_introspect__write_kernel(struct vmprof_introspect *in,
 					 struct vmprof_data_writer *w,
 					 uint64_t lstar, bool tasks);
 
-/* Step 3: one GUEST_MODULE record per module not written before. */
+/*
+ * Step 3: one GUEST_MODULE record per module not written before (by
+ * name and text address), so a module loaded while recording is
+ * written by the next walk.  @again: the walk at the end, when the
+ * guest may have gone; a list it cannot read is then not worth a note.
+ */
 void vmprof_introspect__write_modules(struct vmprof_introspect *in,
-				      struct vmprof_data_writer *w);
+				      struct vmprof_data_writer *w,
+				      bool again);
 
 /* Step 4: note a task the samples met; write what is learnt of it. */
 void vmprof_introspect__task(struct vmprof_introspect *in,
