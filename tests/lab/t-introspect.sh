@@ -11,8 +11,8 @@
 #    symbols served by Debian's debuginfod on 127.0.0.1 over the kernel
 #    image and modules, names the top guest kernel and module functions as
 #    --guest-kallsyms does; with no server and an empty cache it cannot;
-#  - with LAB_LA57=1 (lab.sh LAB_CPU=EPYC,+svm,+npt,+la57) the guest runs
-#    5-level paging, which the recording says.
+#  - with LAB_CPU=EPYC,+svm,+npt,+la57 (lab.sh) the guest runs 5-level
+#    paging, which the recording says.
 # Needs LAB_TCG_THREAD=multi (an L2 Linux guest).
 
 INTRO_PORT=8002
@@ -131,7 +131,8 @@ t_introspect() {
 	check "introspect: report says the guest kernel has no symbols" \
 		grep -q "no symbols for the guest kernel" "$d/net.none.stderr"
 	python3 "$REPO/tests/lab/$rc" paging "$d/net.auto.json" \
-		"$([ "${LAB_LA57:-0}" = 1 ] && echo 5 || echo 4)" || lab_failed=1
+		"$(case "${LAB_CPU:-}" in *+la57*) echo 5 ;; *) echo 4 ;; esac)" ||
+		lab_failed=1
 
 	kill "$intro_dpid" 2>/dev/null
 	wait "$intro_dpid" 2>/dev/null
