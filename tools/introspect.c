@@ -486,7 +486,7 @@ void vmprof_introspect__write_modules(struct vmprof_introspect *in,
 {
 	const struct vmprof_guest_layout *l = &in->layout;
 	uint64_t head, next;
-	size_t count = 0;
+	size_t count = 0, before = in->nr_modules;
 
 	if (!in->have_layout || !in->gm.kernel_cr3 || !layout_has_modules(l))
 		return;
@@ -538,7 +538,8 @@ void vmprof_introspect__write_modules(struct vmprof_introspect *in,
 		if (vmprof_gmem__ku64(&in->gm, next, &next))
 			goto unreadable;
 	}
-	pr_debug("guest modules: %zu", in->nr_modules);
+	pr_debug("guest modules: %zu written %s", in->nr_modules - before,
+		 again ? "at the end" : "at the start");
 	return;
 unreadable:
 	if (again) {

@@ -34,6 +34,9 @@ Each check prints "PASS: name" or "FAIL: name: why".
       without symbols the guest kernel rows are [unknown]
   report-checks.py paging JSON LEVELS
       the recording says the guest ran LEVELS-level paging
+  report-checks.py late-module JSON GUEST_LOG
+      a module the guest loaded while recording is in the recording: its
+      module count is the guest's own after loading it
 """
 import json
 import re
@@ -295,6 +298,23 @@ def paging(path, levels):
           f"({gk.get('paging_levels')})", f"{gk}")
 
 
+def late_module(path, log_path):
+    gk = load(path).get("guest_kernel") or {}
+    late = None
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            m = re.search(r"VMPROF-GUEST late module (\S+) .* modules=(\d+)",
+                          line)
+            if m:
+                late = (m.group(1), int(m.group(2)))
+    if late is None:
+        check(False, f"{path}: a late module", "the guest loaded none")
+        return
+    check(gk.get("modules") == late[1],
+          f"{path}: {late[0]}, loaded while recording, is recorded "
+          f"({gk.get('modules')} modules, the guest had {late[1]})")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"gt": gt, "linux-modes": linux_modes, "kaslr": kaslr, "map-core": map_core,
@@ -302,5 +322,6 @@ if __name__ == "__main__":
      "resolved": lambda p, m: resolved(p, float(m)),
      "comm-split": comm_split, "comm-filter": comm_filter,
      "user-symbols": user_symbols, "same-names": same_names,
-     "kernel-unknown": kernel_unknown, "paging": paging}[cmd](*args)
+     "kernel-unknown": kernel_unknown, "paging": paging,
+     "late-module": late_module}[cmd](*args)
     sys.exit(1 if failed else 0)

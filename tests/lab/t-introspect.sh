@@ -6,7 +6,7 @@
 #  - two busy programs in the guest (busy-a, busy-b at nice 5): the report
 #    by comm splits them as the guest's own top does, within 10 points, and
 #    names their functions (found in the build-id cache, and under
-#    --guest-root);
+#    --guest-root); a module the guest loads while recording is recorded;
 #  - the net workload: 'vmprof report' with no symbol option, the kernel's
 #    symbols served by Debian's debuginfod on 127.0.0.1 over the kernel
 #    image and modules, names the top guest kernel and module functions as
@@ -52,10 +52,11 @@ introspect_guest() {
 	start_linux_guest "$wl" "$secs" || {
 		kill -9 "$linux_pid" 2>/dev/null; wait "$linux_pid" 2>/dev/null
 		return 1; }
-	"$VMPROF" record -q -p "$linux_pid" --guest-introspect -o "$out" "$@" \
-		2> "$out.stderr"
+	# shellcheck disable=SC2086
+	"$VMPROF" ${INTRO_VERBOSE:-} record -q -p "$linux_pid" \
+		--guest-introspect -o "$out" "$@" 2> "$out.stderr"
 	rc=$?
-	cat "$out.stderr"
+	grep -v "^vmprof: debug" "$out.stderr"
 	wait_for_line "$linux_log" "VMPROF-GUEST workload $wl end" 900
 	kill "$linux_pid" 2>/dev/null
 	wait "$linux_pid" 2>/dev/null
@@ -79,7 +80,9 @@ t_introspect() {
 		introspect_debuginfod "$d"
 
 	# Two programs.  Their files: in the build-id cache, and a guest root.
-	check "introspect: record the two programs" \
+	# dummy.ko, loaded 3 s into the workload, while recording.
+	APPEND=vmprof.late=3 INTRO_VERBOSE=-v \
+		check "introspect: record the two programs" \
 		introspect_guest two 12 "$d/two.data" -F 1000 -d 5
 	"$VMPROF" report -i "$d/two.data" --sort comm \
 		> "$d/two.comm.txt"
@@ -92,6 +95,9 @@ t_introspect() {
 		--sort comm,pid,tid --format json > "$d/two.busy-b.json"
 	python3 "$REPO/tests/lab/$rc" comm-filter "$d/two.busy-b.json" busy-b ||
 		lab_failed=1
+	python3 "$REPO/tests/lab/$rc" late-module "$d/two.comm.json" \
+		"$d/two.data.guest.log" || lab_failed=1
+	grep "guest modules: .* written" "$d/two.data.stderr" | sed 's/^/  /'
 	"$VMPROF" buildid-cache -a "$GUEST_BUILD/busy-a" \
 		-a "$GUEST_BUILD/busy-b" > /dev/null
 	"$VMPROF" report -i "$d/two.data" --format json \

@@ -3,7 +3,8 @@
 #
 # /init of vmprof's Linux guest (copied into the initramfs by mkinitramfs.sh).
 #
-# Kernel command line: vmprof.workload=net|cpu|two|idle, vmprof.seconds=N.
+# Kernel command line: vmprof.workload=net|cpu|two|idle, vmprof.seconds=N,
+# vmprof.late=N (load the late modules N seconds into the workload).
 # Every line meant for the test starts with "VMPROF-GUEST ":
 #   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
 #   VMPROF-GUEST kaslr _text=0x.. entry_SYSCALL_64=0x..    runtime addresses,
@@ -13,6 +14,8 @@
 #   VMPROF-GUEST module NAME .text=0x..                    where each loaded
 #                                   module's code is, to symbolize samples in it
 #   VMPROF-GUEST workload WL start / VMPROF-GUEST workload WL end elapsed=Ns
+#   VMPROF-GUEST late module NAME .text=0x.. modules=N     a late module
+#                                   loaded; N modules loaded now
 #   VMPROF-GUEST net eth0 tx_packets=.. rx_packets=.. tx_bytes=.. rx_bytes=..
 #   VMPROF-GUEST net eth1 ...                              (net workload only)
 #   VMPROF-GUEST top LINE                                  busybox top's
@@ -50,10 +53,12 @@ mount -t tmpfs tmpfs /tmp
 
 workload=idle
 seconds=5
+late=
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	vmprof.workload=*) workload=${arg#*=} ;;
 	vmprof.seconds=*) seconds=${arg#*=} ;;
+	vmprof.late=*) late=${arg#*=} ;;
 	esac
 done
 
@@ -180,6 +185,18 @@ workload_idle() {
 	sleep "$seconds"
 	say "workload idle end elapsed=$(($(date +%s) - t0))s"
 }
+
+# Modules loaded while a profiler may be watching (vmprof.late=N).
+if [ -n "$late" ]; then
+	(
+		sleep "$late"
+		while read -r mod; do
+			insmod "/lib/modules/$mod.ko" ||
+				say "error: insmod $mod failed"
+			say "late module $mod .text=$(cat "/sys/module/$mod/sections/.text" 2>/dev/null) modules=$(wc -l </proc/modules)"
+		done </lib/modules/late.order
+	) &
+fi
 
 case "$workload" in
 net) workload_net ;;

@@ -18,6 +18,8 @@
 #   BUSYBOX  static busybox binary (default /bin/busybox, Debian's
 #            busybox-static)
 #   MODULES  driver modules to include, dependencies are added (default e1000)
+#   LATE_MODULES modules to include but load only when vmprof.late=N says
+#            (default dummy)
 #   PROGRAMS more (static) programs to put in /bin
 set -eu
 
@@ -59,15 +61,15 @@ for p in ${PROGRAMS:-}; do
 	cp "$p" "$root/bin/"
 done
 
-# Resolve module dependencies depth first, so that load.order lists every
-# module after the modules it needs.
+# Resolve module dependencies depth first, so that each order file lists
+# every module after the modules it needs.
 seen=" "
 add_module() {
 	case "$seen" in *" $1 "*) return 0 ;; esac
 	seen="$seen$1 "
 	deps=$(modinfo -b "$base" -k "$KVER" -F depends "$1" | tr ',' ' ')
 	for d in $deps; do
-		add_module "$d"
+		add_module "$d" "$2"
 	done
 	path=$(modinfo -b "$base" -k "$KVER" -n "$1")
 	case "$path" in
@@ -78,11 +80,15 @@ add_module() {
 	*.ko.gz) gzip -dc "$path" >"$root/lib/modules/$1.ko" ;;
 	*) echo "mkinitramfs.sh: cannot handle module file $path" >&2; exit 1 ;;
 	esac
-	echo "$1" >>"$root/lib/modules/load.order"
+	echo "$1" >>"$root/lib/modules/$2"
 }
 : >"$root/lib/modules/load.order"
+: >"$root/lib/modules/late.order"
 for m in $modules; do
-	add_module "$m"
+	add_module "$m" load.order
+done
+for m in ${LATE_MODULES-dummy}; do
+	add_module "$m" late.order
 done
 echo "$KVER" >"$root/etc/vmprof-kver"
 
