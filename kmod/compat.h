@@ -175,4 +175,28 @@ static inline bool vmprof_memslot_private(const struct kvm_memory_slot *ms)
 #endif /* KVM_MEM_GUEST_MEMFD */
 }
 
+/*
+ * The VMCB's nested paging and SEV enables: control.nested_ctl with
+ * SVM_NESTED_CTL_* bits until 7.x renamed them control.misc_ctl and
+ * SVM_MISC_ENABLE_*.  The caller includes asm/svm.h.
+ */
+#ifdef VMPROF_HAVE_VMCB_MISC_CTL
+#define vmprof_vmcb_misc_ctl(vmcb)	READ_ONCE((vmcb)->control.misc_ctl)
+#define VMPROF_VMCB_NP			SVM_MISC_ENABLE_NP
+#define VMPROF_VMCB_SEV			(SVM_MISC_ENABLE_SEV | \
+					 SVM_MISC_ENABLE_SEV_ES)
+#else /* VMPROF_HAVE_VMCB_MISC_CTL */
+#define vmprof_vmcb_misc_ctl(vmcb)	READ_ONCE((vmcb)->control.nested_ctl)
+#define VMPROF_VMCB_NP			SVM_NESTED_CTL_NP_ENABLE
+#define VMPROF_VMCB_SEV			(SVM_NESTED_CTL_SEV_ENABLE | \
+					 SVM_NESTED_CTL_SEV_ES_ENABLE)
+#endif /* VMPROF_HAVE_VMCB_MISC_CTL */
+
+/* 6.16 renamed rdmsrl() rdmsrq(); 7.x dropped the old name. */
+#ifdef VMPROF_HAVE_RDMSRQ
+#define vmprof_rdmsr64(msr, val)	rdmsrq(msr, val)
+#else /* VMPROF_HAVE_RDMSRQ */
+#define vmprof_rdmsr64(msr, val)	rdmsrl(msr, val)
+#endif /* VMPROF_HAVE_RDMSRQ */
+
 #endif /* _VMPROF_COMPAT_H */

@@ -246,14 +246,14 @@ static bool vmprof_svm_read_paging(struct kvm_vcpu *vcpu,
 				   struct vmprof_guest_paging *p)
 {
 	struct vmcb *vmcb = vmprof_svm_vmcb(vcpu);
+	u64 misc;
 
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
 		return false;
-	if (vmcb->control.nested_ctl & (SVM_NESTED_CTL_SEV_ENABLE |
-					SVM_NESTED_CTL_SEV_ES_ENABLE))
+	misc = vmprof_vmcb_misc_ctl(vmcb);
+	if (misc & VMPROF_VMCB_SEV)
 		return false;
-	p->cr3 = vmcb->control.nested_ctl & SVM_NESTED_CTL_NP_ENABLE ?
-		 vmcb->save.cr3 : vcpu->arch.cr3;
+	p->cr3 = misc & VMPROF_VMCB_NP ? vmcb->save.cr3 : vcpu->arch.cr3;
 	p->long_mode = vmcb->save.efer & EFER_LMA;
 	p->la57 = vmcb->save.cr4 & X86_CR4_LA57;
 	p->cpl = vmcb->save.cpl;
@@ -280,7 +280,7 @@ static bool vmprof_vmx_read_paging(struct kvm_vcpu *vcpu,
 	 */
 	p->la57 = READ_ONCE(vcpu->arch.cr4) & X86_CR4_LA57;
 	p->cpl = (ss_ar >> 5) & 3;
-	rdmsrl(MSR_KERNEL_GS_BASE, p->kernel_gs_base);
+	vmprof_rdmsr64(MSR_KERNEL_GS_BASE, p->kernel_gs_base);
 	return true;
 }
 
@@ -319,6 +319,5 @@ bool vmprof_guest_memory_protected(struct kvm_vcpu *vcpu)
 	vmcb = *(struct vmcb **)((char *)vcpu + sizeof(*vcpu));
 	if (!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb))
 		return false;
-	return READ_ONCE(vmcb->control.nested_ctl) &
-	       (SVM_NESTED_CTL_SEV_ENABLE | SVM_NESTED_CTL_SEV_ES_ENABLE);
+	return vmprof_vmcb_misc_ctl(vmcb) & VMPROF_VMCB_SEV;
 }
