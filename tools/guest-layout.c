@@ -161,16 +161,26 @@ static void load_modules(const struct btf *btf, struct vmprof_guest_layout *l)
 	l->sect_attrs_nsections = off_or_none(btf, "module_sect_attrs",
 					      "nsections");
 	l->sect_attrs_attrs = off_or_none(btf, "module_sect_attrs", "attrs");
+	l->sect_attrs_bin_attrs = off_or_none(btf, "module_sect_attrs",
+					      "grp.bin_attrs");
 	size = struct_size(btf, "module_sect_attr");
-	l->sect_attr_size = size > 0 ? (uint32_t)size : LAYOUT_NONE;
-	l->sect_attr_name = off_or_none(btf, "module_sect_attr",
-					"battr.attr.name");
-	/* 6.16 keeps the address in battr.private instead. */
-	l->sect_attr_address = off_or_none(btf, "module_sect_attr",
-					   "address");
-	if (l->sect_attr_address == LAYOUT_NONE)
+	if (size > 0) {
+		l->sect_attr_size = (uint32_t)size;
+		l->sect_attr_name = off_or_none(btf, "module_sect_attr",
+						"battr.attr.name");
+		/* Later 6.x keep the address in battr.private instead. */
 		l->sect_attr_address = off_or_none(btf, "module_sect_attr",
-						   "battr.private");
+						   "address");
+		if (l->sect_attr_address == LAYOUT_NONE)
+			l->sect_attr_address = off_or_none(
+				btf, "module_sect_attr", "battr.private");
+		return;
+	}
+	/* No struct module_sect_attr (6.16 on): bin_attributes. */
+	size = struct_size(btf, "bin_attribute");
+	l->sect_attr_size = size > 0 ? (uint32_t)size : LAYOUT_NONE;
+	l->sect_attr_name = off_or_none(btf, "bin_attribute", "attr.name");
+	l->sect_attr_address = off_or_none(btf, "bin_attribute", "private");
 }
 
 static int load_current_task(const struct btf *btf,

@@ -32,8 +32,12 @@ struct vmprof_guest_layout {
 	uint32_t mod_kallsyms;		/* struct mod_kallsyms * */
 	/* struct mod_kallsyms */
 	uint32_t mk_symtab, mk_num_symtab, mk_strtab, mk_typetab;
-	/* struct module_sect_attrs and its entries */
-	uint32_t sect_attrs_nsections, sect_attrs_attrs;
+	/*
+	 * struct module_sect_attrs and its entries; from 6.16 without
+	 * nsections: the entries are bin_attributes that grp.bin_attrs,
+	 * a NULL-terminated array of pointers, lists
+	 */
+	uint32_t sect_attrs_nsections, sect_attrs_attrs, sect_attrs_bin_attrs;
 	uint32_t sect_attr_size, sect_attr_name, sect_attr_address;
 	/*
 	 * The running task: the %gs-relative address of current_task

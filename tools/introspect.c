@@ -279,12 +279,32 @@ static int read_sections(struct vmprof_introspect *in, uint64_t mod,
 
 	*out = NULL;
 	if (l->mod_sect_attrs == LAYOUT_NONE ||
-	    l->sect_attrs_nsections == LAYOUT_NONE ||
 	    l->sect_attr_size == LAYOUT_NONE ||
+	    l->sect_attr_name == LAYOUT_NONE ||
+	    l->sect_attr_address == LAYOUT_NONE ||
 	    vmprof_gmem__ku64(&in->gm, mod + l->mod_sect_attrs, &attrs) ||
-	    !attrs ||
-	    vmprof_gmem__ku32(&in->gm, attrs + l->sect_attrs_nsections, &n) ||
-	    !n || n > SECTIONS_MAX)
+	    !attrs)
+		return 0;
+	if (l->sect_attrs_nsections != LAYOUT_NONE) {
+		if (vmprof_gmem__ku32(&in->gm, attrs + l->sect_attrs_nsections,
+				      &n))
+			return 0;
+	} else if (l->sect_attrs_bin_attrs != LAYOUT_NONE) {
+		/* Count the NULL-terminated list of the entries. */
+		uint64_t list, p = 1;
+
+		if (vmprof_gmem__ku64(&in->gm, attrs + l->sect_attrs_bin_attrs,
+				      &list) || !list)
+			return 0;
+		for (n = 0; n <= SECTIONS_MAX; n++)
+			if (vmprof_gmem__ku64(&in->gm, list + 8 * n, &p) || !p)
+				break;
+		if (p)
+			return 0;
+	} else {
+		return 0;
+	}
+	if (!n || n > SECTIONS_MAX)
 		return 0;
 	tab = xmalloc((size_t)n * l->sect_attr_size);
 	if (vmprof_gmem__kread(&in->gm, attrs + l->sect_attrs_attrs, tab,

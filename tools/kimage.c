@@ -15,7 +15,8 @@
  *               [seqs_of_names (6.2, and backported to 6.1.y)],
  *               token_table, token_index
  *   6.4 on      num_syms, names, markers, token_table, token_index,
- *               offsets, [relative_base (until 6.14)], seqs_of_names
+ *               offsets, [relative_base (until 6.19)], seqs_of_names
+ *   7.0 on      the same, labels aligned to 4 bytes, no relative_base
  *
  * Without symbols the tables are found by their content, the way
  * vmlinux-to-elf does it: the token table holds each unused byte value
@@ -26,7 +27,8 @@
  * seqs_of_names before it) starts.  Addresses are decoded the three ways
  * kernels stored them (absolute per-CPU symbols with negative offsets
  * from relative_base, up to 6.14 on x86-64; unsigned offsets from
- * relative_base; offsets relative to each entry, 6.15 on), and the way
+ * relative_base, up to 6.19; offsets relative to each entry, 7.0 on,
+ * "kallsyms: Get rid of kallsyms relative base"), and the way
  * that puts _text at the start of .text with every address ascending is
  * kept.
  */
@@ -431,11 +433,17 @@ static bool walk_names(const struct area *a, size_t names, uint32_t n,
 	return true;
 }
 
+static size_t align4(size_t x)
+{
+	return (x + 3) & ~(size_t)3;
+}
+
 /*
- * Find kallsyms_num_syms: a u32 followed by 4 zero bytes of alignment,
- * whose count of names, walked from right after it, ends at markers that
- * fit just before the token table (or before seqs_of_names, 3 bytes per
- * symbol, which some kernels put there).
+ * Find kallsyms_num_syms: a u32 right before the names (up to 6.x each
+ * table label is aligned to 8 bytes, so 4 zero bytes come between; from
+ * 7.0 to 4), whose count of names, walked from there, ends at markers
+ * that fit just before the token table (or before seqs_of_names, 3 bytes
+ * per symbol, which some kernels put there).
  */
 static bool find_names(const struct area *a, struct tables *t)
 {
@@ -443,32 +451,40 @@ static bool find_names(const struct area *a, struct tables *t)
 		    t->token_table - KALLSYMS_SEARCH_BACK : 0;
 	size_t l;
 
-	for (l = t->token_table & ~(size_t)7; l >= lo + 8; l -= 8) {
-		size_t pos = l - 8, names = pos + 8, m, ms, v, end;
+	for (l = t->token_table & ~(size_t)3; l >= lo + 8; l -= 4) {
+		size_t pos = l - 8, m, ms, v, end, names;
 		uint32_t n = get_le32(a->p + pos);
+		int pad;
 
-		if (n < 256 || n > 0x1000000 || get_le32(a->p + pos + 4))
+		if (n < 256 || n > 0x1000000)
 			continue;
 		m = (n + 255) / 256;
-		for (v = 0; v < 2; v++) {
-			size_t before = v ? align8((size_t)3 * n) : 0;
+		for (pad = 0; pad < 2; pad++) {
+			names = pos + (pad ? 8 : 4);
+			if (pad ? (pos & 7) || get_le32(a->p + pos + 4) :
+				  a->p[names] == 0)
+				continue;
+			for (v = 0; v < 4; v++) {
+				size_t (*al)(size_t) = v & 1 ? align4 : align8;
+				size_t before = v & 2 ? al((size_t)3 * n) : 0;
 
-			if (align8(4 * m) + before + names > t->token_table)
-				continue;
-			ms = t->token_table - before - align8(4 * m);
-			if (get_le32(a->p + ms) ||
-			    get_le32(a->p + ms + 4) >= ms - names)
-				continue;
-			if (!walk_names(a, names, n, ms, &end))
-				continue;
-			if (end > ms || ms - end >= 8)
-				continue;
-			t->num_syms = pos;
-			t->n = n;
-			t->names = names;
-			t->names_end = end;
-			t->markers = ms;
-			return true;
+				if (al(4 * m) + before + names > t->token_table)
+					continue;
+				ms = t->token_table - before - al(4 * m);
+				if (get_le32(a->p + ms) ||
+				    get_le32(a->p + ms + 4) >= ms - names)
+					continue;
+				if (!walk_names(a, names, n, ms, &end))
+					continue;
+				if (end > ms || ms - end >= 8)
+					continue;
+				t->num_syms = pos;
+				t->n = n;
+				t->names = names;
+				t->names_end = end;
+				t->markers = ms;
+				return true;
+			}
 		}
 	}
 	return false;
@@ -540,7 +556,7 @@ static bool pick_addresses(const struct vmprof_kimage *img,
 			   uint64_t *base_out, enum addr_mode *mode_out)
 {
 	const struct kimage_section *text = section_named(img, ".text");
-	size_t cand[2];
+	size_t cand[3];
 	int c, mode;
 
 	if (!text)
@@ -548,9 +564,10 @@ static bool pick_addresses(const struct vmprof_kimage *img,
 	/* Up to 6.3: offsets and relative_base before num_syms. */
 	cand[0] = t->num_syms >= 8 + align8((size_t)4 * t->n) ?
 		  t->num_syms - 8 - align8((size_t)4 * t->n) : (size_t)-1;
-	/* 6.4 on: after the token index. */
+	/* 6.4 on: after the token index (7.0 on: aligned to 4 only). */
 	cand[1] = align8(t->token_index + 512);
-	for (c = 0; c < 2; c++) {
+	cand[2] = align4(t->token_index + 512);
+	for (c = 0; c < 3; c++) {
 		size_t offs = cand[c], base_at;
 		uint64_t base;
 

@@ -40,12 +40,16 @@ guest_build() {
 
 # Once, outside the two passes: the images and the debuginfod server.
 guest_setup() {
-	local k out ok=1 port i
+	local k out ok=1 port i imgs
 	if [ ! -e "$GUEST_IMG" ]; then
 		fail "guest: Debian's kernel image" "$GUEST_IMG missing (scripts/install-deps)"
 		return 1
 	fi
-	for k in /boot/vmlinuz-*; do
+	# Debian 12's kernels, and the 7.x of the trixie root when there is
+	# one (scripts/kernels.sh).
+	imgs=$(ls /boot/vmlinuz-* \
+		"${VMPROF_TRIXIE_ROOT:-$TOP/build/trixie}"/boot/vmlinuz-* 2>/dev/null)
+	for k in $imgs; do
 		out=$("$KCHECK" check "$k" 2>&1)
 		case "$out" in
 		*"mismatched=0 missing=0"*) ;;
@@ -54,11 +58,17 @@ guest_setup() {
 		if [ "$(echo "$out" | sed -n 's/symbols=\([0-9]*\).*/\1/p')" -lt 50000 ] 2>/dev/null; then
 			ok=0; echo "  $k: too few symbols: $out" >&2
 		fi
+		out=$("$KCHECK" layout "$k" 2>&1)
+		if [ $? != 0 ] || grep -q '=-1$' <<< "$out" ||
+		   ! grep -q '^current_task=0x[1-9a-f]' <<< "$out"; then
+			ok=0
+			echo "  $k: layout: $(grep -- '-1$\|current\|vmprof' <<< "$out" | tr '\n' ' ')" >&2
+		fi
 	done
 	if [ "$ok" = 1 ]; then
-		pass "guest: kallsyms decoded from $(ls /boot/vmlinuz-* | wc -l) Debian images agree with their export tables"
+		pass "guest: kallsyms decoded from $(echo "$imgs" | wc -w) Debian images ($(for k in $imgs; do basename "$k" | sed 's/vmlinuz-//'; done | tr '\n' ' '| sed 's/ $//')) agree with their export tables, and their BTF gives every offset vmprof reads"
 	else
-		fail "guest: kallsyms decoded from the images agree with their export tables" "see above"
+		fail "guest: kallsyms decoded from the images agree with their export tables, and their BTF gives every offset" "see above"
 	fi
 	out=$("$KCHECK" layout "$GUEST_IMG" 2>&1)
 	if [ $? = 0 ] && ! grep -q '=-1$' <<< "$out" &&
