@@ -18,6 +18,16 @@ flags="-g -O1 -ffreestanding -fno-pie -no-pie -nostdlib -static
 gcc $flags -mcmodel=kernel -Wl,-Ttext-segment=0xffffffff81000000 \
 	-o "$C/elf/guest.elf" "$top/tests/report/guest/guest.c"
 strip -o "$C/elf/guest-stripped.elf" "$C/elf/guest.elf"
+# Kernel images with kallsyms tables and no symbol table (tools/kimage.c),
+# in 6.4's layout and 7.0's.
+for l in 6.4 7.0; do
+	python3 "$here/mkkallsyms.py" "$l" 300 > "$T/kallsyms-$l.S"
+	# shellcheck disable=SC2086
+	gcc $flags -mcmodel=kernel -Wl,-Ttext-segment=0xffffffff81000000 \
+		-o "$T/kallsyms-$l.elf" "$T/kallsyms-$l.S" \
+		"$top/tests/report/guest/guest.c"
+	strip -o "$C/elf/kallsyms-$l.elf" "$T/kallsyms-$l.elf"
+done
 gcc -g -O1 -c -o "$C/elf/guest.o" "$top/tests/report/guest/fake-vmm.c"
 
 nm -n "$C/elf/guest.elf" | awk 'NF == 3' > "$C/kallsyms/System.map"
@@ -65,7 +75,7 @@ sample ctx=guest-kernel rip=$rip count=1 pid=4242
 EOF
 head -c 200 "$C/data/domain.data" > "$C/data/truncated.data"
 
-# Guest introspection records (ABI 1.1).
+# Guest introspection records (ABI 1.2).
 printf '.text 0xffffffffc0001000\n' > "$T/secs"
 printf 'ffffffffc0001000 t guestmod_poll\t[guestmod]\n' > "$T/syms"
 "$T/gen" "$C/data/guest.data" <<EOF

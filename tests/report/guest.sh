@@ -70,6 +70,18 @@ guest_setup() {
 	else
 		fail "guest: kallsyms decoded from the images agree with their export tables, and their BTF gives every offset" "see above"
 	fi
+	# The fuzz seeds' tables (tests/fuzz/mkkallsyms.py): 6.4's layout
+	# and 7.0's decode to the same 300 symbols.
+	for k in 6.4 7.0; do
+		out=$("$KCHECK" kallsyms "$TOP/tests/fuzz/corpus/elf/kallsyms-$k.elf" 2>&1)
+		if [ "$(wc -l <<< "$out")" = 300 ] &&
+		   [ "$(head -n 1 <<< "$out")" = "ffffffff81001000 T _text" ] &&
+		   [ "$(tail -n 1 <<< "$out")" = "ffffffff810022b0 t fuzz_sym_0299_queue" ]; then
+			pass "guest: kallsyms tables in $k's layout decode"
+		else
+			fail "guest: kallsyms tables in $k's layout decode" "$(head -n 2 <<< "$out" | tr '\n' ' ')"
+		fi
+	done
 	out=$("$KCHECK" layout "$GUEST_IMG" 2>&1)
 	if [ $? = 0 ] && ! grep -q '=-1$' <<< "$out" &&
 	   grep -q '^current_task=0x[1-9a-f]' <<< "$out"; then

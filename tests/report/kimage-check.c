@@ -12,6 +12,7 @@
  *   kimage-check extract IMAGE OUT   write the kernel ELF inside IMAGE
  *   kimage-check exports IMAGE  "ADDR NAME" of the exported symbols, from
  *                               __ksymtab alone (not kallsyms)
+ *   kimage-check kallsyms IMAGE the decoded kallsyms, as /proc/kallsyms
  */
 #include <errno.h>
 #include <stdio.h>
@@ -237,6 +238,25 @@ static int extract(const char *path, const char *out)
 	return 0;
 }
 
+static int kallsyms(const char *path)
+{
+	struct vmprof_kimage *img;
+	char err[512], *text;
+	size_t len;
+
+	img = vmprof_kimage__open(path, err, sizeof(err));
+	text = img ? vmprof_kimage__kallsyms_text(img, &len, err, sizeof(err)) :
+		     NULL;
+	if (!text) {
+		fprintf(stderr, "%s: %s\n", path, err);
+		return 1;
+	}
+	fwrite(text, 1, len, stdout);
+	free(text);
+	vmprof_kimage__close(img);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "check"))
@@ -245,8 +265,10 @@ int main(int argc, char **argv)
 		return layout(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "exports"))
 		return exports(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "kallsyms"))
+		return kallsyms(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "extract"))
 		return extract(argv[2], argv[3]);
-	fprintf(stderr, "usage: kimage-check check|layout|exports IMAGE | extract IMAGE OUT\n");
+	fprintf(stderr, "usage: kimage-check check|layout|exports|kallsyms IMAGE | extract IMAGE OUT\n");
 	return 64;
 }
