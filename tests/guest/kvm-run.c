@@ -12,6 +12,7 @@
  * and that port-I/O exits are attributed to io_rip.
  *
  * usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after S]
+ *               [-L | -5]
  *   -n  number of vCPUs at start (default 1)
  *   -s  run time; checked at each I/O exit, so it overruns by at most one
  *       loop of ITERS iterations (default 5)
@@ -19,6 +20,8 @@
  *   -p  print "code_start=0x.. code_end=0x.. io_rip=0x.." (code_end is
  *       exclusive) before running
  *   --hotplug-after S  add one more vCPU and thread S seconds after start
+ *   -L  64-bit long mode with 4-level paging, the guest's memory laid out
+ *       like Linux's for guest introspection (below); -5: 5-level paging
  * At exit it prints one "vcpu=N io_exits=.. io_rip=0x.." line per vCPU (the
  * RIP KVM reported at that vCPU's first I/O exit) and "io_exits=TOTAL".
  *
@@ -66,6 +69,43 @@ static const uint8_t guest_code[] = {
 #define IO_OFF		0x07
 #define LOOP_END	0x0b
 
+/* Long mode: the same loop, then the switch of the current task. */
+static const uint8_t guest_code64[] = {
+	0x48, 0x89, 0xd9,	/* 0x00: mov  %rbx, %rcx */
+	0x48, 0xff, 0xc9,	/* 0x03: dec  %rcx       */
+	0x75, 0xfb,		/* 0x06: jnz  0x03       */
+	0xe6, IO_PORT,		/* 0x08: out  %al, $0xe9 */
+	0x4d, 0x87, 0xc1,	/* 0x0a: xchg %r8, %r9   */
+	/* 0x0d: mov %r8, %gs:CUR_OFF */
+	0x65, 0x4c, 0x89, 0x04, 0x25, 0x00, 0x01, 0x00, 0x00,
+	0xeb, 0xe8,		/* 0x16: jmp  0x00       */
+};
+#define IO_OFF64	0x08
+#define LOOP_END64	0x18
+
+#define LONG_MEM_SIZE	0x400000	/* 4 MiB: two 2 MiB pages */
+#define LONG_MAX_VCPUS	16
+#define KTEXT		0xffffffff81000000ULL	/* GPA 0, 4 KiB pages */
+#define DIRECT_MAP	0xffff888000000000ULL	/* GPA 0, 2 MiB pages */
+#define ALIAS_MAP	0xffffc90000000000ULL	/* GPA 0, a 1 GiB page */
+#define PML5_GPA	0x10000
+#define PML4_GPA	0x11000
+#define PDPT_TEXT_GPA	0x12000
+#define PD_TEXT_GPA	0x13000
+#define PT_TEXT_GPA	0x14000
+#define PDPT_DIRECT_GPA	0x15000
+#define PD_DIRECT_GPA	0x16000
+#define PDPT_ALIAS_GPA	0x17000
+#define PERCPU_GPA	0x20000		/* + 0x1000 per vCPU */
+#define TASKS_GPA	0x40000		/* + 0x2000 per vCPU: A, then B */
+#define CUR_OFF		0x100		/* %gs-relative current task */
+/* Debian 6.1's offsets in struct task_struct. */
+#define TASK_PID	2416
+#define TASK_TGID	2420
+#define TASK_COMM	2976
+#define PTE_P_W		0x3
+#define PTE_PS		0x80
+
 struct vcpu {
 	int id, fd;
 	struct kvm_run *run;
@@ -76,6 +116,9 @@ struct vcpu {
 
 static int kvm_fd, vm_fd, run_size;
 static uint32_t iters = 1000000;
+static int paging_levels;	/* 0: real mode; 4 or 5: long mode */
+static uint8_t *guest_mem;
+static struct kvm_cpuid2 *cpuid;
 static struct timespec deadline;
 static atomic_int stop;
 static struct vcpu vcpus[MAX_VCPUS];
@@ -95,6 +138,99 @@ static int past_deadline(void)
 	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
 }
 
+static uint64_t *pt(uint64_t gpa)
+{
+	return (uint64_t *)(guest_mem + gpa);
+}
+
+static uint64_t task_gpa(int vcpu, int b)
+{
+	return TASKS_GPA + (uint64_t)vcpu * 0x2000 + (b ? 0x1000 : 0);
+}
+
+/* Thread ids: A = 1000 + 2 * vCPU, B = A + 1; both of process 500 + vCPU. */
+static void fake_task(int vcpu, int b)
+{
+	uint8_t *t = guest_mem + task_gpa(vcpu, b);
+	uint32_t tid = 1000 + 2 * vcpu + b, pid = 500 + vcpu;
+
+	memcpy(t + TASK_PID, &tid, 4);
+	memcpy(t + TASK_TGID, &pid, 4);
+	snprintf((char *)t + TASK_COMM, 16, "kvmrun-%c%d", b ? 'b' : 'a',
+		 vcpu);
+}
+
+/*
+ * Page tables (see the comment at the top) and the per-vCPU areas and
+ * tasks, written before any vCPU runs.
+ */
+static void long_mode_memory(int nvcpus)
+{
+	int i;
+
+	memcpy(guest_mem + CODE_GPA, guest_code64, sizeof(guest_code64));
+	if (paging_levels == 5)
+		pt(PML5_GPA)[511] = PML4_GPA | PTE_P_W;
+	pt(PML4_GPA)[(KTEXT >> 39) & 511] = PDPT_TEXT_GPA | PTE_P_W;
+	pt(PML4_GPA)[(DIRECT_MAP >> 39) & 511] = PDPT_DIRECT_GPA | PTE_P_W;
+	pt(PML4_GPA)[(ALIAS_MAP >> 39) & 511] = PDPT_ALIAS_GPA | PTE_P_W;
+	pt(PDPT_TEXT_GPA)[(KTEXT >> 30) & 511] = PD_TEXT_GPA | PTE_P_W;
+	pt(PD_TEXT_GPA)[(KTEXT >> 21) & 511] = PT_TEXT_GPA | PTE_P_W;
+	for (i = 0; i < 16; i++)
+		pt(PT_TEXT_GPA)[i] = (uint64_t)i * 0x1000 | PTE_P_W;
+	pt(PDPT_DIRECT_GPA)[0] = PD_DIRECT_GPA | PTE_P_W;
+	pt(PD_DIRECT_GPA)[0] = 0 | PTE_P_W | PTE_PS;
+	pt(PD_DIRECT_GPA)[1] = 0x200000 | PTE_P_W | PTE_PS;
+	pt(PDPT_ALIAS_GPA)[0] = 0 | PTE_P_W | PTE_PS;
+	for (i = 0; i < nvcpus; i++) {
+		uint64_t a = ALIAS_MAP + task_gpa(i, 0);
+
+		fake_task(i, 0);
+		fake_task(i, 1);
+		memcpy(guest_mem + PERCPU_GPA + (uint64_t)i * 0x1000 + CUR_OFF,
+		       &a, 8);
+	}
+}
+
+static void vcpu_create_long(struct vcpu *v, int id)
+{
+	struct kvm_segment code = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x10, .type = 11,
+		.present = 1, .dpl = 0, .db = 0, .s = 1, .l = 1, .g = 1,
+	};
+	struct kvm_segment data = {
+		.base = 0, .limit = 0xffffffff, .selector = 0x18, .type = 3,
+		.present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+	};
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+
+	/* KVM refuses EFER.LME (and CR4.LA57) the guest's CPUID lacks. */
+	if (ioctl(v->fd, KVM_SET_CPUID2, cpuid) < 0)
+		die("KVM_SET_CPUID2");
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
+		die("KVM_GET_SREGS");
+	sregs.cs = code;
+	sregs.ds = sregs.es = sregs.fs = sregs.ss = sregs.gs = data;
+	sregs.gs.base = DIRECT_MAP + PERCPU_GPA + (uint64_t)id * 0x1000;
+	sregs.cr0 = 0x80050033;		/* PG AM WP NE ET MP PE */
+	sregs.cr4 = 0x20 | (paging_levels == 5 ? 0x1000 : 0);	/* PAE, LA57 */
+	sregs.cr3 = paging_levels == 5 ? PML5_GPA : PML4_GPA;
+	sregs.efer = 0x500;		/* LME LMA */
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
+		die("KVM_SET_SREGS (long mode)");
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = KTEXT + CODE_GPA;
+	regs.rflags = 0x202;		/* IF: see vcpu_create() */
+	regs.rbx = iters;
+	regs.rax = (uint64_t)id & 0xff;
+	regs.r8 = ALIAS_MAP + task_gpa(id, 0);
+	regs.r9 = ALIAS_MAP + task_gpa(id, 1);
+	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
+		die("KVM_SET_REGS");
+}
+
 static void vcpu_create(struct vcpu *v, int id)
 {
 	struct kvm_sregs sregs;
@@ -108,6 +244,10 @@ static void vcpu_create(struct vcpu *v, int id)
 	if (v->run == MAP_FAILED)
 		die("mmap kvm_run");
 
+	if (paging_levels) {
+		vcpu_create_long(v, id);
+		return;
+	}
 	/* Reset state is real mode at F000:FFF0; move CS to base 0. */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		die("KVM_GET_SREGS");
@@ -207,7 +347,7 @@ static void vcpu_start(struct vcpu *v, int id)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS]\n");
+	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS] [-L | -5]\n");
 	exit(2);
 }
 
@@ -219,13 +359,16 @@ int main(int argc, char **argv)
 	};
 	struct kvm_userspace_memory_region region;
 	double seconds = 5, hotplug_after = -1;
+	size_t mem_size;
 	int nvcpus = 1, print = 0, total, max, i, c, failed = 0;
 	struct timespec start;
 	uint64_t io_exits = 0;
 	void *mem;
 
-	while ((c = getopt_long(argc, argv, "n:s:i:p", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:i:pL5", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'L': paging_levels = paging_levels ? paging_levels : 4; break;
+		case '5': paging_levels = 5; break;
 		case 'n': nvcpus = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
 		case 'i': iters = strtoul(optarg, NULL, 0); break;
@@ -235,7 +378,8 @@ int main(int argc, char **argv)
 		}
 	}
 	total = nvcpus + (hotplug_after >= 0);
-	if (optind != argc || nvcpus < 1 || seconds <= 0 || iters < 1 || total > MAX_VCPUS)
+	if (optind != argc || nvcpus < 1 || seconds <= 0 || iters < 1 || total > MAX_VCPUS ||
+	    (paging_levels && total > LONG_MAX_VCPUS))
 		usage();
 
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -259,21 +403,57 @@ int main(int argc, char **argv)
 	if (ioctl(vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
 		die("KVM_SET_TSS_ADDR");
 
-	mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
+	mem_size = paging_levels ? LONG_MEM_SIZE : MEM_SIZE;
+	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED)
 		die("mmap guest memory");
-	memcpy((uint8_t *)mem + CODE_GPA, guest_code, sizeof(guest_code));
+	guest_mem = mem;
+	if (paging_levels) {
+		int n = 256;
+
+		cpuid = calloc(1, sizeof(*cpuid) +
+			       n * sizeof(struct kvm_cpuid_entry2));
+		if (!cpuid)
+			die("calloc");
+		cpuid->nent = n;
+		if (ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid) < 0)
+			die("KVM_GET_SUPPORTED_CPUID");
+		long_mode_memory(total);
+	} else {
+		memcpy((uint8_t *)mem + CODE_GPA, guest_code, sizeof(guest_code));
+	}
 	region = (struct kvm_userspace_memory_region) {
 		.slot = 0,
 		.guest_phys_addr = 0,
-		.memory_size = MEM_SIZE,
+		.memory_size = mem_size,
 		.userspace_addr = (uintptr_t)mem,
 	};
 	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die("KVM_SET_USER_MEMORY_REGION");
 
-	if (print) {
+	if (print && paging_levels) {
+		uint64_t code = KTEXT + CODE_GPA;
+
+		printf("code_start=0x%llx code_end=0x%llx io_rip=0x%llx\n",
+		       (unsigned long long)code,
+		       (unsigned long long)(code + LOOP_END64),
+		       (unsigned long long)(code + IO_OFF64));
+		printf("paging_levels=%d cr3=0x%x current_task=0x%x task_pid=%d task_tgid=%d task_comm=%d\n",
+		       paging_levels, paging_levels == 5 ? PML5_GPA : PML4_GPA,
+		       CUR_OFF, TASK_PID, TASK_TGID, TASK_COMM);
+		for (i = 0; i < total; i++) {
+			int b;
+
+			for (b = 0; b < 2; b++)
+				printf("task vcpu=%d tid=%d pid=%d comm=kvmrun-%c%d addr=0x%llx\n",
+				       i, 1000 + 2 * i + b, 500 + i,
+				       b ? 'b' : 'a', i,
+				       (unsigned long long)(ALIAS_MAP +
+							    task_gpa(i, b)));
+		}
+		fflush(stdout);
+	} else if (print) {
 		printf("code_start=0x%x code_end=0x%x io_rip=0x%x\n",
 		       CODE_GPA, CODE_GPA + LOOP_END, CODE_GPA + IO_OFF);
 		fflush(stdout);

@@ -9,8 +9,16 @@
  * usage: vmprof-probe [-m cpu|domain|system] [-p PID] [-d SECONDS]
  *                     [-F HZ | -c PERIOD] [-r LO:HI] [-i IO_RIP]
  *                     [-P RING_PAGES] [-T PID] [-C CR3] [-s] [-D]
+ *                     [-G CUR:PID:TGID:COMM] [-R GVA:LEN[:5]]
  *   -T  the VMM pid guest samples should carry (system-wide)
  *   -C  the guest CR3 guest samples should carry (cr3_match counts them)
+ *   -G  VMPROF_ATTACH_GUEST_TASK: the %gs-relative current task and the
+ *       offsets of task_struct's pid, tgid and comm (kvm-run -L prints
+ *       them); prints the guest tasks the samples carried ("gtask" lines)
+ *       and the GUEST_TASK records ("gtask_record" lines)
+ *   -R  at the end, read LEN bytes at guest-virtual GVA through the CR3
+ *       of the last guest sample (5-level with ":5"): VMPROF_IOC_GUEST_READ
+ *       ("read_done=N read=TEXT", TEXT up to its first NUL)
  *   -s  never read until the end: let the rings overflow
  *   -D  VMPROF_ATTACH_DRY_RUN: the benchmark floor (bench/lab-bench.sh)
  */
@@ -42,6 +50,11 @@ struct probe {
 	uint32_t vcpus[64];
 	uint32_t isa;
 	uint64_t out_rips[4];	/* the first distinct ones, for a failure */
+	/* -G: samples per guest tid, and the GUEST_TASK records */
+	uint64_t gtask_samples, gtask_none, last_cr3;
+	struct { uint32_t tid, pid; uint64_t n; } gtask[64];
+	struct { uint32_t tid, pid, vcpu; char comm[16]; } grec[64];
+	unsigned int nr_gtask, nr_grec;
 };
 
 static double now(void)
@@ -63,6 +76,47 @@ static void note_out_of_range(struct probe *p, uint64_t rip)
 			break;
 		}
 	}
+}
+
+static void on_guest_task(struct probe *p, const struct vmprof_sample *s)
+{
+	unsigned int i;
+
+	if (!(s->flags & VMPROF_SAMPLE_GUEST_TASK)) {
+		p->gtask_none++;
+		return;
+	}
+	p->gtask_samples++;
+	for (i = 0; i < p->nr_gtask; i++)
+		if (p->gtask[i].tid == s->guest_tid &&
+		    p->gtask[i].pid == s->guest_pid)
+			break;
+	if (i == p->nr_gtask) {
+		if (i == 64)
+			return;
+		p->gtask[i].tid = s->guest_tid;
+		p->gtask[i].pid = s->guest_pid;
+		p->nr_gtask++;
+	}
+	p->gtask[i].n++;
+}
+
+static void on_guest_task_record(struct probe *p,
+				 const struct vmprof_guest_task *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nr_grec; i++)
+		if (p->grec[i].tid == t->tid && p->grec[i].pid == t->pid &&
+		    !memcmp(p->grec[i].comm, t->comm, 16))
+			return;
+	if (i == 64)
+		return;
+	p->grec[i].tid = t->tid;
+	p->grec[i].pid = t->pid;
+	p->grec[i].vcpu = t->vcpu;
+	memcpy(p->grec[i].comm, t->comm, 16);
+	p->nr_grec++;
 }
 
 static void on_sample(struct probe *p, const struct vmprof_sample *s)
@@ -87,6 +141,8 @@ static void on_sample(struct probe *p, const struct vmprof_sample *s)
 			p->cr3_match++;
 		else
 			p->other_cr3 = s->guest_cr3;
+		p->last_cr3 = s->guest_cr3;
+		on_guest_task(p, s);
 	}
 	if (s->flags & VMPROF_SAMPLE_EXIT) {
 		p->exit_samples++;
@@ -108,6 +164,7 @@ static void drain(struct probe *p, struct vmprof_ring_ctl *ctl)
 		struct vmprof_record_header h;
 		struct vmprof_sample s;
 		struct vmprof_lost l;
+		struct vmprof_guest_task g;
 		uint8_t b[65536];
 	} rec;
 
@@ -129,6 +186,9 @@ static void drain(struct probe *p, struct vmprof_ring_ctl *ctl)
 			on_sample(p, &rec.s);
 		else if (rec.h.type == VMPROF_RECORD_LOST)
 			p->lost_records += rec.l.lost;
+		else if (rec.h.type == VMPROF_RECORD_GUEST_TASK &&
+			 size >= sizeof(rec.g))
+			on_guest_task_record(p, &rec.g);
 		tail += size;
 	}
 	__atomic_store_n(&ctl->data_tail, tail, __ATOMIC_RELEASE);
@@ -158,11 +218,13 @@ int main(int argc, char **argv)
 	struct vmprof_stats st = { .size = sizeof(st) };
 	struct probe p = { 0 };
 	double secs = 2, end;
-	int c, fd, stall = 0;
+	int c, fd, stall = 0, la57 = 0;
+	uint64_t read_gva = 0;
+	uint32_t read_len = 0;
 	uint32_t i, n;
 	uint8_t *map;
 
-	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:C:sD")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:C:sDG:R:")) != -1) {
 		switch (c) {
 		case 'm': at.mode = mode_of(optarg); break;
 		case 'p': at.pid = atoi(optarg); break;
@@ -177,6 +239,21 @@ int main(int argc, char **argv)
 		case 'C': p.cr3 = strtoull(optarg, NULL, 0); break;
 		case 's': stall = 1; break;
 		case 'D': at.flags |= VMPROF_ATTACH_DRY_RUN; break;
+		case 'G':
+			at.flags |= VMPROF_ATTACH_GUEST_TASK;
+			/* offsets of task_struct's pid (the tid), tgid, comm */
+			if (sscanf(optarg, "%llx:%u:%u:%u",
+				   (unsigned long long *)&at.guest_current_task,
+				   &at.guest_task_pid, &at.guest_task_tgid,
+				   &at.guest_task_comm) != 4)
+				return 64;
+			break;
+		case 'R':
+			if (sscanf(optarg, "%lx:%u:%d", &read_gva, &read_len,
+				   &la57) < 2 || read_len > 4096)
+				return 64;
+			la57 = la57 == 5;
+			break;
 		default: return 64;
 		}
 	}
@@ -243,6 +320,34 @@ int main(int argc, char **argv)
 	for (i = 0; i < st.nr_exits && i < st.exits_cap; i++)
 		printf("exit reason=0x%x count=%llu vmm_ns=%llu\n",
 		       exits[i].reason, exits[i].count, exits[i].vmm_ns);
+	if (at.flags & VMPROF_ATTACH_GUEST_TASK) {
+		printf("gtask_samples=%lu gtask_none=%lu guest_unread=%llu info_flags=0x%x\n",
+		       p.gtask_samples, p.gtask_none, st.guest_unread,
+		       info.flags);
+		for (i = 0; i < p.nr_gtask; i++)
+			printf("gtask tid=%u pid=%u samples=%lu\n",
+			       p.gtask[i].tid, p.gtask[i].pid, p.gtask[i].n);
+		for (i = 0; i < p.nr_grec; i++)
+			printf("gtask_record tid=%u pid=%u vcpu=%u comm=%.16s\n",
+			       p.grec[i].tid, p.grec[i].pid, p.grec[i].vcpu,
+			       p.grec[i].comm);
+	}
+	if (read_len) {
+		char buf[4097] = "";
+		struct vmprof_guest_read r = {
+			.size = sizeof(r), .op = VMPROF_GUEST_READ_VIRT,
+			.pid = at.pid, .flags = la57 ? VMPROF_GUEST_READ_LA57 : 0,
+			.addr = read_gva, .cr3 = p.last_cr3,
+			.buf = (uintptr_t)buf, .len = read_len,
+		};
+
+		if (ioctl(fd, VMPROF_IOC_GUEST_READ, &r))
+			printf("read_error=%s cr3=%#lx\n", strerror(errno),
+			       p.last_cr3);
+		else
+			printf("read_done=%u cr3=%#lx read=%s\n", r.done,
+			       p.last_cr3, buf);
+	}
 	munmap(map, info.mmap_size);
 	close(fd);
 	return 0;

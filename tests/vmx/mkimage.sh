@@ -79,6 +79,8 @@ mkdir -p "$root/repo/kmod" "$root/repo/tests/lab" "$root/repo/tests/vmx"
 strip --strip-debug -o "$root/repo/kmod/vmprof.ko" "$ko"
 cp "$repo/tests/lab/lib.sh" "$root/repo/tests/lab/"
 cp "$here"/suite.sh "$here"/t-*.sh "$root/repo/tests/vmx/"
+# Guest tasks against kvm-run in long mode: the QEMU lab's test, as is.
+cp "$repo/tests/lab/t-gtask.sh" "$root/repo/tests/vmx/"
 [ -z "$env_file" ] || cp "$env_file" "$root/repo/env"
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -9) > "$cd_dir/initrd.gz"
