@@ -10,6 +10,11 @@
 #          "probe" adds vmprof-probe sampling, without the vmprof tool)
 #   loss   a 4-vCPU guest at rising rates: samples and lost
 #   sys    getppid() syscall cost, to scale TCG times to a real host
+#   gtask  (not by default: LAB_BENCH_PARTS=gtask) a CPU-bound guest in
+#          long mode (kvm-run -L): throughput unprofiled, under
+#          vmprof-probe sampling, and under the same with
+#          VMPROF_ATTACH_GUEST_TASK (-G): what reading the guest's task
+#          costs per sample
 # The guest's threads run on L1's CPU 1, everything else (profilers, this
 # script) on CPU 0: unpinned, the scheduler's placement of the vCPU thread
 # changed the guest's speed by +-10% from window to window.
@@ -132,6 +137,8 @@ prof_start() {
 		> "$prof_err" 2>&1 & ;;
 	(probe) taskset -c 0 "$PROBE" -m cpu -p "$pid" -F "$rate" -d 100000 \
 		> "$prof_err" 2>&1 & ;;
+	(gtask) taskset -c 0 "$PROBE" -m cpu -p "$pid" -F "$rate" -d 100000 \
+		-G "$GTASK_ARGS" > "$prof_err" 2>&1 & ;;
 	(cpu) taskset -c 0 "$VMPROF" record -p "$pid" -F "$rate" -o "$W/v.data" \
 		> /dev/null 2> "$prof_err" & ;;
 	(domain) taskset -c 0 "$VMPROF" record -p "$pid" -F "$rate" --switch domain \
@@ -161,7 +168,7 @@ prof_stop() {
 	# probe, which installs no handler, gets SIGTERM; the tools catch
 	# SIGINT and write their files.
 	case $cfg in
-	(dry|hooks|probe) stop_pid TERM "$prof_pid" ;;
+	(dry|hooks|probe|gtask) stop_pid TERM "$prof_pid" ;;
 	(*) stop_pid INT "$prof_pid" ;;
 	esac
 	case $cfg in
@@ -240,6 +247,21 @@ for part in $PARTS; do
 			done
 		done
 		stop_pid TERM "$s_pid" ;;
+	(gtask)
+		start_kvm_run k -L -s 100000 -i "$LOOP_ITERS"
+		sleep 1
+		taskset -a -p -c 1 "$k_pid" > /dev/null
+		eval "$(sed -n 2p "$k_out" | sed 's/\([a-z_0-9]*\)=/k_\1=/g')"
+		GTASK_ARGS="$k_current_task:$k_task_pid:$k_task_tgid:$k_task_comm"
+		for rep in $(seq "$REPS"); do
+			window gtask none 0 "$k_pid"
+			for rate in $RATES; do
+				for cfg in probe gtask; do
+					window gtask "$cfg" "$rate" "$k_pid"
+				done
+			done
+		done
+		stop_pid TERM "$k_pid" ;;
 	(exit)
 		start_kvm_run e -s 100000 -i 1
 		sleep 1
