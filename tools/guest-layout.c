@@ -249,6 +249,11 @@ int vmprof_guest_layout__load(struct vmprof_guest_layout *l,
 	l->file_dentry = off_or_none(btf, "file", "f_path.dentry");
 	l->dentry_parent = off_or_none(btf, "dentry", "d_parent");
 	l->dentry_name = off_or_none(btf, "dentry", "d_name.name");
+	l->file_vfsmount = off_or_none(btf, "file", "f_path.mnt");
+	l->vfsmount_root = off_or_none(btf, "vfsmount", "mnt_root");
+	l->mount_mnt = off_or_none(btf, "mount", "mnt");
+	l->mount_parent = off_or_none(btf, "mount", "mnt_parent");
+	l->mount_mountpoint = off_or_none(btf, "mount", "mnt_mountpoint");
 	load_modules(btf, l);
 	if (vmprof_kimage__find(img, "modules", &l->modules))
 		l->modules = 0;

@@ -25,6 +25,9 @@ struct vmprof_guest_layout {
 	/* struct file, struct dentry, struct qstr */
 	uint32_t file_dentry;		/* f_path.dentry */
 	uint32_t dentry_parent, dentry_name;	/* d_parent, d_name.name */
+	/* across mounts, as d_path() goes: f_path.mnt, struct mount */
+	uint32_t file_vfsmount, vfsmount_root;	/* f_path.mnt, mnt_root */
+	uint32_t mount_mnt, mount_parent, mount_mountpoint;
 	/* struct module: list, name, text (core_layout or mem[MOD_TEXT]) */
 	uint32_t mod_list, mod_name, mod_name_len, mod_state;
 	uint32_t mod_text_base, mod_text_size;

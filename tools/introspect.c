@@ -597,20 +597,58 @@ void vmprof_introspect__task(struct vmprof_introspect *in,
 }
 
 /* The path of a struct file, from its dentries (within its mount). */
+static bool layout_has_mounts(const struct vmprof_guest_layout *l)
+{
+	return l->file_vfsmount != LAYOUT_NONE &&
+	       l->vfsmount_root != LAYOUT_NONE && l->mount_mnt != LAYOUT_NONE &&
+	       l->mount_parent != LAYOUT_NONE &&
+	       l->mount_mountpoint != LAYOUT_NONE;
+}
+
+/*
+ * The path of a struct file, the way d_path() builds it: up the dentries
+ * to the root of their mount, then on from the mount point in the parent
+ * mount, until the mount that is its own parent.  Without the mount
+ * offsets, the path within the file's own file system.
+ */
 static int file_path(struct vmprof_introspect *in, uint64_t file, char *out,
 		     size_t cap)
 {
 	const struct vmprof_guest_layout *l = &in->layout;
+	bool mounts = layout_has_mounts(l);
 	char parts[PATH_DEPTH_MAX][256];
-	uint64_t d, parent, name;
-	int n = 0, i;
+	uint64_t d, parent, name, vfsmnt = 0, mnt = 0, root = 0;
+	int n = 0, i, steps = 0;
 	size_t used = 0;
 
 	if (l->file_dentry == LAYOUT_NONE || l->dentry_parent == LAYOUT_NONE ||
 	    l->dentry_name == LAYOUT_NONE ||
 	    vmprof_gmem__ku64(&in->gm, file + l->file_dentry, &d))
 		return -1;
-	while (n < PATH_DEPTH_MAX) {
+	if (mounts &&
+	    (vmprof_gmem__ku64(&in->gm, file + l->file_vfsmount, &vfsmnt) ||
+	     vmprof_gmem__ku64(&in->gm, vfsmnt + l->vfsmount_root, &root)))
+		return -1;
+	mnt = vfsmnt - l->mount_mnt;
+	while (n < PATH_DEPTH_MAX && steps++ < 4 * PATH_DEPTH_MAX) {
+		if (mounts && d == root) {
+			uint64_t up;
+
+			if (vmprof_gmem__ku64(&in->gm, mnt + l->mount_parent,
+					      &up))
+				return -1;
+			if (up == mnt)
+				break;		/* the root mount */
+			if (vmprof_gmem__ku64(&in->gm,
+					      mnt + l->mount_mountpoint, &d))
+				return -1;
+			mnt = up;
+			vfsmnt = mnt + l->mount_mnt;
+			if (vmprof_gmem__ku64(&in->gm,
+					      vfsmnt + l->vfsmount_root, &root))
+				return -1;
+			continue;
+		}
 		if (vmprof_gmem__ku64(&in->gm, d + l->dentry_parent, &parent) ||
 		    vmprof_gmem__ku64(&in->gm, d + l->dentry_name, &name))
 			return -1;

@@ -6,7 +6,7 @@
 #  - two busy programs in the guest (busy-a, busy-b at nice 5): the report
 #    by comm splits them as the guest's own top does, within 10 points, and
 #    names their functions (found in the build-id cache, and under
-#    --guest-root); a module the guest loads while recording is recorded;
+#    --guest-root, busy-b on another mount than /); a module the guest loads while recording is recorded;
 #  - the net workload: 'vmprof report' with no symbol option, the kernel's
 #    symbols served by Debian's debuginfod on 127.0.0.1 over the kernel
 #    image and modules, names the top guest kernel and module functions as
@@ -105,8 +105,15 @@ t_introspect() {
 	python3 "$REPO/tests/lab/$rc" user-symbols "$d/two.cache.json" ||
 		lab_failed=1
 	rm -rf "$VMPROF_BUILDID_DIR"
-	mkdir -p "$d/root/bin"
-	cp "$GUEST_BUILD/busy-a" "$GUEST_BUILD/busy-b" "$d/root/bin/"
+	# Where the guest ran them: busy-b from /tmp, another mount, when the
+	# guest says so (the path from guest memory crosses the mount).
+	mkdir -p "$d/root/bin" "$d/root/tmp"
+	cp "$GUEST_BUILD/busy-a" "$d/root/bin/"
+	if grep -q "VMPROF-GUEST busy-b at /tmp/busy-b" "$d/two.data.guest.log"; then
+		cp "$GUEST_BUILD/busy-b" "$d/root/tmp/"
+	else
+		cp "$GUEST_BUILD/busy-b" "$d/root/bin/"
+	fi
 	"$VMPROF" report -i "$d/two.data" --guest-root "$d/root" \
 		--format json > "$d/two.root.json"
 	python3 "$REPO/tests/lab/$rc" user-symbols "$d/two.root.json" ||

@@ -206,7 +206,8 @@ static int layout(const char *path)
 	P(mod_list); P(mod_name); P(mod_text_base); P(mod_text_size);
 	P(mod_sect_attrs); P(mod_kallsyms); P(mk_symtab); P(mk_num_symtab);
 	P(mk_strtab); P(mk_typetab); P(sect_attr_name); P(sect_attr_address);
-	P(sect_attr_size);
+	P(sect_attr_size); P(file_vfsmount); P(vfsmount_root); P(mount_mnt);
+	P(mount_parent); P(mount_mountpoint);
 #undef P
 	printf("current_task=0x%llx\npercpu_relocated=%d\nmodules=0x%llx\n",
 	       (unsigned long long)l.current_task, l.percpu_relocated,

@@ -168,7 +168,10 @@ workload_two() {
 	t0=$(date +%s)
 	busy-a &
 	a=$!
-	busy-b 5 &
+	# busy-b from another mount (the tmpfs on /tmp): its path crosses it.
+	cp /bin/busy-b /tmp/busy-b
+	say "busy-b at /tmp/busy-b"
+	/tmp/busy-b 5 &
 	b=$!
 	# Into a file, printed at the end: writing to the serial console
 	# while the programs run would take CPU of its own.
