@@ -27,9 +27,10 @@ Each check prints "PASS: name" or "FAIL: name: why".
       --guest-comm COMM left only that comm, with guest pids and tids
   report-checks.py user-symbols JSON
       guest user samples of busy-a/busy-b named busy_work_a/busy_work_b
-  report-checks.py same-names AUTO.json KALLSYMS.json N
+  report-checks.py same-names AUTO.json KALLSYMS.json N [SOURCE]
       the top N guest kernel rows and top module rows are the same, with
-      the same samples, named automatically and with --guest-kallsyms
+      the same samples, named automatically and with --guest-kallsyms;
+      the kernel's symbols came from SOURCE (default debuginfod)
   report-checks.py kernel-unknown JSON
       without symbols the guest kernel rows are [unknown]
   report-checks.py paging JSON LEVELS
@@ -261,7 +262,7 @@ def guest_rows(rep, modules):
     return rows
 
 
-def same_names(auto_path, ks_path, n):
+def same_names(auto_path, ks_path, n, source="debuginfod"):
     auto, ks = load(auto_path), load(ks_path)
     n = int(n)
     for modules, what in ((False, "kernel"), (True, "module")):
@@ -274,8 +275,8 @@ def same_names(auto_path, ks_path, n):
         check(not unknown, f"same names: no [unknown] among the top guest "
               f"{what} rows", f"{unknown}")
     gk = auto.get("guest_kernel") or {}
-    check(gk.get("symbols_source") == "debuginfod",
-          f"same names: guest kernel symbols from debuginfod ({gk.get('symbols')})",
+    check(gk.get("symbols_source") == source,
+          f"same names: guest kernel symbols from {source} ({gk.get('symbols')})",
           f"{gk}")
     check(gk.get("lstar_check") == "agrees",
           "same names: the guest's LSTAR agrees with its VMCOREINFO", f"{gk}")
