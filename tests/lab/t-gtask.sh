@@ -19,14 +19,14 @@ gtask_check() {
 	n=$(kv guest_kernel "$out")
 	g=$(kv gtask_samples "$out")
 	none=$(kv gtask_none "$out")
-	check "gtask $lv-level: guest samples arrive ($n)" test "${n:-0}" -gt 50
-	check "gtask $lv-level: every guest RIP in the loop" \
+	check "gtask $lv: guest samples arrive ($n)" test "${n:-0}" -gt 50
+	check "gtask $lv: every guest RIP in the loop" \
 		test "$(kv out_range "$out")" = 0
 	# The first samples of a vCPU can come before the exit that lets
 	# vmprof trust its VMCB (AMD): allow 2%.
-	check "gtask $lv-level: guest samples carry a guest task ($g of $n, $none without)" \
+	check "gtask $lv: guest samples carry a guest task ($g of $n, $none without)" \
 		test "${g:-0}" -ge $(( n - n / 50 )) -a "${g:-0}" -gt 0
-	check "gtask $lv-level: the session says it reads guest tasks" \
+	check "gtask $lv: the session says it reads guest tasks" \
 		test $(( $(kv info_flags "$out") & 8 )) = 8
 	# Each vCPU v runs tid 1000+2v and 1001+2v of process 500+v.
 	while read -r _ vcpu tid pid comm _; do
@@ -40,12 +40,12 @@ gtask_check() {
 		fi
 	done < <(grep '^task ' "$kout")
 	want=$(grep -c '^task ' "$kout")
-	check "gtask $lv-level: all $want tasks met, with their pids and comms" \
+	check "gtask $lv: all $want tasks met, with their pids and comms" \
 		test "$ok" = 1
-	check "gtask $lv-level: no other task" \
+	check "gtask $lv: no other task" \
 		test "$(grep -c '^gtask tid=' <<< "$out")" = "$want"
 	b=$(kv read "$out")
-	check "gtask $lv-level: GUEST_READ reads a comm through the page tables ($b)" \
+	check "gtask $lv: GUEST_READ reads a comm through the page tables ($b)" \
 		test "$b" = kvmrun-a0
 }
 
@@ -82,17 +82,30 @@ gtask_pass() {
 }
 
 # kvm_vendor_reload PARAMS...: reload kvm_amd or kvm_intel with PARAMS.
+# The QEMU lab's hold-keys (tests/lab/init) keeps two VMs, and so the
+# vendor module, busy: it is stopped for the reload and started again.
 kvm_vendor_reload() {
-	local m
+	local m hk rc
 	for m in kvm_amd kvm_intel; do
 		[ -d "/sys/module/$m" ] || continue
-		rmmod "$m" || return 1
-		if [ -e "/lib/modules/$m.ko" ]; then	# the VMX lab's CD
-			insmod "/lib/modules/$m.ko" "$@"
-		else
-			modprobe "$m" "$@"
+		hk=$(pidof hold-keys)
+		if [ -n "$hk" ]; then
+			kill "$hk"
+			while kill -0 "$hk" 2>/dev/null; do sleep 0.1; done
 		fi
-		return
+		rc=0
+		rmmod "$m" || rc=1
+		if [ -e "/lib/modules/$m.ko" ]; then	# the VMX lab's CD
+			insmod "/lib/modules/$m.ko" "$@" || rc=1
+		else
+			modprobe "$m" "$@" || rc=1
+		fi
+		if [ -n "$hk" ]; then
+			"$LAB_BUILD/hold-keys" > /tmp/hold-keys.out 2>&1 &
+			wait_for_line /tmp/hold-keys.out held 50 ||
+				echo "  hold-keys: $(cat /tmp/hold-keys.out)"
+		fi
+		return "$rc"
 	done
 	return 1
 }
