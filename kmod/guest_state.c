@@ -110,7 +110,13 @@ static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 			r->lstar = vmcb->save.lstar;
 		return true;
 	}
-	r->cr3 = vmcb->save.cr3;
+	/*
+	 * With shadow paging (kvm_amd npt=0) the VMCB's CR3 is KVM's own
+	 * root; the guest's is KVM's copy, current because CR3 writes are
+	 * intercepted then (the lab's t_gtask found this).
+	 */
+	r->cr3 = vmprof_vmcb_misc_ctl(vmcb) & VMPROF_VMCB_NP ?
+		 vmcb->save.cr3 : READ_ONCE(vcpu->arch.cr3);
 	r->cpl = vmcb->save.cpl;
 	return true;
 }
@@ -253,7 +259,8 @@ static bool vmprof_svm_read_paging(struct kvm_vcpu *vcpu,
 	misc = vmprof_vmcb_misc_ctl(vmcb);
 	if (misc & VMPROF_VMCB_SEV)
 		return false;
-	p->cr3 = misc & VMPROF_VMCB_NP ? vmcb->save.cr3 : vcpu->arch.cr3;
+	p->cr3 = misc & VMPROF_VMCB_NP ? vmcb->save.cr3 :
+		 READ_ONCE(vcpu->arch.cr3);
 	p->long_mode = vmcb->save.efer & EFER_LMA;
 	p->la57 = vmcb->save.cr4 & X86_CR4_LA57;
 	p->cpl = vmcb->save.cpl;
