@@ -139,6 +139,8 @@ for s in $suites; do
 	(build)
 		step "build: module, every kernel" build_modules
 		step "build: tool, guests" build_others
+		step "build: the bench's instruction-counting QEMU plugin" \
+			bash tests/icount/run.sh
 		;;
 	(report)
 		step "report: the tool on fixtures" bash tests/report/run.sh

@@ -14,6 +14,9 @@
 # backports kernel with the trixie root, so that L1's QEMU, perf and
 # libraries are Debian 13's (the vmprof program is the same binary).
 #
+# LAB_PLUGIN=FILE loads a TCG plugin into QEMU with dir=OUT (the output
+# directory, shared with L1): bench/icount.c counts L1's instructions.
+#
 # usage: lab.sh [--timeout SECONDS] [--out DIR] [--kernel NAME] SCRIPT
 set -euo pipefail
 
@@ -145,9 +148,11 @@ trap 'kill $watchdog 2>/dev/null || true; rm -f "$gdbsock"' EXIT
 
 # LAB_CPU: L1's CPU model; e.g. EPYC,+svm,+npt,+la57 gives L1, and the L2
 # guests it starts with -cpu host, 5-level paging.
+plugin=()
+[ -z "${LAB_PLUGIN:-}" ] || plugin=(-plugin "$(realpath "$LAB_PLUGIN"),dir=$out")
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-accel tcg,thread="$tcg_thread" -cpu "${LAB_CPU:-EPYC,+svm,+npt}" \
-	-smp 2 -m 3072 \
+	-smp 2 -m 3072 "${plugin[@]}" \
 	-kernel "${root%/}/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo lab.debug=$debug" \
 	-pidfile "$out/qemu.pid" -gdb "unix:$gdbsock,server=on,wait=off" \

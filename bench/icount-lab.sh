@@ -1,0 +1,150 @@
+# SPDX-License-Identifier: GPL-2.0
+# Runs inside the lab with the icount plugin loaded in QEMU (bench/icount.c;
+# bench/run.sh starts it as LAB_PLUGIN=bench/build/icount.so tests/lab/lab.sh
+# ... bench/icount-lab.sh).  Counts L1's instructions, not its time:
+#   exit    an exit-heavy kvm-run guest (an I/O exit to user space every
+#           iteration): unprofiled, vmprof's probes alone (a session whose
+#           tick never fires), vmprof record cpu- and domain-switch, perf kvm
+#           record, perf kvm stat record
+#   sample  a CPU-bound kvm-run guest: unprofiled, the floor (ticks dropped
+#           on arrival), vmprof record cpu- and domain-switch, perf kvm
+#           record, perf record, all at the same rate
+#   exit.NAME  the exit-heavy guest with another build of vmprof.ko, for
+#           each NAME=KO of LAB_ICOUNT_VARIANTS (bench/run.sh --icount-base
+#           REV builds one from an older revision): what a change cut
+#           (configurations LAB_ICOUNT_VARIANT_CFGS)
+# Each window is a snapshot of the plugin's counters before and after
+# (LAB_ICOUNT_WINDOW seconds, started once the profiler runs); the counts
+# are turned into instructions per exit and per sample by
+# bench/icount-summary.py.  The profiler's own process is given to the
+# plugin as the range "tool" (its executable mappings), so its user space
+# is counted too; CFG@1 is CFG at 1 Hz, whose user space is what the tool
+# does whatever the rate.  Configurations are interleaved, LAB_ICOUNT_REPS
+# times.
+# Output in $LAB_OUT: icount.out (the plugin's), icount.windows (what the
+# tools said), icount-data/ (the first repetition's recordings).
+set -u
+[ -z "${LAB_BENCH_TRACE:-}" ] || set -x
+. "$REPO/tests/lab/lib.sh"
+
+REPS=${LAB_ICOUNT_REPS:-2}
+WIN=${LAB_ICOUNT_WINDOW:-3}
+RATE=${LAB_ICOUNT_RATE:-1000}
+PARTS=${LAB_ICOUNT_PARTS:-"exit sample"}
+EXIT_CFGS=${LAB_ICOUNT_EXIT_CFGS:-"none perfstat perf dry hooks cpu domain"}
+SAMPLE_CFGS=${LAB_ICOUNT_SAMPLE_CFGS:-"none perf perfrec perf@1 dry cpu domain cpu@1"}
+VARIANTS=${LAB_ICOUNT_VARIANTS:-}
+VARIANT_CFGS=${LAB_ICOUNT_VARIANT_CFGS:-"hooks cpu"}
+SETTLE=${LAB_BENCH_SETTLE:-1}
+LOOP_ITERS=1000000		# kvm-run -i of the CPU-bound guest
+CTL=$LAB_OUT/icount.ctl
+OUT=$LAB_OUT/icount.out
+WINDOWS=$LAB_OUT/icount.windows
+W=$(mktemp -d)
+: > "$WINDOWS"
+rm -rf "$LAB_OUT/icount-data"
+. "$REPO/bench/lab-lib.sh"
+
+if [ ! -e "$OUT" ]; then
+	echo "icount: no $OUT: QEMU runs without the plugin (LAB_PLUGIN)"
+	exit 1
+fi
+sysctl -qw kernel.perf_event_max_sample_rate=100000
+sysctl -qw kernel.perf_cpu_time_max_percent=0
+sysctl -qw kernel.perf_event_paranoid=-1
+taskset -p -c 0 $$ > /dev/null
+echo "machine: $(nproc --all) L1 vCPUs (QEMU TCG, single thread), kernel $(uname -r)" >> "$WINDOWS"
+
+RANGES=$REPO/bench/icount-ranges.py
+: > "$W/ranges.tool"
+# Sequence numbers of this boot only: a control file left by an earlier
+# run must not answer for this one.
+seq=$(($(date +%s) * 1000))
+
+# load KO: vmprof.ko from KO in place of the one loaded, and its ranges.
+load() {
+	if grep -q '^vmprof ' /proc/modules; then
+		hooks_gone
+		rmmod vmprof || { echo "icount: rmmod failed"; exit 1; }
+	fi
+	# Probes gone with their last session: no window waits for them.
+	# (Lingering protects multi-threaded TCG from text patching; this
+	# lab runs one TCG thread.)
+	insmod "$1" hooks_linger_ms=0 ||
+		{ echo "icount: insmod $1 failed"; exit 1; }
+	python3 "$RANGES" --vmprof-ko "$1" > "$W/ranges.base" || exit 1
+}
+
+# snap LABEL: hand the plugin the ranges and ask for a snapshot; wait for it.
+snap() {
+	seq=$((seq + 1))
+	cat "$W/ranges.base" "$W/ranges.tool" > "$CTL.tmp"
+	echo "snap $seq $1" >> "$CTL.tmp"
+	mv "$CTL.tmp" "$CTL"
+	wait_for_line "$OUT" "^done $seq " 600 ||
+		echo "icount: no snapshot $seq ($1) from the plugin"
+}
+
+# window PART CFG[@RATE] PID: snapshots around WIN seconds of CFG on the
+# guest PID (start, end), and once the profiler has exited (after): its
+# user space, which may read its samples only at exit, is counted from
+# start to after.
+window() {
+	local part=$1 cfg=${2%@*} rate=$RATE pid=$3 label
+	[ "$2" = "$cfg" ] || rate=${2#*@}
+	label=$part:$2:$rep
+	PROF_KEEP=
+	[ "$rep" = 1 ] && [ "$rate" = "$RATE" ] &&
+		PROF_KEEP=$LAB_OUT/icount-data/$part
+	prof_start "$cfg" "$rate" "$pid"
+	# The profiler's executable mappings (awk: python's start-up would
+	# cost the lab seconds per window).
+	: > "$W/ranges.tool"
+	[ -z "$prof_pid" ] ||
+		awk '$2 ~ /x/ { split($1, a, "-"); print "range tool", a[1], a[2] }' \
+			/proc/"$prof_pid"/maps > "$W/ranges.tool"
+	snap "$label:start"
+	sleep "$WIN"
+	snap "$label:end"
+	prof_stop
+	snap "$label:after"
+	: > "$W/ranges.tool"
+	echo "window part=$part cfg=$2 rep=$rep rate=$rate samples=${samples:-0} lost=${lost:-0}" |
+		tee -a "$WINDOWS"
+	if [ -n "$prof_pid" ] && grep -Eiq 'error|fail|cannot' "$prof_err"; then
+		sed 's/^/  prof: /' "$prof_err" | head -n 5
+	fi
+}
+
+# run PART ITERS CFGS: a guest looping ITERS times between exits, each
+# configuration a window, REPS times.
+run() {
+	local part=$1 iters=$2 cfgs=$3 cfg
+	echo "icount: $part, $(date +%T)"
+	start_kvm_run g -s 100000 -i "$iters"
+	sleep 1
+	taskset -a -p -c 1 "$g_pid" > /dev/null
+	for rep in $(seq "$REPS"); do
+		for cfg in $cfgs; do
+			window "$part" "$cfg" "$g_pid"
+		done
+	done
+	stop_pid TERM "$g_pid"
+}
+
+for v in $VARIANTS; do
+	load "${v#*=}"
+	snap "variant:${v%%=*}"
+	run "exit.${v%%=*}" 1 "$VARIANT_CFGS"
+done
+load "$VMPROF_KO"
+snap boot
+for part in $PARTS; do
+	case $part in
+	(exit) run exit 1 "$EXIT_CFGS" ;;
+	(sample) run sample "$LOOP_ITERS" "$SAMPLE_CFGS" ;;
+	esac
+done
+hooks_gone
+rmmod vmprof
+echo "icount: done"
