@@ -14,7 +14,8 @@
 #          long mode (kvm-run -L): throughput unprofiled, under
 #          vmprof-probe sampling, and under the same with
 #          VMPROF_ATTACH_GUEST_TASK (-G): what reading the guest's task
-#          costs per sample
+#          costs per sample; and that read timed in the module
+#          (guest_task_timing, debugfs vmprof/guest_task)
 # The guest's threads run on L1's CPU 1, everything else (profilers, this
 # script) on CPU 0: unpinned, the scheduler's placement of the vCPU thread
 # changed the guest's speed by +-10% from window to window.
@@ -124,6 +125,8 @@ for part in $PARTS; do
 		taskset -a -p -c 1 "$k_pid" > /dev/null
 		eval "$(sed -n 2p "$k_out" | sed 's/\([a-z_0-9]*\)=/k_\1=/g')"
 		GTASK_ARGS="$k_current_task:$k_task_pid:$k_task_tgid:$k_task_comm"
+		# and the read itself, timed in the module
+		echo 1 > /sys/module/vmprof/parameters/guest_task_timing
 		for rep in $(seq "$REPS"); do
 			window gtask none 0 "$k_pid"
 			for rate in $RATES; do
@@ -132,7 +135,10 @@ for part in $PARTS; do
 				done
 			done
 		done
-		stop_pid TERM "$k_pid" ;;
+		stop_pid TERM "$k_pid"
+		echo 0 > /sys/module/vmprof/parameters/guest_task_timing
+		echo "part=gtask_timing $(cat /sys/kernel/debug/vmprof/guest_task)" |
+			tee -a "$RAW" ;;
 	(exit)
 		start_kvm_run e -s 100000 -i 1
 		sleep 1

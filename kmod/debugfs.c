@@ -59,6 +59,13 @@ static int vmprof_vmread_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(vmprof_vmread);
 
+static int vmprof_guest_task_show(struct seq_file *m, void *v)
+{
+	vmprof_guest_task_timing_show(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmprof_guest_task);
+
 void vmprof_debugfs_init(void)
 {
 	vmprof_debugfs_dir = debugfs_create_dir("vmprof", NULL);
@@ -68,6 +75,8 @@ void vmprof_debugfs_init(void)
 			    &vmprof_hooks_fops);
 	debugfs_create_file("vmread", 0400, vmprof_debugfs_dir, NULL,
 			    &vmprof_vmread_fops);
+	debugfs_create_file("guest_task", 0400, vmprof_debugfs_dir, NULL,
+			    &vmprof_guest_task_fops);
 }
 
 void vmprof_debugfs_uninit(void)

@@ -24,7 +24,10 @@
  */
 #include <linux/capability.h>
 #include <linux/hash.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
+#include <linux/sched/clock.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 
@@ -184,6 +187,42 @@ static bool vmprof_guest_task_read(struct vmprof_session *s,
  * kept or dropped together and the ring counts one sample.  Bounded: at
  * most VMPROF_SAMPLE_READS copies of guest memory.
  */
+/*
+ * What reading the guest's task costs, for the benchmark (bench/
+ * lab-bench.sh, part gtask): with guest_task_timing set, every read is
+ * timed with local_clock() and counted; debugfs vmprof/guest_task shows
+ * the totals.  Off by default: two clock reads per sample.
+ */
+static bool guest_task_timing;
+module_param(guest_task_timing, bool, 0600);
+MODULE_PARM_DESC(guest_task_timing,
+		 "time the guest-task read of each sample (debugfs vmprof/guest_task)");
+static atomic64_t vmprof_gtask_reads, vmprof_gtask_ns;
+
+void vmprof_guest_task_timing_show(struct seq_file *m)
+{
+	seq_printf(m, "timing=%d reads=%lld ns=%lld\n",
+		   READ_ONCE(guest_task_timing),
+		   (long long)atomic64_read(&vmprof_gtask_reads),
+		   (long long)atomic64_read(&vmprof_gtask_ns));
+}
+
+static bool vmprof_guest_task_read_timed(struct vmprof_session *s,
+					 struct kvm_vcpu *vcpu,
+					 struct vmprof_task_seen *t)
+{
+	u64 t0;
+	bool ok;
+
+	if (!READ_ONCE(guest_task_timing))
+		return vmprof_guest_task_read(s, vcpu, t);
+	t0 = local_clock();
+	ok = vmprof_guest_task_read(s, vcpu, t);
+	atomic64_add(local_clock() - t0, &vmprof_gtask_ns);
+	atomic64_inc(&vmprof_gtask_reads);
+	return ok;
+}
+
 void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 			       struct vmprof_sample *smp)
 {
@@ -199,7 +238,7 @@ void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 		vmprof_ring_write(s, smp, sizeof(*smp));
 		return;
 	}
-	if (!vmprof_guest_task_read(s, vcpu, &t)) {
+	if (!vmprof_guest_task_read_timed(s, vcpu, &t)) {
 		atomic64_inc(&s->guest_unread);
 		vmprof_ring_write(s, smp, sizeof(*smp));
 		return;

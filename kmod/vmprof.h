@@ -289,6 +289,8 @@ void vmprof_guest_task_free(struct vmprof_session *s);
 u32 vmprof_guest_task_info_flags(struct vmprof_session *s);
 void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 			       struct vmprof_sample *smp);
+struct seq_file;
+void vmprof_guest_task_timing_show(struct seq_file *m);
 
 /* sample.c */
 void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
