@@ -9,6 +9,9 @@
 #   sample  a CPU-bound kvm-run guest: unprofiled, the floor (ticks dropped
 #           on arrival), vmprof record cpu- and domain-switch, perf kvm
 #           record, perf record, all at the same rate
+#   gtask   (LAB_ICOUNT_PARTS=gtask) a CPU-bound kvm-run in long mode (-L)
+#           sampled by vmprof-probe without and with VMPROF_ATTACH_GUEST_TASK:
+#           what reading the guest's task adds per sample
 #   exit.NAME  the exit-heavy guest with another build of vmprof.ko, for
 #           each NAME=KO of LAB_ICOUNT_VARIANTS (bench/run.sh --icount-base
 #           REV builds one from an older revision): what a change cut
@@ -116,12 +119,18 @@ window() {
 	fi
 }
 
-# run PART ITERS CFGS: a guest looping ITERS times between exits, each
-# configuration a window, REPS times.
+# run PART ITERS CFGS [KVM-RUN ARGS]: a guest looping ITERS times between
+# exits, each configuration a window, REPS times.
 run() {
 	local part=$1 iters=$2 cfgs=$3 cfg
+	shift 3
 	echo "icount: $part, $(date +%T)"
-	start_kvm_run g -s 100000 -i "$iters"
+	start_kvm_run g -s 100000 -i "$iters" "$@"
+	if [ "$part" = gtask ]; then
+		# kvm-run -L's second line: where its tasks are
+		eval "$(sed -n 2p "$g_out" | sed 's/\([a-z_0-9]*\)=/g_\1=/g')"
+		GTASK_ARGS="$g_current_task:$g_task_pid:$g_task_tgid:$g_task_comm"
+	fi
 	sleep 1
 	taskset -a -p -c 1 "$g_pid" > /dev/null
 	for rep in $(seq "$REPS"); do
@@ -143,6 +152,7 @@ for part in $PARTS; do
 	case $part in
 	(exit) run exit 1 "$EXIT_CFGS" ;;
 	(sample) run sample "$LOOP_ITERS" "$SAMPLE_CFGS" ;;
+	(gtask) run gtask "$LOOP_ITERS" "probe gtask" -L ;;
 	esac
 done
 hooks_gone

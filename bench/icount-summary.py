@@ -29,6 +29,8 @@ NAMES = {
     "perfstat": "perf kvm stat record",
     "cpu@1": "vmprof record, cpu-switch, 1 Hz",
     "perf@1": "perf kvm --host --guest record, 1 Hz",
+    "probe": "vmprof-probe, cpu-switch",
+    "gtask": "vmprof-probe, cpu-switch, guest tasks",
 }
 REPEAT_BAR = 0.01
 
@@ -440,6 +442,15 @@ def main(dirs):
     variant_tables(runs, out, ex)
     smp = sample_table(runs, out, "sample", "CPU-bound guest, 1 kHz")
     sample_table(runs, out, "exit", "Exit-heavy guest, 1 kHz")
+    gt = sample_table(runs, out, "gtask",
+                      "Long-mode guest (kvm-run -L), 1 kHz, without and "
+                      "with guest tasks")
+    if "probe" in gt and "gtask" in gt:
+        a = mean(gt["gtask"]["handler_per_sample"])
+        b = mean(gt["probe"]["handler_per_sample"])
+        out.append("- reading the guest's task (VMPROF_ATTACH_GUEST_TASK) "
+                   "adds %s instructions per sample to the handler's %s\n"
+                   % (fmt(a - b), fmt(b)))
     host_table(runs, out)
     worst = repeat_table(runs, out)
 
