@@ -3,6 +3,7 @@
  * Where the files behind guest code are: build-id cache, guest root,
  * debuginfod (symfind.h has the order and the rules).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -275,6 +276,43 @@ static char *from_guest_root(const struct vmprof_symfind *sf,
 	return NULL;
 }
 
+/*
+ * libdebuginfod is opened when first needed, not linked: vmprof runs where
+ * it is not installed (Debian: libdebuginfod1; not in a minimal root),
+ * and without the HTTP client libraries it pulls in.
+ */
+static struct {
+	bool tried;
+	debuginfod_client *(*begin)(void);
+	void (*end)(debuginfod_client *c);
+	int (*find_executable)(debuginfod_client *c, const unsigned char *bid,
+			       int bid_len, char **path);
+	void (*set_verbose_fd)(debuginfod_client *c, int fd);
+} dfd;
+
+static bool debuginfod_load(void)
+{
+	void *h;
+
+	if (dfd.tried)
+		return dfd.begin;
+	dfd.tried = true;
+	h = dlopen("libdebuginfod.so.1", RTLD_NOW | RTLD_LOCAL);
+	if (h) {
+		dfd.begin = dlsym(h, "debuginfod_begin");
+		dfd.end = dlsym(h, "debuginfod_end");
+		dfd.find_executable = dlsym(h, "debuginfod_find_executable");
+		dfd.set_verbose_fd = dlsym(h, "debuginfod_set_verbose_fd");
+		if (dfd.begin && dfd.end && dfd.find_executable &&
+		    dfd.set_verbose_fd)
+			return true;
+		dfd.begin = NULL;
+	}
+	pr_note("DEBUGINFOD_URLS is set, but libdebuginfod cannot be loaded (%s): nothing is asked of debuginfod (Debian: apt-get install libdebuginfod1)",
+		h ? "a symbol is missing" : dlerror());
+	return false;
+}
+
 static char *from_debuginfod(const unsigned char *bid, int bid_len)
 {
 	const char *urls = getenv("DEBUGINFOD_URLS");
@@ -282,15 +320,15 @@ static char *from_debuginfod(const unsigned char *bid, int bid_len)
 	char *path = NULL;
 	int fd;
 
-	if (!urls || !*urls)
+	if (!urls || !*urls || !debuginfod_load())
 		return NULL;
-	c = debuginfod_begin();
+	c = dfd.begin();
 	if (!c)
 		return NULL;
 	if (verbose > 1)
-		debuginfod_set_verbose_fd(c, STDERR_FILENO);
-	fd = debuginfod_find_executable(c, bid, bid_len, &path);
-	debuginfod_end(c);
+		dfd.set_verbose_fd(c, STDERR_FILENO);
+	fd = dfd.find_executable(c, bid, bid_len, &path);
+	dfd.end(c);
 	if (fd < 0) {
 		char hex[BUILD_ID_HEX_MAX];
 

@@ -44,7 +44,7 @@ cp "$top/tests/report/host.kallsyms" "$C/kallsyms/host.kallsyms"
 gcc -std=gnu11 -O1 -D_GNU_SOURCE -I"$top/include" -I"$top/tools" \
 	-o "$T/gen" "$top/tests/report/gen-fixture.c" "$top/tools/data.c" \
 	"$top/tools/names.c" "$top/tools/symbolize.c" "$top/tools/symfind.c" \
-	"$top/tools/kimage.c" "$top/tools/util.c" -ldw -lelf -ldebuginfod -lzstd
+	"$top/tools/kimage.c" "$top/tools/util.c" -ldw -lelf -lzstd -ldl
 rip=$(nm "$C/elf/guest.elf" | awk '$3 == "do_compute" { print "0x" $1 }')
 "$T/gen" "$C/data/cpu.data" <<EOF
 info mode=cpu-switch event=cpu-clock isa=svm pid=4242 vcpus=2 lstar=0xffffffff81001000

@@ -57,7 +57,7 @@ HOSTCFLAGS="-std=gnu11 -Wall -Wextra -Werror -O1 -g -D_GNU_SOURCE -I$TOP/include
 if $CC $HOSTCFLAGS -o "$T/gen-fixture" "$HERE/gen-fixture.c" \
 	"$TOP/tools/data.c" "$TOP/tools/names.c" "$TOP/tools/symbolize.c" \
 	"$TOP/tools/symfind.c" "$TOP/tools/kimage.c" "$TOP/tools/util.c" \
-	-ldw -lelf -ldebuginfod -lzstd >"$T/gen.log" 2>&1; then
+	-ldw -lelf -lzstd -ldl >"$T/gen.log" 2>&1; then
 	pass "build: fixture generator"
 else
 	fail "build: fixture generator" "$(head -n 5 "$T/gen.log" | tr '\n' ' ')"
