@@ -24,17 +24,7 @@ mkdir -p "$dir"
 cp -a "$repo"/{Kbuild,Makefile,dkms.conf,include,kmod,scripts} "$dir/"
 
 in_root() {
-	if [ "$root" = / ]; then
-		"$@"
-		return
-	fi
-	mkdir -p "$root$repo"
-	unshare -m /bin/bash -c '
-		root=$1 repo=$2
-		shift 2
-		mount --bind "$repo" "$root$repo"
-		mount -t proc proc "$root/proc"
-		exec chroot "$root" "$@"' build "$root" "$repo" "$@"
+	"$repo/scripts/in-root.sh" "$root" "$@"
 }
 
 in_root make -C "$dir" KVER="$kver" V=1 module

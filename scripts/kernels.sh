@@ -15,6 +15,7 @@
 #   7.x      the newest kernel of Debian 13's backports, in the trixie root
 #
 # usage: kernels.sh [NAME...]   (default: all of them)
+#        kernels.sh --names    the names only, installed or not
 # A kernel that is asked for and not installed is an error (exit 1).
 set -u
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,8 +50,13 @@ line() {
 	echo "$name $kver $root"
 }
 
+names="6.1 6.12 6.12-rt 7.x"
+if [ "${1:-}" = --names ]; then
+	echo "$names"
+	exit 0
+fi
 rc=0
-for name in ${*:-6.1 6.12 6.12-rt 7.x}; do
+for name in ${*:-$names}; do
 	line "$name" || rc=1
 done
 exit $rc

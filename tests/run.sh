@@ -67,9 +67,33 @@ build_module() {
 
 build_modules() {
 	local k
-	for k in ${KERNELS:-6.1 6.12 6.12-rt 7.x}; do
+	for k in ${KERNELS:-$(scripts/kernels.sh --names)}; do
 		build_module "$k"
 	done
+}
+
+# The README's "Supported kernels" table names every kernel of the matrix,
+# and says "lab" for exactly the kernels the lab suite boots.
+kernel_table() {
+	local table k rows
+	table=$(sed -n '/^Supported kernels$/,/^Using vmprof/p' README |
+		grep -E '^  [0-9][^ ]* ')
+	rows=$(awk '{ print $1 }' <<< "$table" | tr '\n' ' ')
+	if [ "$rows" != "$(scripts/kernels.sh --names) " ]; then
+		echo "FAIL: build: README's kernel table ($rows) is not scripts/kernels.sh's ($(scripts/kernels.sh --names))"
+		return
+	fi
+	for k in $(scripts/kernels.sh --names); do
+		case " $LAB_DEFAULT_KERNELS " in
+		(*" $k "*) grep -qE "^  $k .*lab" <<< "$table" || {
+			echo "FAIL: build: README says no lab for $k, which the lab suite boots"
+			return; } ;;
+		(*) ! grep -qE "^  $k .*lab" <<< "$table" || {
+			echo "FAIL: build: README claims a lab for $k, which the lab suite does not boot"
+			return; } ;;
+		esac
+	done
+	echo "PASS: build: README's kernel table matches the build and lab matrix"
 }
 
 build_others() {
@@ -78,6 +102,17 @@ build_others() {
 	else
 		echo "FAIL: build: vmprof tool"
 	fi
+	# The same vmprof program serves every kernel: it must find its
+	# libraries in every root a lab kernel boots with.
+	local name kver root
+	while read -r name kver root; do
+		if scripts/in-root.sh "$root" "$PWD/tools/vmprof" --version \
+			>/dev/null; then
+			echo "PASS: build: the vmprof program runs in $name's root ($root)"
+		else
+			echo "FAIL: build: the vmprof program does not run in $name's root ($root)"
+		fi
+	done < <(scripts/kernels.sh | sort -u -k3,3)
 	if make guests >/dev/null; then
 		echo "PASS: build: lab programs and guests"
 	else
@@ -117,6 +152,7 @@ lab_boot() {
 # test and the other kernels the essential ones (the module tests, the
 # ground-truth guest in both modes, a Linux guest); LAB_KERNELS="6.12 7.x"
 # runs every test on the kernels it names.
+LAB_DEFAULT_KERNELS="6.1 6.12 6.12-rt 7.x"
 lab_suite() {
 	local k
 	if [ -n "${LAB_KERNELS:-}" ]; then
@@ -128,7 +164,7 @@ lab_suite() {
 	fi
 	lab_boot 6.1 single 1800 all-but-linux
 	lab_boot 6.1 multi 1500 t_linux t_introspect
-	for k in 6.12 6.12-rt 7.x; do
+	for k in ${LAB_DEFAULT_KERNELS#6.1 }; do
 		lab_boot "$k" single 900 t_module t_gt
 		lab_boot "$k" multi 600 t_linux
 	done
@@ -138,6 +174,7 @@ for s in $suites; do
 	case "$s" in
 	(build)
 		step "build: module, every kernel" build_modules
+		step "build: supported kernels table" kernel_table
 		step "build: tool, guests" build_others
 		step "build: the bench's instruction-counting QEMU plugin" \
 			bash tests/icount/run.sh

@@ -89,10 +89,12 @@ if [ "$root" != / ]; then
 	mkdir -p "$root$repo" "$root$out"
 fi
 
-# One lab at a time, machine-wide (every checkout, every lab back end):
-# two would starve each other of the two cores.
-exec 9> "${LAB_LOCK:-/tmp/vmprof-lab.lock}"
-flock 9
+# One lab at a time, machine-wide, in the order they came (lab-lock.sh).
+. "$here/lab-lock.sh"
+waited=$SECONDS
+lab_lock
+waited=$((SECONDS - waited))
+started=$SECONDS
 
 # A watchdog ends a lab that stops making progress: L1's init touches
 # $out/heartbeat every 2 s; when it has not for $stall seconds (L1 frozen),
@@ -147,11 +149,21 @@ watchdog=$!
 trap 'kill $watchdog 2>/dev/null || true; rm -f "$gdbsock"' EXIT
 
 # LAB_CPU: L1's CPU model; e.g. EPYC,+svm,+npt,+la57 gives L1, and the L2
-# guests it starts with -cpu host, 5-level paging.
+# guests it starts with -cpu host, 5-level paging.  KVM refuses to load
+# on a PREEMPT_RT kernel without a constant TSC ("RT requires
+# X86_FEATURE_CONSTANT_TSC"), which Linux sees on AMD through CPUID's
+# invariant-TSC bit; QEMU's TCG does not offer it but keeps a constant
+# TSC rate, so for such a kernel it is forced on (x-force-features), with
+# the features TCG lacks taken off the model so that only it is forced.
+cpu=EPYC,+svm,+npt
+if grep -q '^CONFIG_PREEMPT_RT=y' "${root%/}/boot/config-$kver" 2>/dev/null; then
+	cpu=$cpu,-rdseed,-sha-ni,-fxsr-opt,-misalignsse,-3dnowprefetch,-osvw
+	cpu=$cpu,-topoext,-nrip-save,-xsavec,+invtsc,x-force-features=on
+fi
 plugin=()
 [ -z "${LAB_PLUGIN:-}" ] || plugin=(-plugin "$(realpath "$LAB_PLUGIN"),dir=$out")
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
-	-accel tcg,thread="$tcg_thread" -cpu "${LAB_CPU:-EPYC,+svm,+npt}" \
+	-accel tcg,thread="$tcg_thread" -cpu "${LAB_CPU:-$cpu}" \
 	-smp 2 -m 3072 "${plugin[@]}" \
 	-kernel "${root%/}/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=1 panic=-1 lab.script=$script lab.out=$out lab.repo=$repo lab.debug=$debug" \
@@ -164,6 +176,7 @@ timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up { print; fflush() }' || true
 
 kill $watchdog 2>/dev/null || true
+echo "lab: $kernel ($kver): $((SECONDS - started)) s, after $waited s waiting for the lab" >&2
 if [ ! -e "$out/status" ]; then
 	if [ -e "$out/stalled" ]; then
 		echo "lab: FAIL: no verdict: L1 froze ($(cat "$out/stalled"))" >&2

@@ -114,9 +114,9 @@ EOF
 # Debian's bochs has its debugger built in: tell it to run, then quit.
 printf 'c\nquit\n' > "$out/dbg.rc"
 
-# One lab at a time, machine-wide (every checkout, every lab back end).
-exec 9> "${LAB_LOCK:-/tmp/vmprof-lab.lock}"
-flock 9
+# One lab at a time, machine-wide, in the order they came.
+. "$repo/tests/lab/lab-lock.sh"
+lab_lock
 
 start=$(date +%s)
 : > "$out/serial"
