@@ -36,7 +36,7 @@ tmux_wait_for() {
 t_operator() {
 	local d=$LAB_OUT/operator gt_one gt_two kr1 kr2 kr3 out rc i
 	mkdir -p "$d"
-	insmod "$REPO/kmod/vmprof.ko" || { fail "operator: insmod"; return; }
+	insmod "$VMPROF_KO" || { fail "operator: insmod"; return; }
 
 	# Two QEMU guests named on their command lines, both forms of -name.
 	gt_opts="-name guest=vmprof-gt,debug-threads=on"
