@@ -441,6 +441,19 @@ static void write_str(struct record *rec, uint32_t key, const char *s)
 		vmprof_writer__string(&rec->w, key, s, strlen(s));
 }
 
+/* A VM's name, so that `report --vm NAME` finds the VM as `record --vm
+ * NAME` did. */
+static void write_vm_name(struct record *rec, uint32_t pid, const char *name)
+{
+	struct vmprof_file_comm c = { .pid = pid };
+
+	if (!name)
+		return;
+	c.len = strlen(name);
+	vmprof_writer__add(&rec->w, VMPROF_REC_VM_NAME, &c, sizeof(c), name,
+			   c.len);
+}
+
 static void write_metadata(struct record *rec)
 {
 	struct procfs_map *maps = NULL;
@@ -459,6 +472,7 @@ static void write_metadata(struct record *rec)
 	write_str(rec, VMPROF_STR_COMMAND, rec->cmdline);
 	if (!rec->s.system) {
 		write_str(rec, VMPROF_STR_VMM_COMM, rec->comm);
+		write_vm_name(rec, rec->s.pid, rec->vm_name);
 		cmd = procfs__cmdline(rec->s.pid);
 		write_str(rec, VMPROF_STR_VMM_CMDLINE, cmd);
 		free(cmd);
@@ -505,7 +519,7 @@ static void describe_vm(struct record *rec, uint32_t pid)
 	size_t nr = 0, i;
 	uint32_t *e;
 	bool added;
-	char *comm;
+	char *comm, *name;
 
 	if (!rec->s.system || !pid)
 		return;
@@ -523,6 +537,9 @@ static void describe_vm(struct record *rec, uint32_t pid)
 				   comm, c.len);
 		free(comm);
 	}
+	name = vm_target__name(pid);
+	write_vm_name(rec, pid, name);
+	free(name);
 	if (!procfs__exec_maps(pid, &maps, &nr)) {
 		for (i = 0; i < nr; i++)
 			vmprof_writer__add(&rec->w, VMPROF_REC_MMAP, &maps[i].m,

@@ -60,8 +60,9 @@ static const char report_usage[] =
 "                              pid, tid, srcline\n"
 "                              (keys among them are added to --sort)\n"
 "      --percent-limit PCT     hide rows under PCT percent\n"
-"      --vm PID[,PID...]       only samples of these VMs (VMM processes)\n"
-"      --pid PID[,PID...]      the same, perf's name\n"
+"      --vm NAME|PID[,...]     only samples of these VMs: names as\n"
+"                              'vmprof list' shows them, or VMM pids\n"
+"      --pid PID[,PID...]      only samples of these VMM processes\n"
 "      --tid TID[,TID...]      only samples of these host threads\n"
 "      --comm COMM[,COMM...]   only samples of VMs with these command names\n"
 "      --guest-comm COMM[,COMM...]\n"
@@ -114,6 +115,7 @@ enum {
 	OPT_NO_DEMANGLE,
 	OPT_PERCENT_LIMIT,
 	OPT_VM,
+	OPT_PID,
 	OPT_TID,
 	OPT_COMM,
 	OPT_VCPU,
@@ -145,7 +147,7 @@ static const struct option report_options[] = {
 	{ "fields",		required_argument,	NULL, 'F' },
 	{ "percent-limit",	required_argument,	NULL, OPT_PERCENT_LIMIT },
 	{ "vm",			required_argument,	NULL, OPT_VM },
-	{ "pid",		required_argument,	NULL, OPT_VM },
+	{ "pid",		required_argument,	NULL, OPT_PID },
 	{ "tid",		required_argument,	NULL, OPT_TID },
 	{ "comm",		required_argument,	NULL, OPT_COMM },
 	{ "vcpu",		required_argument,	NULL, OPT_VCPU },
@@ -325,10 +327,18 @@ static int parse_options(struct report *rep, int argc, char **argv)
 			}
 			break;
 		case OPT_VM:
+			if (report_filter__add_vms(f, optarg)) {
+				pr_usage("report",
+					 "--vm takes VM names or process ids, not '%s'",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_PID:
 			if (report_filter__add_ids(&f->pids, &f->nr_pids,
 						   optarg)) {
 				pr_usage("report",
-					 "--vm and --pid take process ids, not '%s'",
+					 "--pid takes process ids, not '%s'",
 					 optarg);
 				return -1;
 			}
@@ -727,12 +737,43 @@ static int set_guests(struct report *rep, char *err, size_t len)
 
 /* A recording of several VMs: --vcpu needs --vm, and vCPU rows are
  * split by VM. */
+/* "its VMs: web1 (pid 101), ..." for an error line; static storage. */
+static const char *vm_list_text(struct report *rep, const uint32_t *pids,
+				size_t n)
+{
+	static char buf[512];
+	const char *name;
+	size_t i, len;
+
+	if (!n)
+		return "it has no VM samples";
+	len = snprintf(buf, sizeof(buf), "its VMs:");
+	for (i = 0; i < n && len < sizeof(buf); i++) {
+		name = report__vm_name(rep, pids[i]);
+		if (!name)
+			name = report__comm(rep, pids[i]);
+		len += snprintf(buf + len, sizeof(buf) - len, "%s %s (pid %u)",
+				i ? "," : "", name ? name : "?", pids[i]);
+	}
+	return buf;
+}
+
 static int check_vms(struct report *rep)
 {
 	uint32_t *pids;
 	size_t n = report__vms(rep, &pids);
 
-	if (n > 1 && rep->have_vcpu && rep->filter.nr_pids != 1) {
+	if (report_filter__missing_vm(&rep->filter)) {
+		free(pids);
+		n = report__all_vms(rep, &pids);
+		report_error(rep, "%s: no VM named '%s' has samples in the recording (%s)",
+			     rep->input, report_filter__missing_vm(&rep->filter),
+			     vm_list_text(rep, pids, n));
+		free(pids);
+		return -1;
+	}
+	if (n > 1 && rep->have_vcpu &&
+	    rep->filter.nr_pids + rep->filter.nr_vm_names != 1) {
 		report_error(rep, "%s: --vcpu %u: the recording has %zu VMs (VMM pids %u, %u%s): give one of them with --vm",
 			     rep->input, rep->vcpu, n, pids[0], pids[1],
 			     n > 2 ? ", ..." : "");

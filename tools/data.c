@@ -60,6 +60,7 @@ static const char *rec_name(__u32 type)
 		[VMPROF_REC_GUEST_MODULE] = "GUEST_MODULE",
 		[VMPROF_REC_GUEST_TASK]	= "GUEST_TASK",
 		[VMPROF_REC_GUEST_EXE]	= "GUEST_EXE",
+		[VMPROF_REC_VM_NAME]	= "VM_NAME",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -102,6 +103,7 @@ static size_t min_body(__u32 type)
 	case VMPROF_REC_END:
 		return sizeof(struct vmprof_file_end);
 	case VMPROF_REC_COMM:
+	case VMPROF_REC_VM_NAME:
 		return sizeof(struct vmprof_file_comm);
 	case VMPROF_REC_GUEST_KERNEL:
 		return sizeof(struct vmprof_file_guest_kernel);
@@ -415,19 +417,22 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 			ret = ops->end(ctx, &end);
 		break;
 	}
-	case VMPROF_REC_COMM: {
+	case VMPROF_REC_COMM:
+	case VMPROF_REC_VM_NAME: {
 		struct vmprof_file_comm c;
+		const char *text = (const char *)body + sizeof(c);
 
 		copy_body(&c, sizeof(c), body, blen);
 		if (c.len > blen - sizeof(c)) {
 			set_result(res, VMPROF_DATA_CORRUPT, off,
-				   "COMM length %u exceeds its record of %u bytes",
-				   c.len, size);
+				   "%s length %u exceeds its record of %u bytes",
+				   rec_name(type), c.len, size);
 			return -1;
 		}
-		if (ops->comm)
-			ret = ops->comm(ctx, c.pid,
-					(const char *)body + sizeof(c), c.len);
+		if (type == VMPROF_REC_COMM && ops->comm)
+			ret = ops->comm(ctx, c.pid, text, c.len);
+		else if (type == VMPROF_REC_VM_NAME && ops->vm_name)
+			ret = ops->vm_name(ctx, c.pid, text, c.len);
 		break;
 	}
 	case VMPROF_REC_GUEST_KERNEL:

@@ -54,6 +54,7 @@ enum vmprof_rec_type {
 	VMPROF_REC_GUEST_MODULE	= 12,
 	VMPROF_REC_GUEST_TASK	= 13,
 	VMPROF_REC_GUEST_EXE	= 14,
+	VMPROF_REC_VM_NAME	= 17,	/* since vmprof 0.3: older readers skip it */
 };
 
 /* VMPROF_REC_INFO: the session; written at the start and again whenever
@@ -140,6 +141,11 @@ struct vmprof_file_comm {
 	__s32 pid;
 	__u32 len;
 };
+
+/* VMPROF_REC_VM_NAME: the name of a VM as `vmprof list` shows it
+ * (libvirt's domain, QEMU's -name, else the VMM's comm), written before
+ * the VM's first sample; the same body as COMM.  The last one of a pid
+ * wins. */
 
 /* VMPROF_REC_LOST: samples dropped on a ring (from ring LOST records). */
 struct vmprof_file_lost {
@@ -272,6 +278,7 @@ struct vmprof_data_ops {
 	int (*stats)(void *ctx, const struct vmprof_file_stats *st);
 	int (*end)(void *ctx, const struct vmprof_file_end *end);
 	int (*comm)(void *ctx, __s32 pid, const char *comm, size_t len);
+	int (*vm_name)(void *ctx, __s32 pid, const char *name, size_t len);
 	int (*guest_kernel)(void *ctx, const struct vmprof_file_guest_kernel *k,
 			    const char *release, const char *vmcoreinfo,
 			    size_t vmcoreinfo_len);

@@ -45,6 +45,52 @@ int report_filter__add_names(char ***v, size_t *nr, const char *arg)
 	return *nr ? 0 : -1;
 }
 
+/*
+ * --vm: process ids and VM names, comma-separated.  A number is a
+ * process id, as for record's -p; anything else a VM's name as `vmprof
+ * list` showed it (recorded in VM_NAME records), or, in recordings
+ * without them, its VMM's command name.
+ */
+int report_filter__add_vms(struct report_filter *f, const char *arg)
+{
+	char *copy = xstrdup(arg), *tok, *save = NULL;
+	uint64_t id;
+	int ret = -1;
+
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!parse_u64(tok, &id, 10)) {
+			if (!id || id > INT32_MAX)
+				goto out;
+			f->pids = xrealloc(f->pids,
+					   (f->nr_pids + 1) * sizeof(*f->pids));
+			f->pids[f->nr_pids++] = id;
+			continue;
+		}
+		f->vm_names = xrealloc(f->vm_names, (f->nr_vm_names + 1) *
+				       sizeof(*f->vm_names));
+		f->vm_name_seen = xrealloc(f->vm_name_seen,
+					   (f->nr_vm_names + 1) *
+					   sizeof(*f->vm_name_seen));
+		f->vm_name_seen[f->nr_vm_names] = false;
+		f->vm_names[f->nr_vm_names++] = xstrdup(tok);
+	}
+	ret = f->nr_pids || f->nr_vm_names ? 0 : -1;
+out:
+	free(copy);
+	return ret;
+}
+
+const char *report_filter__missing_vm(const struct report_filter *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr_vm_names; i++)
+		if (!f->vm_name_seen[i])
+			return f->vm_names[i];
+	return NULL;
+}
+
 /* Seconds as perf script prints them ("5123.000250") to ns. */
 static int parse_seconds(const char *s, size_t len, uint64_t *ns)
 {
@@ -140,13 +186,31 @@ static bool has_name(char * const *v, size_t nr, const char *name)
 	return false;
 }
 
+static bool vm_wanted(struct report *rep, uint32_t vm_pid)
+{
+	struct report_filter *f = &rep->filter;
+	const char *name;
+	size_t i;
+
+	name = f->nr_vm_names ? report__vm_name(rep, vm_pid) : NULL;
+	if (!name && f->nr_vm_names)
+		name = report__comm(rep, vm_pid);
+	for (i = 0; name && i < f->nr_vm_names; i++) {
+		if (!strcmp(f->vm_names[i], name)) {
+			f->vm_name_seen[i] = true;
+			return true;
+		}
+	}
+	return has_id(f->pids, f->nr_pids, vm_pid);
+}
+
 bool report_filter__sample(struct report *rep,
 			   const struct vmprof_file_sample *s,
 			   uint32_t vm_pid)
 {
 	const struct report_filter *f = &rep->filter;
 
-	if (f->nr_pids && !has_id(f->pids, f->nr_pids, vm_pid))
+	if ((f->nr_pids || f->nr_vm_names) && !vm_wanted(rep, vm_pid))
 		return false;
 	if (f->nr_tids && !has_id(f->tids, f->nr_tids, s->tid))
 		return false;
@@ -197,6 +261,8 @@ bool report_filter__guest_tasks(const struct report_filter *f)
 void report_filter__free(struct report_filter *f)
 {
 	free(f->pids);
+	free_names(f->vm_names, f->nr_vm_names);
+	free(f->vm_name_seen);
 	free(f->tids);
 	free_names(f->comms, f->nr_comms);
 	free_names(f->dsos, f->nr_dsos);

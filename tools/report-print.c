@@ -70,15 +70,22 @@ static void print_vms_plain(struct report *rep, FILE *fp)
 {
 	uint32_t *pids;
 	size_t i, n = report__vms(rep, &pids);
-	const char *comm;
+	const char *comm, *name;
 
 	if (n > 1 || (n && !(rep->have_info && rep->info.pid > 0))) {
 		fprintf(fp, "# vms:");
 		for (i = 0; i < n; i++) {
 			comm = report__comm(rep, pids[i]);
-			fprintf(fp, "%s %u%s%s (%" PRIu64 " samples)",
-				i ? "," : "", pids[i], comm ? " " : "",
-				comm ? comm : "", report__vm_samples(rep, pids[i]));
+			name = report__vm_name(rep, pids[i]);
+			fprintf(fp, "%s %u", i ? "," : "", pids[i]);
+			if (name && comm && strcmp(name, comm))
+				fprintf(fp, " %s (%s, ", name, comm);
+			else if (name || comm)
+				fprintf(fp, " %s (", name ? name : comm);
+			else
+				fprintf(fp, " (");
+			fprintf(fp, "%" PRIu64 " samples)",
+				report__vm_samples(rep, pids[i]));
 		}
 		fputc('\n', fp);
 	}
@@ -95,6 +102,7 @@ static void print_vms_json(struct report *rep, struct json_writer *j)
 		json__begin_object(j, NULL);
 		json__u64(j, "pid", pids[i]);
 		json__string(j, "comm", report__comm(rep, pids[i]));
+		json__string(j, "name", report__vm_name(rep, pids[i]));
 		json__u64(j, "samples", report__vm_samples(rep, pids[i]));
 		json__end_object(j);
 	}
@@ -220,6 +228,9 @@ static void print_header_plain(struct report *rep, FILE *fp)
 		fprintf(fp, "  vcpus: %u", rep->info.nr_vcpus);
 	fputc('\n', fp);
 	if (rep->have_info && rep->info.pid > 0) {
+		s = report__vm_name(rep, rep->info.pid);
+		if (s)
+			fprintf(fp, "# vm: %s\n", s);
 		s = report__string(rep, VMPROF_STR_VMM_CMDLINE);
 		fprintf(fp, "# vmm: pid %d%s%s\n", rep->info.pid,
 			s ? ": " : "", s ? s : "");

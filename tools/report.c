@@ -250,6 +250,7 @@ void report__init(struct report *rep)
 		      exit_row_eq);
 	hashmap__init(&rep->names, sizeof(struct name_entry), name_eq);
 	hashmap__init(&rep->comms, sizeof(struct comm_entry), u32_eq);
+	hashmap__init(&rep->vm_names, sizeof(struct comm_entry), u32_eq);
 	hashmap__init(&rep->vms, sizeof(struct vm_entry), u32_eq);
 	hashmap__init(&rep->task_map, sizeof(struct task_map_entry), u64_eq);
 	rep->demangle = true;
@@ -307,9 +308,12 @@ void report__exit(struct report *rep)
 			free(n->name);
 		hashmap__for_each(&rep->comms, pos, c)
 			free(c->comm);
+		hashmap__for_each(&rep->vm_names, pos, c)
+			free(c->comm);
 	}
 	hashmap__exit(&rep->names);
 	hashmap__exit(&rep->comms);
+	hashmap__exit(&rep->vm_names);
 	hashmap__exit(&rep->vms);
 	hashmap__exit(&rep->task_map);
 	free(rep->tasks);
@@ -357,19 +361,33 @@ static int on_string(void *ctx, __u32 key, const char *s, size_t len)
 	return 0;
 }
 
-static int on_comm(void *ctx, __s32 pid, const char *s, size_t len)
+static void set_pid_name(struct hashmap *map, uint32_t pid, const char *s,
+			 size_t len)
 {
-	struct report *rep = ctx;
 	struct comm_entry *c;
-	uint32_t key = pid;
 	bool added;
 
-	c = hashmap__insert(&rep->comms, hash_u64(key), &key, &added);
+	c = hashmap__insert(map, hash_u64(pid), &pid, &added);
 	if (added)
-		c->pid = key;
+		c->pid = pid;
 	free(c->comm);
 	c->comm = xstrndup(s, len);
 	sanitize_in_place(&c->comm);
+}
+
+static int on_comm(void *ctx, __s32 pid, const char *s, size_t len)
+{
+	struct report *rep = ctx;
+
+	set_pid_name(&rep->comms, pid, s, len);
+	return 0;
+}
+
+static int on_vm_name(void *ctx, __s32 pid, const char *s, size_t len)
+{
+	struct report *rep = ctx;
+
+	set_pid_name(&rep->vm_names, pid, s, len);
 	return 0;
 }
 
@@ -530,14 +548,17 @@ static uint32_t sample_task(struct report *rep,
 	return task;
 }
 
-static void count_vm(struct report *rep, uint32_t vm)
+static struct vm_entry *find_vm(struct report *rep, uint32_t vm)
 {
 	struct vm_entry *v;
 	bool added;
 
 	v = hashmap__insert(&rep->vms, hash_u64(vm), &vm, &added);
-	v->pid = vm;
-	v->samples++;
+	if (added) {
+		v->pid = vm;
+		v->samples = 0;
+	}
+	return v;
 }
 
 static int on_sample(void *ctx, const struct vmprof_file_sample *s)
@@ -556,6 +577,9 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 	if (c >= REPORT_CTX_MAX)
 		c = 0;
 	vm = sample_vm(rep, s);
+	/* Every VM of the file, for the error of a --vm name none has. */
+	if (rep->filter.nr_vm_names && vm)
+		find_vm(rep, vm);
 	if (!report_filter__sample(rep, s, vm))
 		return 0;
 	task = sample_task(rep, s, c);
@@ -571,7 +595,7 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 	}
 	hist__add(&rep->hist, &key, s->period);
 	if (vm)
-		count_vm(rep, vm);
+		find_vm(rep, vm)->samples++;
 	if (key.charged)
 		rep->charged++;
 	rep->total++;
@@ -645,6 +669,7 @@ const struct vmprof_data_ops report_data_ops = {
 	.stats		= on_stats,
 	.end		= on_end,
 	.comm		= on_comm,
+	.vm_name	= on_vm_name,
 	.guest_kernel	= on_guest_kernel,
 	.guest_module	= on_guest_module,
 	.guest_task	= on_guest_task,
@@ -760,6 +785,14 @@ const char *report__comm(struct report *rep, uint32_t pid)
 	return c ? c->comm : NULL;
 }
 
+const char *report__vm_name(struct report *rep, uint32_t pid)
+{
+	struct comm_entry *c;
+
+	c = hashmap__find(&rep->vm_names, hash_u64(pid), &pid);
+	return c ? c->comm : NULL;
+}
+
 static int u32_cmp(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -774,16 +807,27 @@ uint64_t report__vm_samples(struct report *rep, uint32_t pid)
 	return v ? v->samples : 0;
 }
 
-size_t report__vms(struct report *rep, uint32_t **pids)
+static size_t list_vms(struct report *rep, uint32_t **pids, bool all)
 {
 	struct vm_entry *v;
 	size_t pos, n = 0;
 
 	*pids = xmalloc((rep->vms.nr ? rep->vms.nr : 1) * sizeof(**pids));
 	hashmap__for_each(&rep->vms, pos, v)
-		(*pids)[n++] = v->pid;
+		if (v->samples || all)
+			(*pids)[n++] = v->pid;
 	qsort(*pids, n, sizeof(**pids), u32_cmp);
 	return n;
+}
+
+size_t report__vms(struct report *rep, uint32_t **pids)
+{
+	return list_vms(rep, pids, false);
+}
+
+size_t report__all_vms(struct report *rep, uint32_t **pids)
+{
+	return list_vms(rep, pids, true);
 }
 
 /* ---- symbolization cache: one lookup per distinct address ---- */

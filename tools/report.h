@@ -64,6 +64,9 @@ struct report_sample {
 struct report_filter {
 	uint32_t *pids;		/* --vm / --pid: VMM processes */
 	size_t nr_pids;
+	char **vm_names;	/* --vm: VM names */
+	size_t nr_vm_names;
+	bool *vm_name_seen;	/* a sample of a VM of that name was read */
 	uint32_t *tids;		/* --tid */
 	size_t nr_tids;
 	char **comms;		/* --comm: VMM command names */
@@ -216,6 +219,7 @@ struct report {
 	struct report_sym_cache *sym_cache;
 	struct hashmap names;	/* raw name -> printable, demangled */
 	struct hashmap comms;	/* pid -> command name (COMM records) */
+	struct hashmap vm_names; /* pid -> VM name (VM_NAME records) */
 	struct hashmap vms;	/* pid -> samples, of every VM seen */
 	/* perf-script: samples in a time-ordered window (a heap). */
 	struct report_sample *window;
@@ -279,8 +283,12 @@ unsigned int report__nr_vcpus(const struct report *rep);
 const char *report__string(const struct report *rep, unsigned int key);
 /* The command name of a VMM process, or NULL if the file does not say. */
 const char *report__comm(struct report *rep, uint32_t pid);
+/* The VM's name as recorded (VM_NAME records), or NULL. */
+const char *report__vm_name(struct report *rep, uint32_t pid);
 /* The VMs (VMM pids) with samples, sorted; returns how many. */
 size_t report__vms(struct report *rep, uint32_t **pids);
+/* With --vm NAME, also the VMs the filters left no sample of. */
+size_t report__all_vms(struct report *rep, uint32_t **pids);
 uint64_t report__vm_samples(struct report *rep, uint32_t pid);
 
 /* The VMM function that did the work of a charged sample. */
@@ -294,6 +302,9 @@ uint32_t report__charged_context(const struct vmprof_resolved *res,
  * --vcpu, --time) and the function filters (--dsos, --symbols). */
 int report_filter__add_ids(uint32_t **v, size_t *nr, const char *arg);
 int report_filter__add_names(char ***v, size_t *nr, const char *arg);
+int report_filter__add_vms(struct report_filter *f, const char *arg);
+/* The first --vm name no sample's VM had, or NULL. */
+const char *report_filter__missing_vm(const struct report_filter *f);
 int report_filter__parse_time(struct report_filter *f, const char *arg);
 /* Turn --time N%-M% into ns once the recording's span is known. */
 void report_filter__resolve_time(struct report *rep, uint64_t first_ns,

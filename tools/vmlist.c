@@ -533,8 +533,7 @@ static int resolve_name(const char *arg, pid_t *pid, char **name)
 	return ret;
 }
 
-/* The name of the VM of process pid, or NULL. */
-static char *name_of_pid(pid_t pid)
+char *vm_target__name(pid_t pid)
 {
 	struct pid_names names = { 0 };
 	struct vm_entry e;
@@ -569,7 +568,7 @@ int vm_target__resolve(const char *arg, bool name_only, pid_t *pid,
 	if (!name_only) {
 		switch (vm_target__parse_pid(arg, pid)) {
 		case 1:
-			*name = name_of_pid(*pid);
+			*name = vm_target__name(*pid);
 			return 0;
 		case -1:
 			pr_err("%s is not a process id", arg);

@@ -56,6 +56,10 @@ const char *vm_name_source__name(enum vm_name_source s);
  */
 int vm_target__parse_pid(const char *arg, pid_t *pid);
 
+/* The name of the VM that process pid runs (as `vmprof list` names it;
+ * free it), or NULL when pid runs no KVM VM. */
+char *vm_target__name(pid_t pid);
+
 /*
  * The VMM process a command line names: -p takes a PID or a VM name,
  * --vm a name only (name_only).  Returns 0 with *pid set, or -1 after one

@@ -144,6 +144,19 @@ t_operator() {
 	done
 	python3 "$REPO/tests/lab/operator-checks.py" same-vm "$d/byname.json" \
 		"$d/bypid.json" || lab_failed=1
+	# report --vm takes the name record --vm took, whichever way the VM
+	# was given to record.
+	for m in byname bypid; do
+		"$VMPROF" report -i "$d/$m.data" --guest-vmlinux "$GT_ELF" \
+			--vm vmprof-gt > "$d/$m.vm.txt" 2>&1
+	done
+	if grep -qx "# vm: vmprof-gt" "$d/byname.vm.txt" &&
+	   grep -qx "# vm: vmprof-gt" "$d/bypid.vm.txt" &&
+	   grep -q "gt_compute_a" "$d/bypid.vm.txt"; then
+		pass "operator: report --vm NAME finds the VM that record recorded, by name or PID"
+	else
+		fail "operator: report --vm NAME" "$(head -c 400 "$d/bypid.vm.txt")"
+	fi
 
 	# record's status line: on a terminal (script gives it one), not
 	# in a pipe, not with -q.

@@ -93,6 +93,45 @@ check_vms() {
 		fail "vm: --vm, --pid and --comm keep one VM's samples" "$bad"
 	fi
 
+	# VM names (VM_NAME records, as `vmprof list` names the VMs): --vm
+	# takes them as record --vm does, or process ids.
+	spec_two_vms | sed '/^comm pid=202/a vm-name pid=202 web-b' | gen named
+	bad=""
+	for a in "--vm web-b" "--vm 202" "--vm web-b,202"; do
+		# shellcheck disable=SC2086
+		run report -i "$T/named.data" $syms $a --format json
+		got=$(jget "$T/out" '(d["total_samples"], [(v["pid"], v["name"]) for v in d["vms"]])')
+		[ "$RC" = 0 ] && [ "$got" = '[25, [[202, "web-b"]]]' ] ||
+			bad="$bad [$a: rc=$RC $got]"
+	done
+	# shellcheck disable=SC2086
+	run report -i "$T/named.data" $syms --vm qemu-a --format json
+	got=$(jget "$T/out" 'd["total_samples"]')
+	[ "$RC" = 0 ] && [ "$got" = 40 ] || bad="$bad [a VM with no name by its comm: rc=$RC $got]"
+	# shellcheck disable=SC2086
+	run report -i "$T/named.data" $syms
+	grep -qx "# vms: 101 qemu-a (40 samples), 202 web-b (fc, 25 samples)" "$T/out" ||
+		bad="$bad [header: $(grep '^# vms' "$T/out")]"
+	if [ -z "$bad" ]; then
+		pass "vm: --vm takes VM names (as record --vm) or process ids; the header names the VMs"
+	else
+		fail "vm: --vm takes VM names or process ids" "$bad"
+	fi
+	# shellcheck disable=SC2086
+	run report -i "$T/named.data" $syms --vm web-c
+	if [ "$RC" = 1 ] && [ ! -s "$T/out" ] &&
+	   grep -qx "vmprof: error: $T/named.data: no VM named 'web-c' has samples in the recording (its VMs: qemu-a (pid 101), web-b (pid 202))" "$T/err"; then
+		pass "vm: --vm with a name no VM has is an error that lists the VMs, not an empty profile"
+	else
+		fail "vm: --vm with an unknown name" "rc=$RC $(head -c 300 "$T/err") out=$(head -c 100 "$T/out")"
+	fi
+	run report -i "$T/named.data" --pid web-b
+	if [ "$RC" = 64 ] && grep -q -- "--pid takes process ids, not 'web-b'" "$T/err"; then
+		pass "vm: --pid takes process ids only (perf's meaning)"
+	else
+		fail "vm: --pid takes process ids only" "rc=$RC $(head -c 300 "$T/err")"
+	fi
+
 	# shellcheck disable=SC2086
 	run report -i "$T/twovms.data" $syms --vcpu 0
 	if [ "$RC" = 1 ] && grep -q -- "--vcpu 0: the recording has 2 VMs (VMM pids 101, 202): give one of them with --vm" "$T/err"; then

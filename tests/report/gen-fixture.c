@@ -418,15 +418,16 @@ int main(int argc, char **argv)
 				vmprof_writer__add(&w, VMPROF_REC_SAMPLE, &s,
 						   sizeof(s), NULL, 0);
 			}
-		} else if (!strcmp(d, "comm")) {
+		} else if (!strcmp(d, "comm") || !strcmp(d, "vm-name")) {
 			struct vmprof_file_comm c;
 			const char *name = n > 2 ? kv[2].key : "";
 
 			memset(&c, 0, sizeof(c));
 			c.pid = getnum(kv, n, "pid", 0);
 			c.len = strlen(name);
-			vmprof_writer__add(&w, VMPROF_REC_COMM, &c, sizeof(c),
-					   name, c.len);
+			vmprof_writer__add(&w, !strcmp(d, "comm") ?
+					   VMPROF_REC_COMM : VMPROF_REC_VM_NAME,
+					   &c, sizeof(c), name, c.len);
 		} else if (!strcmp(d, "lost")) {
 			struct vmprof_file_lost l;
 
