@@ -11,13 +11,14 @@ set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 log=$(mktemp)
+times=
 trap 'rm -f "$log"' EXIT
 suites=${*:-build report fuzz dkms lab vmx}
 
 # step NAME COMMAND...: run a step; its PASS/FAIL lines count.  A step that
 # fails without saying why gets a FAIL line of its own.
 step() {
-	local name=$1 rc
+	local name=$1 rc start=$SECONDS
 	shift
 	echo "== $name"
 	"$@" 2>&1 | tee -a "$log.step"
@@ -27,6 +28,8 @@ step() {
 	fi
 	cat "$log.step" >> "$log"
 	rm -f "$log.step"
+	times="$times$(printf '  %5d s  %s' $((SECONDS - start)) "$name")
+"
 }
 
 # build_module NAME: vmprof.ko for one kernel of scripts/kernels.sh, with
@@ -208,6 +211,9 @@ if [ "$failed" != 0 ]; then
 	echo "Failed:"
 	grep '^FAIL: ' "$log"
 fi
+echo
+echo "How long each part took:"
+printf '%s' "$times"
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" != 0 ]
