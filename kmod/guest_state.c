@@ -32,11 +32,10 @@
 
 #include "vmprof.h"
 #include "compat.h"
+#include "guest_exit.h"
 
 u32 vmprof_isa;
-
-enum { VMCB_UNKNOWN, VMCB_OK, VMCB_BAD };
-static int vmprof_vmcb_state = VMCB_UNKNOWN;
+int vmprof_vmcb_state = VMCB_UNKNOWN;
 
 void vmprof_guest_state_init(void)
 {
@@ -55,16 +54,8 @@ void vmprof_guest_state_init(void)
 	}
 }
 
-/* The last VMCB pointer seen valid on this CPU: checked once, not per exit. */
-static DEFINE_PER_CPU(struct vmcb *, vmprof_vmcb_seen);
-/* Exits on this CPU: LSTAR is read at the first and then one in 1024. */
-static DEFINE_PER_CPU(unsigned int, vmprof_lstar_tick);
-
-/* LSTAR changes once per guest boot: no need to read it at every exit. */
-static bool vmprof_want_lstar(void)
-{
-	return (this_cpu_inc_return(vmprof_lstar_tick) & 1023) == 1;
-}
+DEFINE_PER_CPU(struct vmcb *, vmprof_vmcb_seen);
+DEFINE_PER_CPU(unsigned int, vmprof_lstar_tick);
 
 static struct vmcb *vmprof_svm_vmcb(struct kvm_vcpu *vcpu)
 {
@@ -189,6 +180,45 @@ static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	else if (vmprof_vmread(GUEST_SS_AR_BYTES, &v))
 		r->cpl = (v >> 5) & 3;
 	return true;
+}
+
+/* VMX (or neither): out of line, with the locals VMREAD needs. */
+static noinline u32 vmprof_vmx_exit(struct kvm_vcpu *vcpu, u64 *rip,
+				    u64 *lstar)
+{
+	struct vmprof_guest_regs r = { .exit_reason = U32_MAX };
+
+	if (vmprof_isa != VMPROF_ISA_VMX || !vmprof_vmx_read(vcpu, &r, true))
+		r.exit_reason = U32_MAX;
+	*rip = r.rip;
+	vmprof_note_lstar(lstar, r.lstar);
+	return r.exit_reason;
+}
+
+/*
+ * vmprof_guest_exit() (guest_exit.h) but for its common case: a VMCB not
+ * yet validated or not yet seen on this CPU, VMX, or state KVM cannot
+ * show (SEV-ES, SNP, TDX).  As vmprof_guest_read(.., true).
+ */
+u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
+{
+	struct vmcb *vmcb;
+
+	if (unlikely(vcpu->arch.guest_state_protected)) {
+		*rip = 0;
+		return U32_MAX;
+	}
+	if (vmprof_isa != VMPROF_ISA_SVM)
+		return vmprof_vmx_exit(vcpu, rip, lstar);
+	vmcb = vmprof_svm_vmcb(vcpu);
+	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
+	*rip = vmprof_vcpu_rip(vcpu);
+	vmprof_svm_validate(vcpu, vmcb);
+	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
+		return U32_MAX;
+	if (vmprof_want_lstar())
+		vmprof_note_lstar(lstar, vmcb->save.lstar);
+	return vmcb->control.exit_code;
 }
 
 /*

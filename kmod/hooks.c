@@ -25,6 +25,12 @@
  * is cleared first and set last so the handler never pairs T with a V
  * that is not T's.
  *
+ * vmprof_pcpu also keeps the last target lookup made on its CPU, beyond
+ * the exit to user space and the context switch that end T's stay: a
+ * guest that exits to its VMM for every port or MMIO access enters again
+ * with the same thread and vCPU, and looking its target up each time was
+ * most of what the entry probe cost (docs/benchmarks.md).
+ *
  * The probes are registered while any session is attached.
  *
  * Every tracepoint is found by name, in kvm.ko's tracepoint table or, for
@@ -43,6 +49,7 @@
 
 #include "vmprof.h"
 #include "compat.h"
+#include "guest_exit.h"
 
 /* Declarations only (no CREATE_TRACE_POINTS), for compat.h's type checks. */
 #include <trace/events/kvm.h>
@@ -61,29 +68,38 @@ static struct tracepoint *vmprof_tp_sched_fork;
 static DEFINE_MUTEX(vmprof_hooks_lock);
 static unsigned int vmprof_hooks_users;
 
-static void vmprof_slot_exit(struct vmprof_target *t,
-			     struct vmprof_vcpu_slot *slot,
-			     struct kvm_vcpu *vcpu, u64 now)
+/*
+ * The probes run at every exit and entry of every vCPU while any session
+ * is attached, and the bench counts their instructions (bench/icount.c):
+ * everything is inlined into them but the guest-state read, and each
+ * reads the clock once, a stamp (clock.c).
+ */
+static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
+					     struct vmprof_vcpu_slot *slot,
+					     struct kvm_vcpu *vcpu, u64 now)
 {
-	struct vmprof_guest_regs r;
-	u32 idx;
+	u32 reason = vmprof_guest_exit(vcpu, &slot->exit_rip, &t->guest_lstar);
+	u32 idx = vmprof_exit_slot(vmprof_isa, reason);
 
-	if (!vmprof_guest_read(vcpu, &r, true))
-		r.exit_reason = U32_MAX;
-	idx = vmprof_exit_slot(vmprof_isa, r.exit_reason);
 	this_cpu_ptr(t->exits)->c[idx].count++;
-	slot->exit_reason = r.exit_reason;
+	slot->exit_reason = reason;
 	slot->exit_slot = idx;
-	slot->exit_rip = r.rip;
-	slot->exit_ns = now;
-	if (r.lstar && r.lstar != READ_ONCE(t->guest_lstar))
-		WRITE_ONCE(t->guest_lstar, r.lstar);
+	slot->exit_stamp = now;
+	slot->exit_cpu = raw_smp_processor_id();
 	WRITE_ONCE(slot->state, VMPROF_SLOT_VMM);
 }
 
-static void vmprof_slot_entry(struct vmprof_target *t,
-			      struct vmprof_vcpu_slot *slot,
-			      struct kvm_vcpu *vcpu, u64 now)
+/* Out of line, as it is rare (and inlined, bigger than the probe). */
+static noinline void vmprof_slot_exit_at_entry(struct vmprof_target *t,
+					       struct vmprof_vcpu_slot *slot,
+					       struct kvm_vcpu *vcpu, u64 now)
+{
+	vmprof_slot_exit(t, slot, vcpu, now);
+}
+
+static __always_inline void vmprof_slot_entry(struct vmprof_target *t,
+					      struct vmprof_vcpu_slot *slot,
+					      struct kvm_vcpu *vcpu, u64 now)
 {
 	switch (slot->state) {
 	case VMPROF_SLOT_GUEST:
@@ -91,19 +107,56 @@ static void vmprof_slot_entry(struct vmprof_target *t,
 		 * Entered again with no kvm_exit in between: 6.1 SVM does
 		 * not trace fastpath exits.  The VMCB still holds the code.
 		 */
-		vmprof_slot_exit(t, slot, vcpu, now);
+		vmprof_slot_exit_at_entry(t, slot, vcpu, now);
 		fallthrough;
 	case VMPROF_SLOT_VMM:
-		/*
-		 * local_clock() of two CPUs if the thread moved in between:
-		 * they may disagree by a little, never by a negative time.
-		 */
-		if (now > slot->exit_ns)
-			this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_ns +=
-				now - slot->exit_ns;
+		/* Two CPUs' stamps if the thread moved in between (clock.c). */
+		if (now > slot->exit_stamp &&
+		    (likely(slot->exit_cpu == raw_smp_processor_id()) ||
+		     READ_ONCE(vmprof_stamps_synced)))
+			this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_stamps +=
+				now - slot->exit_stamp;
 		break;
 	}
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
+}
+
+/*
+ * Does this CPU's last lookup answer for (current, @vcpu)?  It is keyed
+ * by the task, the vCPU and its index, and the targets' generation, which
+ * changes whenever a target comes or goes.  A slot found is held by its
+ * target, and holds the task, so while the generation stands the owner
+ * cannot be another task at the same address.  "Not profiled" holds only
+ * for the same thread group too: a new process at a dead one's addresses
+ * is profiled only through a target made after it, which moved the
+ * generation on.
+ */
+static bool vmprof_pcpu_cached(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
+			       unsigned long gen)
+{
+	if (pc->owner != current || pc->vcpu != vcpu || pc->gen != gen ||
+	    pc->vcpu_idx != vcpu->vcpu_idx)
+		return false;
+	return pc->slot || pc->tgid == task_tgid(current);
+}
+
+/* Out of line, as it is rare: the entry probe's frame stays small. */
+static noinline void vmprof_pcpu_lookup(struct vmprof_pcpu *pc,
+					struct kvm_vcpu *vcpu,
+					unsigned long gen)
+{
+	struct vmprof_target *t = NULL;
+
+	WRITE_ONCE(pc->task, NULL);
+	barrier();
+	pc->owner = current;
+	pc->vcpu = vcpu;
+	pc->vcpu_idx = vcpu->vcpu_idx;
+	pc->tgid = task_tgid(current);
+	pc->slot = vmprof_target_lookup(current, vcpu, &t);
+	pc->target = t;
+	pc->gen = gen;
+	barrier();
 }
 
 static void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
@@ -111,43 +164,41 @@ static void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	unsigned long gen = READ_ONCE(vmprof_targets_gen);
 
-	if (pc->task != current || pc->vcpu != vcpu || pc->gen != gen) {
-		struct vmprof_target *t = NULL;
-
-		WRITE_ONCE(pc->task, NULL);
-		barrier();
-		pc->vcpu = vcpu;
-		pc->slot = vmprof_target_lookup(current, vcpu, &t);
-		pc->target = t;
-		pc->gen = gen;
-		barrier();
-		WRITE_ONCE(pc->task, current);
-	}
+	if (!vmprof_pcpu_cached(pc, vcpu, gen))
+		vmprof_pcpu_lookup(pc, vcpu, gen);
+	WRITE_ONCE(pc->task, current);
 	/*
 	 * Only profiled VMs pay for the clock read; others never get a
-	 * held-tick correction.  local_clock() (the TSC, per CPU) rather
-	 * than CLOCK_MONOTONIC: two reads per exit must be cheap wherever
-	 * the clocksource is not the TSC (the lab's L1 runs on the HPET,
-	 * an emulated MMIO read each time).
+	 * held-tick correction.  A stamp (the TSC, clock.c) rather than
+	 * CLOCK_MONOTONIC: two reads per exit must be cheap wherever the
+	 * clocksource is not the TSC (the lab's L1 runs on the HPET, an
+	 * emulated MMIO read each time).
 	 */
 	if (pc->slot) {
-		WRITE_ONCE(pc->entry_ns, local_clock());
-		vmprof_slot_entry(pc->target, pc->slot, vcpu, pc->entry_ns);
+		u64 now = vmprof_stamp();
+
+		WRITE_ONCE(pc->entry_stamp, now);
+		vmprof_slot_entry(pc->target, pc->slot, vcpu, now);
 	} else {
-		WRITE_ONCE(pc->entry_ns, 0);
+		WRITE_ONCE(pc->entry_stamp, 0);
 	}
 }
 
-/* kvm_entry before and after 6.9 gave it force_immediate_exit. */
-static void __maybe_unused vmprof_probe_kvm_entry2(void *data,
-						   struct kvm_vcpu *vcpu)
+/*
+ * The probes are notrace: they run at every exit, and ftrace's NOP at
+ * their start would be one instruction more each time.
+ *
+ * kvm_entry before and after 6.9 gave it force_immediate_exit.
+ */
+static notrace void __maybe_unused
+vmprof_probe_kvm_entry2(void *data, struct kvm_vcpu *vcpu)
 {
 	vmprof_kvm_entry(vcpu);
 }
 
-static void __maybe_unused vmprof_probe_kvm_entry3(void *data,
-						   struct kvm_vcpu *vcpu,
-						   bool force_immediate_exit)
+static notrace void __maybe_unused
+vmprof_probe_kvm_entry3(void *data, struct kvm_vcpu *vcpu,
+			bool force_immediate_exit)
 {
 	vmprof_kvm_entry(vcpu);
 }
@@ -160,25 +211,30 @@ static_assert(__same_type(&vmprof_probe_kvm_entry3, vmprof_tp_kvm_entry_t) ||
 	      __same_type(&vmprof_probe_kvm_entry2, vmprof_tp_kvm_entry_t),
 	      "kvm_entry has a prototype vmprof does not know");
 
-static void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu, u32 isa)
+/* The exit of a thread this CPU's cache does not know: rare, out of line. */
+static noinline void vmprof_kvm_exit_uncached(struct kvm_vcpu *vcpu)
+{
+	struct vmprof_target *t = NULL;
+	struct vmprof_vcpu_slot *slot;
+
+	slot = vmprof_target_lookup(current, vcpu, &t);
+	if (slot)
+		vmprof_slot_exit(t, slot, vcpu, vmprof_stamp());
+}
+
+static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
+					  u32 isa)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
-	struct vmprof_vcpu_slot *slot;
-	struct vmprof_target *t = NULL;
 
 	/*
 	 * 6.1 SVM traces the exit after preemption is enabled again, so
 	 * the thread may have moved since its entry: then look it up.
 	 */
-	if (pc->task == current && pc->vcpu == vcpu &&
-	    pc->gen == READ_ONCE(vmprof_targets_gen)) {
-		slot = pc->slot;
-		t = pc->target;
-	} else {
-		slot = vmprof_target_lookup(current, vcpu, &t);
-	}
-	if (slot)
-		vmprof_slot_exit(t, slot, vcpu, local_clock());
+	if (!vmprof_pcpu_cached(pc, vcpu, READ_ONCE(vmprof_targets_gen)))
+		vmprof_kvm_exit_uncached(vcpu);
+	else if (pc->slot)
+		vmprof_slot_exit(pc->target, pc->slot, vcpu, vmprof_stamp());
 }
 
 static void vmprof_pcpu_leave(struct task_struct *task)
@@ -189,15 +245,16 @@ static void vmprof_pcpu_leave(struct task_struct *task)
 		WRITE_ONCE(pc->task, NULL);
 }
 
-static void vmprof_probe_userspace_exit(void *data, __u32 reason, int err)
+static notrace void vmprof_probe_userspace_exit(void *data, __u32 reason,
+						int err)
 {
 	vmprof_pcpu_leave(current);
 }
 
-static void vmprof_probe_sched_switch(void *data, bool preempt,
-				      struct task_struct *prev,
-				      struct task_struct *next,
-				      unsigned int prev_state)
+static notrace void vmprof_probe_sched_switch(void *data, bool preempt,
+					      struct task_struct *prev,
+					      struct task_struct *next,
+					      unsigned int prev_state)
 {
 	vmprof_pcpu_leave(prev);
 }
@@ -307,6 +364,7 @@ static int vmprof_hooks_register(void)
 {
 	int i, err;
 
+	vmprof_clock_check();
 	vmprof_pcpu_reset();
 	for (i = 0; i < ARRAY_SIZE(vmprof_hooks); i++) {
 		err = tracepoint_probe_register(*vmprof_hooks[i].tp,

@@ -13,6 +13,7 @@ static int __init vmprof_init(void)
 	int err;
 
 	vmprof_guest_state_init();
+	vmprof_clock_init();
 	err = vmprof_hooks_init();
 	if (err)
 		return err;

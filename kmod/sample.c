@@ -41,24 +41,24 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
  * instruction follows the last exit (for an MMIO exit, the driver).  A
  * hardware counter that excludes the host cannot overflow there.
  *
- * The entry time is local_clock() (see vmprof_kvm_entry), the
+ * The entry time is a stamp (vmprof_stamp(), see vmprof_kvm_entry), the
  * timer's expiry CLOCK_MONOTONIC: compare how late the tick is with how
- * long ago the entry was, each measured on its own clock, now (local_now
- * is local_clock() and mono_now the same instant as vmprof_clock_mono_at()
- * makes it, a microsecond or less off: ticks are late by far more when
- * they were held).
+ * long ago the entry was, each measured on its own clock, now (stamp, and
+ * mono_now made of it by vmprof_clock_mono_at(), a microsecond or less
+ * off: ticks are late by far more when they were held).  The entry was on
+ * this CPU: the task has not left it since.
  */
 static bool vmprof_tick_held_at_entry(struct perf_event *event,
-				      struct vmprof_pcpu *pc, u64 local_now,
+				      struct vmprof_pcpu *pc, u64 stamp,
 				      u64 mono_now)
 {
-	u64 entry = READ_ONCE(pc->entry_ns);
+	u64 entry = READ_ONCE(pc->entry_stamp);
 	s64 late;
 
 	if (event->attr.type != PERF_TYPE_SOFTWARE || !entry)
 		return false;
 	late = mono_now - ktime_to_ns(hrtimer_get_expires(&event->hw.hrtimer));
-	return late > (s64)(local_now - entry);
+	return late > (s64)vmprof_stamp_to_ns(stamp - entry);
 }
 
 /*
@@ -153,7 +153,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	struct kvm_vcpu *vcpu = NULL;
 	struct vmprof_guest_regs r;
 	bool user, held, in_guest;
-	u64 local_now;
+	u64 stamp;
 
 	if (!READ_ONCE(s->enabled) || (s->attr.flags & VMPROF_ATTACH_DRY_RUN))
 		return;
@@ -167,14 +167,14 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	if (!in_guest && s->attr.mode == VMPROF_MODE_CPU_SWITCH)
 		goto filtered;
 
-	local_now = local_clock();
-	smp.time_ns = vmprof_clock_mono_at(local_now);
+	stamp = vmprof_stamp();
+	smp.time_ns = vmprof_clock_mono_at(stamp);
 	smp.cpu = smp_processor_id();
 	smp.tid = task_pid_nr(current);
 	smp.period = data->period;
 
-	held = vcpu && vmprof_tick_held_at_entry(event, pc, local_now,
-						     smp.time_ns);
+	held = vcpu &&
+	       vmprof_tick_held_at_entry(event, pc, stamp, smp.time_ns);
 	if (in_guest && !held && vmprof_guest_read(vcpu, &r, false) &&
 	    !vmprof_tick_after_exit(event, &r)) {
 		vmprof_fill_guest(&smp, vcpu, &r);

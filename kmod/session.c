@@ -529,7 +529,8 @@ int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
 			out[n].reason = vmprof_exit_reason_of_slot(vmprof_isa, i);
 			out[n].isa = vmprof_isa;
 			out[n].count = count;
-			out[n].vmm_ns = sum[i].vmm_ns - s->exits_base[i].vmm_ns;
+			out[n].vmm_ns = vmprof_stamp_to_ns(sum[i].vmm_stamps -
+					s->exits_base[i].vmm_stamps);
 			n++;
 		}
 	}

@@ -33,23 +33,16 @@
 
 static DEFINE_MUTEX(vmprof_targets_lock);
 static LIST_HEAD(vmprof_targets);
-/* Bumped when a target goes away, so per-CPU caches of slots revalidate. */
+/*
+ * Bumped when a target comes or goes, so that the per-CPU caches of
+ * lookups (hooks.c) revalidate: a slot found, or none.
+ */
 unsigned long vmprof_targets_gen;
 
 struct vmprof_new_thread {
 	struct llist_node node;
 	struct task_struct *task;
 };
-
-u32 vmprof_exit_slot(u32 isa, u32 reason)
-{
-	if (reason < 0x100)
-		return reason;
-	if (isa == VMPROF_ISA_SVM && reason >= 0x400 &&
-	    reason - 0x400 < VMPROF_EXIT_OTHER - 0x100)
-		return 0x100 + reason - 0x400;
-	return VMPROF_EXIT_OTHER;
-}
 
 u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot)
 {
@@ -202,10 +195,12 @@ int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 	}
 	if (!found) {
 		found = vmprof_target_alloc(task_tgid(task));
-		if (found)
+		if (found) {
 			list_add_rcu(&found->node, &vmprof_targets);
-		else
+			WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
+		} else {
 			err = -ENOMEM;
+		}
 	}
 	mutex_unlock(&vmprof_targets_lock);
 	if (found)
@@ -334,7 +329,7 @@ void vmprof_target_exit_totals(struct vmprof_target *t,
 
 		for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
 			sum[i].count += READ_ONCE(c[i].count);
-			sum[i].vmm_ns += READ_ONCE(c[i].vmm_ns);
+			sum[i].vmm_stamps += READ_ONCE(c[i].vmm_stamps);
 		}
 	}
 }

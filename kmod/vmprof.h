@@ -21,6 +21,7 @@
 #ifndef _VMPROF_VMPROF_H
 #define _VMPROF_VMPROF_H
 
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/llist.h>
 #include <linux/list.h>
@@ -30,7 +31,9 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 #include <linux/kvm_host.h>
+#include <linux/sched/clock.h>
 #include <asm/local.h>
+#include <asm/tsc.h>
 
 #include <vmprof.h>
 
@@ -50,7 +53,7 @@
 
 struct vmprof_exit_counter {
 	u64 count;
-	u64 vmm_ns;
+	u64 vmm_stamps;			/* vmprof_stamp() units */
 };
 
 struct vmprof_exit_table {
@@ -71,7 +74,8 @@ struct vmprof_vcpu_slot {
 	u32 exit_reason;		/* raw code of the last exit */
 	u32 exit_slot;			/* its index in the exit table */
 	u64 exit_rip;			/* guest RIP at the last exit */
-	u64 exit_ns;			/* local_clock() at the last exit */
+	u64 exit_stamp;			/* vmprof_stamp() at the last exit */
+	u32 exit_cpu;			/* the CPU it was read on */
 };
 
 /* A VM's memslots as vmprof copied them (guest_mem.c). */
@@ -178,14 +182,21 @@ struct vmprof_session {
 	atomic64_t guest_unread;
 };
 
-/* Per-CPU view of which vCPU, if any, is inside KVM_RUN on this CPU. */
+/*
+ * Per-CPU view of which vCPU, if any, is inside KVM_RUN on this CPU, and
+ * the last target lookup made here (hooks.c).
+ */
 struct vmprof_pcpu {
 	struct task_struct *task;	/* current while valid, else NULL */
 	struct kvm_vcpu *vcpu;
+	/* The lookup: what (owner, vcpu, vcpu_idx, gen) found. */
+	struct task_struct *owner;	/* compared only, never dereferenced */
+	u32 vcpu_idx;
+	struct pid *tgid;		/* owner's thread group, compared only */
 	struct vmprof_vcpu_slot *slot;	/* of a profiled VM, or NULL */
 	struct vmprof_target *target;
 	unsigned long gen;		/* vmprof_targets_gen at lookup */
-	u64 entry_ns;			/* local_clock() at the last guest entry */
+	u64 entry_stamp;		/* vmprof_stamp() at the last entry */
 };
 DECLARE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
@@ -229,8 +240,18 @@ void vmprof_target_fork(struct task_struct *child);
 void vmprof_target_exit_totals(struct vmprof_target *t,
 			       struct vmprof_exit_counter *sum);
 bool vmprof_file_is_kvm_vm(struct file *f);
-u32 vmprof_exit_slot(u32 isa, u32 reason);
 u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot);
+
+/* The exit table's entry for an exit reason (see VMPROF_EXIT_SLOTS). */
+static inline u32 vmprof_exit_slot(u32 isa, u32 reason)
+{
+	if (reason < 0x100)
+		return reason;
+	if (isa == VMPROF_ISA_SVM && reason >= 0x400 &&
+	    reason - 0x400 < VMPROF_EXIT_OTHER - 0x100)
+		return 0x100 + reason - 0x400;
+	return VMPROF_EXIT_OTHER;
+}
 
 /* hooks.c */
 int vmprof_hooks_init(void);
@@ -241,7 +262,18 @@ bool vmprof_hooks_active(void);
 
 /* clock.c */
 u64 vmprof_clock_mono(void);
-u64 vmprof_clock_mono_at(u64 local);
+u64 vmprof_clock_mono_at(u64 stamp);
+DECLARE_STATIC_KEY_TRUE(vmprof_stamp_tsc);
+extern bool vmprof_stamps_synced;
+void vmprof_clock_init(void);
+void vmprof_clock_check(void);
+u64 vmprof_stamp_to_ns(u64 stamps);
+
+/* The probes' clock: TSC cycles, or local_clock() (clock.c). */
+static __always_inline u64 vmprof_stamp(void)
+{
+	return static_branch_likely(&vmprof_stamp_tsc) ? rdtsc() : local_clock();
+}
 
 /* guest_state.c */
 extern u32 vmprof_isa;
