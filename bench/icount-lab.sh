@@ -12,10 +12,11 @@
 #   gtask   (LAB_ICOUNT_PARTS=gtask) a CPU-bound kvm-run in long mode (-L)
 #           sampled by vmprof-probe without and with VMPROF_ATTACH_GUEST_TASK:
 #           what reading the guest's task adds per sample
-#   exit.NAME  the exit-heavy guest with another build of vmprof.ko, for
-#           each NAME=KO of LAB_ICOUNT_VARIANTS (bench/run.sh --icount-base
-#           REV builds one from an older revision): what a change cut
-#           (configurations LAB_ICOUNT_VARIANT_CFGS)
+#   exit.NAME  the exit-heavy guest with another build of vmprof, for each
+#           NAME=DIR of LAB_ICOUNT_VARIANTS, DIR a built tree of another
+#           revision (bench/run.sh --icount-base REV makes one): its
+#           vmprof.ko for this kernel, its vmprof and vmprof-probe (they
+#           speak its ABI); what a change cut (LAB_ICOUNT_VARIANT_CFGS)
 # Each window is a snapshot of the plugin's counters before and after
 # (LAB_ICOUNT_WINDOW seconds, started once the profiler runs); the counts
 # are turned into instructions per exit and per sample by
@@ -30,7 +31,7 @@ set -u
 [ -z "${LAB_BENCH_TRACE:-}" ] || set -x
 . "$REPO/tests/lab/lib.sh"
 
-REPS=${LAB_ICOUNT_REPS:-2}
+REPS=${LAB_ICOUNT_REPS:-1}
 WIN=${LAB_ICOUNT_WINDOW:-3}
 RATE=${LAB_ICOUNT_RATE:-1000}
 PARTS=${LAB_ICOUNT_PARTS:-"exit sample"}
@@ -141,11 +142,15 @@ run() {
 	stop_pid TERM "$g_pid"
 }
 
+tools="$VMPROF $PROBE"
 for v in $VARIANTS; do
-	load "${v#*=}"
+	vd=${v#*=}
+	load "$vd/build/kernels/$(uname -r)/kmod/vmprof.ko"
+	VMPROF=$vd/tools/vmprof PROBE=$vd/tests/lab/build/vmprof-probe
 	snap "variant:${v%%=*}"
 	run "exit.${v%%=*}" 1 "$VARIANT_CFGS"
 done
+read -r VMPROF PROBE <<< "$tools"
 load "$VMPROF_KO"
 snap boot
 for part in $PARTS; do

@@ -110,23 +110,26 @@ def div(a, b):
 # ---- metrics of one window ----
 
 def exit_metrics(w):
-    """Per exit: the round trip from the windows without a task switch
-    (wins), what the probes did from every exit."""
+    """Per exit: the round trip from the windows that went to the VMM's
+    user space and did not switch tasks (uwins: the guest's port-I/O exits,
+    whatever else exits meanwhile, e.g. for ticks); the L1 work of all
+    windows without a task switch per such exit; what the probes did at
+    every exit."""
     ex = w.get("exits", 0)
-    wins = w.get("wins", 0)
+    uwins = w.get("uwins", 0)
     m = {
         "exits": ex,
-        "wins": wins,
+        "io_exits": uwins,
         "switched": div(w.get("swins", 0), ex),
-        "round_trip": div(w["wk"], wins),
-        "user": div(w["wu"], wins),
-        "irq": div(w["wirq"], wins),
-        "total": div(w["wk"] + w["wu"] + w["wirq"], wins),
+        "round_trip": div(w.get("uk", 0), uwins),
+        "user": div(w["wu"], uwins),
+        "irq": div(w.get("uirq", 0), uwins),
+        "total": div(w["wk"] + w["wu"] + w["wirq"], uwins),
         "probes": div(sum(g(w, p, 1) for p in PROBES), ex),
-        "vmprof_text": div(r(w, "vmprof", 1), wins),
+        "vmprof_text": div(r(w, "vmprof", 1), uwins),
         "kvm_text": div(r(w, "kvm", 1) + r(w, "kvm_amd", 1) +
-                        r(w, "kvm_intel", 1), wins),
-        "tp": div(r(w, "tp.iter", 1) + r(w, "tp.sct", 1), wins),
+                        r(w, "kvm_intel", 1), uwins),
+        "tp": div(r(w, "tp.iter", 1) + r(w, "tp.sct", 1), uwins),
         "perf_trace": div(g(w, "perf.trace", 1), ex),
     }
     for p in PROBES + DETAIL:
@@ -234,16 +237,17 @@ def exit_table(runs, out, part="exit", base_part="exit", title=None):
             "kvm-run with an I/O exit to user space every iteration, "
             "pinned on L1's CPU 1.  \"Round trip\" is KVM's in-kernel exit "
             "round trip: the L1 kernel instructions from a #VMEXIT to the "
-            "next VMRUN on that CPU, without interrupts (their own "
-            "column) and over the exits after which the CPU did not "
-            "switch tasks (those run other tasks' work too; \"switched\" "
-            "is their share).  \"Probes\" are vmprof's tracepoint probes, "
-            "all their calls included, per exit; \"KVM's text\" is what "
-            "KVM's own code ran more than unprofiled: the tracepoint call "
-            "sites.  Each cell is the mean of %d windows (%d run(s)); "
-            "\"spread\" the largest distance of one from that mean.\n"
-            % (nwin, len(runs)))
-    out.append("| configuration | exits | switched | round trip (kernel) | "
+            "next VMRUN on that CPU, over the exits that went to the VMM's "
+            "user space (the guest's port I/O, not the exits ticks cause) "
+            "and after which the CPU did not switch tasks (those run other "
+            "tasks' work too; \"switched\" is their share of all exits), "
+            "interrupts apart (their own column).  \"Probes\" are "
+            "vmprof's tracepoint probes, all their calls included, per "
+            "exit; \"KVM's text\" is what KVM's own code ran more than "
+            "unprofiled: the tracepoint call sites.  Each cell is the mean "
+            "of %d windows (%d run(s)); \"spread\" the largest distance "
+            "of one from that mean.\n" % (nwin, len(runs)))
+    out.append("| configuration | I/O exits | switched | round trip (kernel) | "
                "spread | added vs. unprofiled | probes | KVM's text, added | "
                "VMM user space | in interrupts |")
     out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -260,7 +264,7 @@ def exit_table(runs, out, part="exit", base_part="exit", title=None):
         none = cfg == "none" and part == base_part
         out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
             NAMES.get(cfg, cfg),
-            fmt(sum(values(runs, part, cfg, "exits"))),
+            fmt(sum(values(runs, part, cfg, "io_exits"))),
             pct(mean(values(runs, part, cfg, "switched"))),
             fmt(mean(rt)), pct(spread(rt)),
             "-" if none else "%s (%s)" % (fmt(mean(added)),

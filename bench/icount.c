@@ -41,8 +41,13 @@
  *               interrupts: KVM's exit round trip, without what other
  *               tasks did meanwhile
  *   wirq, irq   instructions in interrupts: within those windows, and all
+ *   uwins, uk, uirq  the windows among them that ran user space (the exit
+ *               went to the VMM's user space: a round trip of one kind,
+ *               whatever else exits meanwhile), their kernel and interrupt
+ *               instructions
  *   r.NAME      instructions in NAME's ranges: all, and within the
- *               windows outside interrupts ("all,window")
+ *               windows that ran user space, outside interrupts
+ *               ("all,window")
  *   g.NAME      calls of region NAME and their instructions ("calls,insns")
  *
  * A REP string instruction counts once however many times it iterates
@@ -205,6 +210,7 @@ struct active {
 
 struct vcpu {
 	uint64_t l1, l1k, l2, rep, exits, wins, swins, wk, wu, wirq, irq;
+	uint64_t uwins, uk, uirq;
 	uint64_t aborts, nostack;
 	uint64_t range_all[MAX_RANGES], range_win[MAX_RANGES];
 	uint64_t region_calls[MAX_REGIONS], region_insns[MAX_REGIONS];
@@ -410,6 +416,8 @@ static void region_enter(struct vcpu *v, int region)
 /* At VMRUN: the window since the last #VMEXIT counts if it stayed. */
 static void window_close(struct vcpu *v)
 {
+	bool user = !v->switched && v->t_u;
+
 	if (!v->switched) {
 		v->wins++;
 		v->wk += v->t_k;
@@ -418,10 +426,15 @@ static void window_close(struct vcpu *v)
 	} else {
 		v->swins++;
 	}
+	if (user) {
+		v->uwins++;
+		v->uk += v->t_k;
+		v->uirq += v->t_irq;
+	}
 	for (int i = 0; i < v->nt_ranges; i++) {
 		int r = v->t_touched[i];
 
-		if (!v->switched)
+		if (user)
 			v->range_win[r] += v->t_range[r];
 		v->t_range[r] = 0;
 	}
@@ -626,11 +639,12 @@ static void snapshot(uint64_t seq, const char *label)
 			" l1k=%" PRIu64 " l2=%" PRIu64 " rep=%" PRIu64
 			" exits=%" PRIu64 " wins=%" PRIu64 " swins=%" PRIu64
 			" wk=%" PRIu64 " wu=%" PRIu64 " wirq=%" PRIu64
+			" uwins=%" PRIu64 " uk=%" PRIu64 " uirq=%" PRIu64
 			" irq=%" PRIu64 " aborts=%" PRIu64 " nostack=%" PRIu64,
 			seq, label, i, L(v->l1), L(v->l1k), L(v->l2), L(v->rep),
 			L(v->exits), L(v->wins), L(v->swins), L(v->wk),
-			L(v->wu), L(v->wirq), L(v->irq), L(v->aborts),
-			L(v->nostack));
+			L(v->wu), L(v->wirq), L(v->uwins), L(v->uk),
+			L(v->uirq), L(v->irq), L(v->aborts), L(v->nostack));
 		for (int r = 0; r < nrange_names; r++)
 			fprintf(out, " r.%s=%" PRIu64 ",%" PRIu64,
 				range_names[r], L(v->range_all[r]),

@@ -23,7 +23,8 @@
 #   --icount-runs N lab boots of the icount part (default 2: the table
 #             shows how well they agree)
 #   --icount-base REV  also count vmprof.ko as of git revision REV (built
-#             for the lab's kernel): what the changes since cut
+#             for the lab's kernel, with its own tools): what the changes
+#             since cut
 # Timings are only meaningful on an otherwise idle machine: the load
 # average is printed and recorded; above 1.5 a warning is given
 # (BENCH_WAIT_IDLE=SECONDS waits that long for it to drop first).
@@ -100,10 +101,11 @@ if [ "$icount" = 1 ]; then
 		vd=$B/icount/base
 		rm -rf "$vd"
 		mkdir -p "$vd"
-		git -C "$top" archive "$icount_base" Kbuild Makefile dkms.conf \
-			include kmod scripts | tar -x -C "$vd"
-		ko=$("$vd/scripts/build-module.sh" "${LAB_KERNEL:-6.1}" | tail -n 1)
-		variants="base=$ko"
+		# The module, and the programs that speak its ABI.
+		git -C "$top" archive "$icount_base" | tar -x -C "$vd"
+		"$vd/scripts/build-module.sh" "${LAB_KERNEL:-6.1}" > "$vd/build.log"
+		make -C "$vd" tools guests >> "$vd/build.log"
+		variants="base=$vd"
 	fi
 	t0=$SECONDS
 	for run in $(seq "$icount_runs"); do

@@ -37,12 +37,14 @@ static __always_inline void vmprof_note_lstar(u64 *lstar, u64 v)
 }
 
 /*
- * On the vCPU thread, at an exit: its reason (U32_MAX if unknown), the
- * guest RIP into *rip, and now and then the guest's MSR_LSTAR into *lstar
- * if it changed.
+ * On the vCPU thread, at an exit, in the common case: its reason into
+ * *reason, the guest RIP into *rip, and now and then the guest's MSR_LSTAR
+ * into *lstar if it changed.  False, with nothing read, for any other
+ * case: then vmprof_guest_exit_slow() does the job.
  */
-static __always_inline u32 vmprof_guest_exit(struct kvm_vcpu *vcpu, u64 *rip,
-					     u64 *lstar)
+static __always_inline bool vmprof_guest_exit_fast(struct kvm_vcpu *vcpu,
+						   u32 *reason, u64 *rip,
+						   u64 *lstar)
 {
 	struct vmcb *vmcb = *(struct vmcb **)((char *)vcpu + sizeof(*vcpu));
 
@@ -50,12 +52,28 @@ static __always_inline u32 vmprof_guest_exit(struct kvm_vcpu *vcpu, u64 *rip,
 		     READ_ONCE(vmprof_vmcb_state) != VMCB_OK ||
 		     vmcb != this_cpu_read(vmprof_vmcb_seen) ||
 		     vcpu->arch.guest_state_protected))
-		return vmprof_guest_exit_slow(vcpu, rip, lstar);
+		return false;
 	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
 	*rip = vmprof_vcpu_rip(vcpu);
 	if (unlikely(vmprof_want_lstar()))
 		vmprof_note_lstar(lstar, vmcb->save.lstar);
-	return vmcb->control.exit_code;
+	*reason = vmcb->control.exit_code;
+	return true;
+}
+
+/*
+ * On the vCPU thread, at an exit: its reason (U32_MAX if unknown), the
+ * guest RIP into *rip, and now and then the guest's MSR_LSTAR into *lstar
+ * if it changed.
+ */
+static __always_inline u32 vmprof_guest_exit(struct kvm_vcpu *vcpu, u64 *rip,
+					     u64 *lstar)
+{
+	u32 reason;
+
+	if (vmprof_guest_exit_fast(vcpu, &reason, rip, lstar))
+		return reason;
+	return vmprof_guest_exit_slow(vcpu, rip, lstar);
 }
 
 #endif /* _VMPROF_GUEST_EXIT_H */

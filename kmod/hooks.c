@@ -74,11 +74,10 @@ static unsigned int vmprof_hooks_users;
  * everything is inlined into them but the guest-state read, and each
  * reads the clock once, a stamp (clock.c).
  */
-static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
-					     struct vmprof_vcpu_slot *slot,
-					     struct kvm_vcpu *vcpu, u64 now)
+static __always_inline void vmprof_slot_exit_account(struct vmprof_target *t,
+						     struct vmprof_vcpu_slot *slot,
+						     u32 reason, u64 now)
 {
-	u32 reason = vmprof_guest_exit(vcpu, &slot->exit_rip, &t->guest_lstar);
 	u32 idx = vmprof_exit_slot(vmprof_isa, reason);
 
 	this_cpu_ptr(t->exits)->c[idx].count++;
@@ -89,36 +88,26 @@ static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
 	WRITE_ONCE(slot->state, VMPROF_SLOT_VMM);
 }
 
-/* Out of line, as it is rare (and inlined, bigger than the probe). */
-static noinline void vmprof_slot_exit_at_entry(struct vmprof_target *t,
-					       struct vmprof_vcpu_slot *slot,
-					       struct kvm_vcpu *vcpu, u64 now)
+static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
+					     struct vmprof_vcpu_slot *slot,
+					     struct kvm_vcpu *vcpu, u64 now)
 {
-	vmprof_slot_exit(t, slot, vcpu, now);
+	u32 reason = vmprof_guest_exit(vcpu, &slot->exit_rip, &t->guest_lstar);
+
+	vmprof_slot_exit_account(t, slot, reason, now);
 }
 
-static __always_inline void vmprof_slot_entry(struct vmprof_target *t,
-					      struct vmprof_vcpu_slot *slot,
-					      struct kvm_vcpu *vcpu, u64 now)
+/* The VMM's time on the exit before this entry, into the exit table. */
+static __always_inline void vmprof_slot_vmm_time(struct vmprof_target *t,
+						 struct vmprof_vcpu_slot *slot,
+						 u64 now)
 {
-	switch (slot->state) {
-	case VMPROF_SLOT_GUEST:
-		/*
-		 * Entered again with no kvm_exit in between: 6.1 SVM does
-		 * not trace fastpath exits.  The VMCB still holds the code.
-		 */
-		vmprof_slot_exit_at_entry(t, slot, vcpu, now);
-		fallthrough;
-	case VMPROF_SLOT_VMM:
-		/* Two CPUs' stamps if the thread moved in between (clock.c). */
-		if (now > slot->exit_stamp &&
-		    (likely(slot->exit_cpu == raw_smp_processor_id()) ||
-		     READ_ONCE(vmprof_stamps_synced)))
-			this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_stamps +=
-				now - slot->exit_stamp;
-		break;
-	}
-	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
+	/* Two CPUs' stamps if the thread moved in between (clock.c). */
+	if (now > slot->exit_stamp &&
+	    (likely(slot->exit_cpu == raw_smp_processor_id()) ||
+	     READ_ONCE(vmprof_stamps_synced)))
+		this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_stamps +=
+			now - slot->exit_stamp;
 }
 
 /*
@@ -131,8 +120,9 @@ static __always_inline void vmprof_slot_entry(struct vmprof_target *t,
  * is profiled only through a target made after it, which moved the
  * generation on.
  */
-static bool vmprof_pcpu_cached(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
-			       unsigned long gen)
+static __always_inline bool vmprof_pcpu_cached(struct vmprof_pcpu *pc,
+					       struct kvm_vcpu *vcpu,
+					       unsigned long gen)
 {
 	if (pc->owner != current || pc->vcpu != vcpu || pc->gen != gen ||
 	    pc->vcpu_idx != vcpu->vcpu_idx)
@@ -140,10 +130,8 @@ static bool vmprof_pcpu_cached(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
 	return pc->slot || pc->tgid == task_tgid(current);
 }
 
-/* Out of line, as it is rare: the entry probe's frame stays small. */
-static noinline void vmprof_pcpu_lookup(struct vmprof_pcpu *pc,
-					struct kvm_vcpu *vcpu,
-					unsigned long gen)
+static void vmprof_pcpu_lookup(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
+			       unsigned long gen)
 {
 	struct vmprof_target *t = NULL;
 
@@ -159,29 +147,77 @@ static noinline void vmprof_pcpu_lookup(struct vmprof_pcpu *pc,
 	barrier();
 }
 
-static void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
+/*
+ * The probes run at every exit and entry.  Their common case is inlined
+ * into them and calls nothing, so that they need no registers saved;
+ * everything else (a thread this CPU's cache does not know, a first
+ * entry, an entry with no exit traced since the last, an exit whose guest
+ * state needs more than the inlined read, a host without a TSC) is in the
+ * _slow functions, which do the whole job.  The bench counts them
+ * (docs/benchmarks.md).
+ *
+ * Only profiled VMs pay for the clock read; others never get a held-tick
+ * correction.  A stamp (the TSC, clock.c) rather than CLOCK_MONOTONIC:
+ * two reads per exit must be cheap wherever the clocksource is not the
+ * TSC (the lab's L1 runs on the HPET, an emulated MMIO read each time).
+ */
+static noinline void vmprof_kvm_entry_slow(struct kvm_vcpu *vcpu,
+					   unsigned long gen)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
-	unsigned long gen = READ_ONCE(vmprof_targets_gen);
+	struct vmprof_vcpu_slot *slot;
+	struct vmprof_target *t;
+	u64 now;
 
 	if (!vmprof_pcpu_cached(pc, vcpu, gen))
 		vmprof_pcpu_lookup(pc, vcpu, gen);
 	WRITE_ONCE(pc->task, current);
-	/*
-	 * Only profiled VMs pay for the clock read; others never get a
-	 * held-tick correction.  A stamp (the TSC, clock.c) rather than
-	 * CLOCK_MONOTONIC: two reads per exit must be cheap wherever the
-	 * clocksource is not the TSC (the lab's L1 runs on the HPET, an
-	 * emulated MMIO read each time).
-	 */
-	if (pc->slot) {
-		u64 now = vmprof_stamp();
-
-		WRITE_ONCE(pc->entry_stamp, now);
-		vmprof_slot_entry(pc->target, pc->slot, vcpu, now);
-	} else {
+	slot = pc->slot;
+	if (!slot) {
 		WRITE_ONCE(pc->entry_stamp, 0);
+		return;
 	}
+	t = pc->target;
+	now = vmprof_stamp();
+	WRITE_ONCE(pc->entry_stamp, now);
+	switch (slot->state) {
+	case VMPROF_SLOT_GUEST:
+		/*
+		 * Entered again with no kvm_exit in between: 6.1 SVM does
+		 * not trace fastpath exits.  The VMCB still holds the code.
+		 */
+		vmprof_slot_exit(t, slot, vcpu, now);
+		fallthrough;
+	case VMPROF_SLOT_VMM:
+		vmprof_slot_vmm_time(t, slot, now);
+		break;
+	}
+	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
+}
+
+static __always_inline void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
+{
+	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
+	unsigned long gen = READ_ONCE(vmprof_targets_gen);
+	struct vmprof_vcpu_slot *slot;
+	u64 now;
+
+	if (unlikely(!vmprof_pcpu_cached(pc, vcpu, gen)))
+		return vmprof_kvm_entry_slow(vcpu, gen);
+	slot = pc->slot;
+	if (!slot) {
+		WRITE_ONCE(pc->task, current);
+		WRITE_ONCE(pc->entry_stamp, 0);
+		return;
+	}
+	if (unlikely(slot->state != VMPROF_SLOT_VMM ||
+		     !static_branch_likely(&vmprof_stamp_tsc)))
+		return vmprof_kvm_entry_slow(vcpu, gen);
+	WRITE_ONCE(pc->task, current);
+	now = rdtsc();
+	WRITE_ONCE(pc->entry_stamp, now);
+	vmprof_slot_vmm_time(pc->target, slot, now);
+	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
 }
 
 /*
@@ -211,13 +247,22 @@ static_assert(__same_type(&vmprof_probe_kvm_entry3, vmprof_tp_kvm_entry_t) ||
 	      __same_type(&vmprof_probe_kvm_entry2, vmprof_tp_kvm_entry_t),
 	      "kvm_entry has a prototype vmprof does not know");
 
-/* The exit of a thread this CPU's cache does not know: rare, out of line. */
-static noinline void vmprof_kvm_exit_uncached(struct kvm_vcpu *vcpu)
+/*
+ * 6.1 SVM traces the exit after preemption is enabled again, so the
+ * thread may have moved since its entry: then it is looked up.
+ */
+static noinline void vmprof_kvm_exit_slow(struct kvm_vcpu *vcpu)
 {
+	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	struct vmprof_target *t = NULL;
 	struct vmprof_vcpu_slot *slot;
 
-	slot = vmprof_target_lookup(current, vcpu, &t);
+	if (vmprof_pcpu_cached(pc, vcpu, READ_ONCE(vmprof_targets_gen))) {
+		slot = pc->slot;
+		t = pc->target;
+	} else {
+		slot = vmprof_target_lookup(current, vcpu, &t);
+	}
 	if (slot)
 		vmprof_slot_exit(t, slot, vcpu, vmprof_stamp());
 }
@@ -226,15 +271,22 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 					  u32 isa)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
+	struct vmprof_vcpu_slot *slot;
+	struct vmprof_target *t;
+	u32 reason;
 
-	/*
-	 * 6.1 SVM traces the exit after preemption is enabled again, so
-	 * the thread may have moved since its entry: then look it up.
-	 */
-	if (!vmprof_pcpu_cached(pc, vcpu, READ_ONCE(vmprof_targets_gen)))
-		vmprof_kvm_exit_uncached(vcpu);
-	else if (pc->slot)
-		vmprof_slot_exit(pc->target, pc->slot, vcpu, vmprof_stamp());
+	if (unlikely(!vmprof_pcpu_cached(pc, vcpu,
+					 READ_ONCE(vmprof_targets_gen)) ||
+		     !static_branch_likely(&vmprof_stamp_tsc)))
+		return vmprof_kvm_exit_slow(vcpu);
+	slot = pc->slot;
+	if (!slot)
+		return;
+	t = pc->target;
+	if (unlikely(!vmprof_guest_exit_fast(vcpu, &reason, &slot->exit_rip,
+					     &t->guest_lstar)))
+		return vmprof_kvm_exit_slow(vcpu);
+	vmprof_slot_exit_account(t, slot, reason, rdtsc());
 }
 
 static void vmprof_pcpu_leave(struct task_struct *task)

@@ -88,6 +88,9 @@ check "range outer: L1 outside fn" "$(get r.outer | cut -d, -f1)" "$outer"
 check "range l2: the nested guest's code is not L1's" "$(get r.l2)" "0,0"
 check "exit windows: without a task switch, with one" \
 	"$(get wins),$(get swins)" "$wins,$switched"
+# Every window runs code below the kernel's addresses: "user space".
+check "exit windows that ran user space, their kernel instructions" \
+	"$(get uwins),$(get uk)" "$wins,0"
 check "exit round-trip window" "$(get wu),$(get wk),$(get wirq)" "$window,0,0"
 rep=$(get rep)
 check "REP MOVSB's further iterations apart" \
