@@ -53,6 +53,8 @@ u64 vmprof_clock_mono_at(u64 stamp)
 		     stamp - c->synced_at > vmprof_clock_resync)) {
 		WRITE_ONCE(c->offset, ktime_get_mono_fast_ns() - ns);
 		WRITE_ONCE(c->synced_at, stamp);
+		/* The kernel may find the TSCs apart at any time. */
+		vmprof_clock_check();
 	}
 	now = ns + READ_ONCE(c->offset);
 	if ((s64)(now - READ_ONCE(c->last)) < 0)
@@ -98,12 +100,17 @@ void vmprof_clock_init(void)
 	vmprof_clock_check();
 }
 
-/* Whether stamps of two CPUs compare; the kernel may find out late. */
+/*
+ * Whether stamps of two CPUs compare; the kernel may find out late (any
+ * context: called at each resync above, written only when it changes).
+ */
 void vmprof_clock_check(void)
 {
-	WRITE_ONCE(vmprof_stamps_synced,
-		   !static_branch_likely(&vmprof_stamp_tsc) ||
-		   !check_tsc_unstable());
+	bool synced = !static_branch_likely(&vmprof_stamp_tsc) ||
+		      !check_tsc_unstable();
+
+	if (READ_ONCE(vmprof_stamps_synced) != synced)
+		WRITE_ONCE(vmprof_stamps_synced, synced);
 }
 
 u64 vmprof_stamp_to_ns(u64 stamps)

@@ -119,6 +119,14 @@ static __always_inline void vmprof_slot_vmm_time(struct vmprof_target *t,
  * for the same thread group too: a new process at a dead one's addresses
  * is profiled only through a target made after it, which moved the
  * generation on.
+ *
+ * The cached slot and target are dereferenced only after the generation
+ * matched, within one probe call (preemption disabled, an RCU read side):
+ * a target that goes bumps the generation before synchronize_rcu() and
+ * its free (target.c), so a cache older than that is never used, and a
+ * probe that read the old generation finishes first.  Hooks registered
+ * again start from a cleared cache.  The overflow handler reads only
+ * task, vcpu and entry_stamp (sample.c).
  */
 static __always_inline bool vmprof_pcpu_cached(struct vmprof_pcpu *pc,
 					       struct kvm_vcpu *vcpu,
@@ -135,6 +143,13 @@ static void vmprof_pcpu_lookup(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
 {
 	struct vmprof_target *t = NULL;
 
+	/*
+	 * @gen was read before the targets are: pairs with the smp_wmb()
+	 * in target.c, which bumps it after changing the list.  A target
+	 * that goes while we look is found at most with the generation it
+	 * had, which no later probe will match.
+	 */
+	smp_rmb();
 	WRITE_ONCE(pc->task, NULL);
 	barrier();
 	pc->owner = current;
@@ -145,6 +160,19 @@ static void vmprof_pcpu_lookup(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
 	pc->target = t;
 	pc->gen = gen;
 	barrier();
+}
+
+/*
+ * current enters the guest with pc->vcpu, at @stamp (0: not profiled).
+ * The stamp goes first: an overflow handler that interrupts us and finds
+ * the task set must not pair it with another entry's stamp (sample.c).
+ */
+static __always_inline void vmprof_pcpu_enter(struct vmprof_pcpu *pc,
+					      u64 stamp)
+{
+	WRITE_ONCE(pc->entry_stamp, stamp);
+	barrier();
+	WRITE_ONCE(pc->task, current);
 }
 
 /*
@@ -171,15 +199,14 @@ static noinline void vmprof_kvm_entry_slow(struct kvm_vcpu *vcpu,
 
 	if (!vmprof_pcpu_cached(pc, vcpu, gen))
 		vmprof_pcpu_lookup(pc, vcpu, gen);
-	WRITE_ONCE(pc->task, current);
 	slot = pc->slot;
 	if (!slot) {
-		WRITE_ONCE(pc->entry_stamp, 0);
+		vmprof_pcpu_enter(pc, 0);
 		return;
 	}
 	t = pc->target;
 	now = vmprof_stamp();
-	WRITE_ONCE(pc->entry_stamp, now);
+	vmprof_pcpu_enter(pc, now);
 	switch (slot->state) {
 	case VMPROF_SLOT_GUEST:
 		/*
@@ -206,16 +233,14 @@ static __always_inline void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
 		return vmprof_kvm_entry_slow(vcpu, gen);
 	slot = pc->slot;
 	if (!slot) {
-		WRITE_ONCE(pc->task, current);
-		WRITE_ONCE(pc->entry_stamp, 0);
+		vmprof_pcpu_enter(pc, 0);
 		return;
 	}
 	if (unlikely(slot->state != VMPROF_SLOT_VMM ||
 		     !static_branch_likely(&vmprof_stamp_tsc)))
 		return vmprof_kvm_entry_slow(vcpu, gen);
-	WRITE_ONCE(pc->task, current);
 	now = rdtsc();
-	WRITE_ONCE(pc->entry_stamp, now);
+	vmprof_pcpu_enter(pc, now);
 	vmprof_slot_vmm_time(pc->target, slot, now);
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
 }

@@ -197,6 +197,7 @@ int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 		found = vmprof_target_alloc(task_tgid(task));
 		if (found) {
 			list_add_rcu(&found->node, &vmprof_targets);
+			smp_wmb();	/* the list, then the generation: hooks.c */
 			WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
 		} else {
 			err = -ENOMEM;
@@ -217,6 +218,7 @@ static void vmprof_target_release(struct kref *ref)
 
 	lockdep_assert_held(&vmprof_targets_lock);
 	list_del_rcu(&t->node);
+	smp_wmb();	/* the list, then the generation: hooks.c */
 	WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
 }
 
