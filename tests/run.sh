@@ -153,9 +153,11 @@ lab_boot() {
 # thread per vCPU
 # (tests/lab/lab.sh says why).  By default Debian 12's 6.1 runs every
 # test and the other kernels the essential ones (the module tests, the
-# ground-truth guest in both modes, a Linux guest); LAB_KERNELS="6.12 7.x"
+# ground-truth guest in both modes, a Linux guest; on 6.12 with 5-level
+# paging, and the introspection of that Linux guest); LAB_KERNELS="6.12 7.x"
 # runs every test on the kernels it names.
 LAB_DEFAULT_KERNELS="6.1 6.12 6.12-rt 7.x"
+LAB_CPU_LA57=EPYC,+svm,+npt,+la57
 lab_suite() {
 	local k
 	if [ -n "${LAB_KERNELS:-}" ]; then
@@ -167,7 +169,12 @@ lab_suite() {
 	fi
 	lab_boot 6.1 single 1800 all-but-linux
 	lab_boot 6.1 multi 1500 t_linux t_introspect
-	for k in ${LAB_DEFAULT_KERNELS#6.1 }; do
+	# 6.12's Linux guests run 5-level paging (L1's CPU has la57, L2 gets
+	# -cpu host): the introspection in both paging modes, and on a second
+	# guest kernel layout (pcpu_hot.current_task).
+	lab_boot 6.12 single 900 t_module t_gt
+	LAB_CPU=$LAB_CPU_LA57 lab_boot 6.12 multi 900 t_linux t_introspect
+	for k in ${LAB_DEFAULT_KERNELS#6.1 6.12 }; do
 		lab_boot "$k" single 900 t_module t_gt
 		lab_boot "$k" multi 600 t_linux
 	done

@@ -72,6 +72,18 @@ t_linux() {
 	python3 "$REPO/tests/lab/$rc" resolved "$d/dom.json" 90 || lab_failed=1
 	python3 "$REPO/tests/lab/$rc" linux-modes "$d/cpu.json" "$d/dom.json" ||
 		lab_failed=1
+	# Guest memory is read only when a recording asks for it (record
+	# --guest-introspect): these two carry no guest task and no guest
+	# kernel identity.
+	for m in cpu dom; do
+		"$VMPROF" report -i "$d/$m.data" --guest-comm init \
+			> /dev/null 2> "$d/$m.nocomm.stderr"
+		check "linux: $m-switch without --guest-introspect: no guest tasks" \
+			grep -q "the recording has no guest tasks" "$d/$m.nocomm.stderr"
+		check "linux: $m-switch without --guest-introspect: no guest kernel identity" \
+			python3 -c 'import json, sys; sys.exit("guest_kernel" in json.load(open(sys.argv[1])))' \
+			"$d/$m.json"
+	done
 	check "linux: objects all zero" wait_objects_zero
 	check "linux: rmmod" rmmod vmprof
 }
