@@ -14,8 +14,10 @@
  *
  * Closing the file ends the session at any point; nothing else is needed.
  * A session never keeps the VM alive: if the VMM exits, the session stays
- * readable, poll() reports EPOLLHUP, and VMPROF_IOC_GET_STATS reports
- * target_alive = 0.
+ * readable, poll() reports EPOLLHUP (and wakes its waiters, ABI 1.3), and
+ * VMPROF_IOC_GET_STATS reports target_alive = 0.  Pids and tids in samples
+ * are those of the pid namespace of the process that opened the session
+ * (ABI 1.3; 0 for a task that namespace cannot see), as in perf.
  *
  * Structs passed through ioctls follow the extensible-struct rule of
  * perf_event_attr and clone3: the first field is the caller's sizeof(),
@@ -49,14 +51,28 @@
  *                   that count guest execution: a VM on this host uses
  *                   KVM's mediated vPMU (Linux 7.x, kvm_amd or kvm_intel
  *                   enable_mediated_pmu=Y).  VMPROF_EVENT_CPU_CLOCK works.
+ *       -ENXIO      (ABI 1.3) guest registers cannot be read on this host:
+ *                   VMREAD failed in a vCPU's exit, as it does where KVM
+ *                   runs on Hyper-V with its enlightened VMCS (kvm_intel
+ *                   enlightened_vmcs=Y); see VMPROF_INFO_GUEST_UNREADABLE
+ *       -EPERM      (ABI 1.3) the rings would take the caller's user past
+ *                   its locked-memory allowance, as perf's buffers would
+ *                   (module parameter ring_mlock_kb per CPU, like
+ *                   perf_event_mlock_kb, plus RLIMIT_MEMLOCK), and the
+ *                   caller lacks CAP_IPC_LOCK
+ *       -EINVAL     (ABI 1.3) also a frequency above the host's
+ *                   kernel.perf_event_max_sample_rate, as perf refuses it
  *       -ENOMEM     out of memory
  *       -EPERM      VMPROF_ATTACH_GUEST_TASK without CAP_SYS_ADMIN (1.2)
  *     A tool built for ABI 1.2 passes the VER1 size; a 1.1 module then
  *     answers -E2BIG if VMPROF_ATTACH_GUEST_TASK fields are set.
  *
- * VMPROF_IOC_ENABLE / VMPROF_IOC_DISABLE   no argument.
- *     Start and stop sampling.  -EINVAL if not attached.  Idempotent.
- *     ENABLE takes the snapshot that exit statistics are counted from.
+ * VMPROF_IOC_ENABLE / VMPROF_IOC_DISABLE   argument 0:
+ *     ioctl(fd, VMPROF_IOC_ENABLE, 0).
+ *     Start and stop sampling.  -EINVAL if not attached, or (ABI 1.3) if
+ *     the argument is not 0 (a call without one passes whatever is in
+ *     its register).  Idempotent.  ENABLE takes the snapshot that exit
+ *     statistics are counted from.
  *
  * VMPROF_IOC_GET_INFO     out: struct vmprof_info (size set by caller).
  *     What the session profiles and how to map its rings.  -EINVAL if not
@@ -134,8 +150,16 @@
 #define VMPROF_DEVICE_PATH	"/dev/vmprof"
 
 #define VMPROF_ABI_MAJOR	1
-#define VMPROF_ABI_MINOR	2	/* 1: VMPROF_INFO_MEDIATED_PMU, -EOPNOTSUPP;
-				 * 2: guest tasks, VMPROF_IOC_GUEST_READ */
+/*
+ * 1: VMPROF_INFO_MEDIATED_PMU, -EOPNOTSUPP
+ * 2: guest tasks, VMPROF_IOC_GUEST_READ
+ * 3: off-CPU time of exits (vmprof_stats.exits_offcpu), counters' enabled
+ *    and running times, VMPROF_SAMPLE_WORKER, VMPROF_INFO_GUEST_UNREADABLE
+ *    and -ENXIO, perf's limits (sample rate, locked memory), pids in the
+ *    opener's namespace, EPOLLHUP wakes waiters, ENABLE and DISABLE take
+ *    0 only, ioctl numbers whatever struct size they carry
+ */
+#define VMPROF_ABI_MINOR	3
 
 /*
  * Not listed in Documentation/userspace-api/ioctl/ioctl-number.rst (as of
@@ -221,6 +245,13 @@ struct vmprof_attach {
 /* The guest's state or memory is encrypted (SEV, SEV-ES, SEV-SNP, TDX):
  * no guest tasks, and VMPROF_IOC_GUEST_READ fails with -EIO (1.2). */
 #define VMPROF_INFO_GUEST_PROTECTED (1U << 4)
+/*
+ * (ABI 1.3) Guest registers cannot be read on this host (VMREAD failed in
+ * a vCPU's exit: KVM on Hyper-V with the enlightened VMCS): no guest
+ * sample can be taken.  Also in vmprof_stats.flags, for a session that
+ * attached before the module found out.
+ */
+#define VMPROF_INFO_GUEST_UNREADABLE (1U << 5)
 
 struct vmprof_info {
 	__u32 size;
@@ -262,16 +293,47 @@ struct vmprof_stats {
 	__u64 guest_unread;	/* out (1.2): guest samples whose task could
 				 * not be read (VMPROF_ATTACH_GUEST_TASK) */
 	__u64 reserved[3];
+	/* ABI 1.3: */
+	__u64 exits_offcpu;	/* in: user pointer to __u64[exits_cap], or 0:
+				 * for each entry of exits, the part of its
+				 * vmm_ns the vCPU's thread spent off its CPU
+				 * (halted, preempted, blocked in user space);
+				 * the rest is the VMM's work on the CPU */
+	__u64 time_enabled;	/* out: ns the session's counters were
+				 * enabled (and their threads on a CPU),
+				 * summed over its counters */
+	__u64 time_running;	/* out: ns they counted; below time_enabled
+				 * when perf multiplexed them (more events
+				 * than counters: a vPMU, the NMI watchdog),
+				 * and samples stand for that part only */
+	__u32 flags;		/* out: VMPROF_INFO_GUEST_UNREADABLE */
+	__u32 missed_threads;	/* out: threads of the VMM that started while
+				 * attached and are not profiled (more at once
+				 * than the module notes between two runs of
+				 * its work item) */
 };
 #define VMPROF_STATS_SIZE_VER0	88
+#define VMPROF_STATS_SIZE_VER1	120	/* ABI 1.3 */
 
+/*
+ * The size bits of these numbers are frozen at the struct sizes of ABI
+ * 1.2, so that this header's callers work with a 1.2 module: a struct
+ * grows (its size field says how much of it the caller knows), its number
+ * stays.  The module (ABI 1.3) matches a command's type, number and
+ * direction, not its size, so that callers built against ABI 1.1, whose
+ * ATTACH carried the VER0 size, work too.
+ */
 #define VMPROF_IOC_GET_VERSION	_IOR(VMPROF_IOC_MAGIC, 0, struct vmprof_version)
-#define VMPROF_IOC_ATTACH	_IOW(VMPROF_IOC_MAGIC, 1, struct vmprof_attach)
+#define VMPROF_IOC_ATTACH	_IOC(_IOC_WRITE, VMPROF_IOC_MAGIC, 1, \
+				     VMPROF_ATTACH_SIZE_VER1)
 #define VMPROF_IOC_ENABLE	_IO(VMPROF_IOC_MAGIC, 2)
 #define VMPROF_IOC_DISABLE	_IO(VMPROF_IOC_MAGIC, 3)
-#define VMPROF_IOC_GET_INFO	_IOWR(VMPROF_IOC_MAGIC, 4, struct vmprof_info)
-#define VMPROF_IOC_GET_STATS	_IOWR(VMPROF_IOC_MAGIC, 5, struct vmprof_stats)
-#define VMPROF_IOC_GUEST_READ	_IOWR(VMPROF_IOC_MAGIC, 6, struct vmprof_guest_read)
+#define VMPROF_IOC_GET_INFO	_IOC(_IOC_READ | _IOC_WRITE, VMPROF_IOC_MAGIC, \
+				     4, VMPROF_INFO_SIZE_VER0)
+#define VMPROF_IOC_GET_STATS	_IOC(_IOC_READ | _IOC_WRITE, VMPROF_IOC_MAGIC, \
+				     5, VMPROF_STATS_SIZE_VER0)
+#define VMPROF_IOC_GUEST_READ	_IOC(_IOC_READ | _IOC_WRITE, VMPROF_IOC_MAGIC, \
+				     6, VMPROF_GUEST_READ_SIZE_VER0)
 
 /* vmprof_guest_read.op */
 #define VMPROF_GUEST_READ_PHYS	1
@@ -336,6 +398,13 @@ struct vmprof_record_header {
 #define VMPROF_SAMPLE_VCPU_THREAD (1U << 0)	/* taken on a vCPU thread */
 #define VMPROF_SAMPLE_EXIT	  (1U << 1)	/* exit_* fields are valid */
 #define VMPROF_SAMPLE_GUEST_TASK  (1U << 2)	/* guest_pid/tid are valid */
+/*
+ * Taken on a kernel worker doing the VMM's work (ABI 1.3): a vhost worker
+ * (a kernel thread vhost-PID before Linux 6.4, a thread of the VMM from
+ * 6.4), an io_uring worker, KVM's own threads of the VM.  Domain-switch
+ * only; context is VMPROF_CTX_VMM_KERNEL and pid the VMM's.
+ */
+#define VMPROF_SAMPLE_WORKER	  (1U << 3)
 
 #define VMPROF_VCPU_NONE	0xffffffffU	/* not a vCPU thread */
 

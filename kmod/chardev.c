@@ -92,6 +92,9 @@ static long vmprof_ioctl_stats(struct vmprof_session *s, void __user *uarg)
 		return err;
 	if (memchr_inv(st.reserved, 0, sizeof(st.reserved)))
 		return -EINVAL;
+	/* exits_offcpu must describe as many entries as exits. */
+	if (st.exits_offcpu && !st.exits)
+		return -EINVAL;
 	err = vmprof_session_stats(s, &st);
 	if (err)
 		return err;
@@ -100,26 +103,37 @@ static long vmprof_ioctl_stats(struct vmprof_session *s, void __user *uarg)
 	       -EFAULT : 0;
 }
 
+/*
+ * A command without its size bits, which say how large the caller's
+ * struct was when its header was written: each handler reads the size
+ * from the struct itself (include/vmprof.h).
+ */
+#define vmprof_ioctl_unsized(cmd)	((cmd) & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT))
+
 static long vmprof_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
 	struct vmprof_session *s = file->private_data;
 	void __user *uarg = (void __user *)arg;
 
+	if (_IOC_TYPE(cmd) == VMPROF_IOC_MAGIC)
+		cmd = vmprof_ioctl_unsized(cmd);
 	switch (cmd) {
-	case VMPROF_IOC_GET_VERSION:
+	case vmprof_ioctl_unsized(VMPROF_IOC_GET_VERSION):
 		return vmprof_ioctl_version(uarg);
-	case VMPROF_IOC_ATTACH:
+	case vmprof_ioctl_unsized(VMPROF_IOC_ATTACH):
 		return vmprof_ioctl_attach(s, uarg);
 	case VMPROF_IOC_ENABLE:
-		return vmprof_session_enable(s, true);
 	case VMPROF_IOC_DISABLE:
-		return vmprof_session_enable(s, false);
-	case VMPROF_IOC_GET_INFO:
+		/* No argument, so none but 0: it may mean something later. */
+		if (arg)
+			return -EINVAL;
+		return vmprof_session_enable(s, cmd == VMPROF_IOC_ENABLE);
+	case vmprof_ioctl_unsized(VMPROF_IOC_GET_INFO):
 		return vmprof_ioctl_info(s, uarg);
-	case VMPROF_IOC_GET_STATS:
+	case vmprof_ioctl_unsized(VMPROF_IOC_GET_STATS):
 		return vmprof_ioctl_stats(s, uarg);
-	case VMPROF_IOC_GUEST_READ:
+	case vmprof_ioctl_unsized(VMPROF_IOC_GUEST_READ):
 		return vmprof_guest_read_ioctl(uarg);
 	}
 	return -ENOTTY;
@@ -148,6 +162,12 @@ static __poll_t vmprof_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &s->wait, wait);
 	mutex_lock(&s->lock);
+	/*
+	 * The VMM's end wakes the waiters of its struct pid (pidfd_poll()
+	 * waits there too), which the target holds until the session ends.
+	 */
+	if (s->attached && s->target)
+		poll_wait(file, &s->target->tgid->wait_pidfd, wait);
 	if (s->attached) {
 		if (vmprof_rings_readable(s->rings))
 			mask |= EPOLLIN | EPOLLRDNORM;

@@ -71,6 +71,36 @@ static inline unsigned long vmprof_vcpu_rip(struct kvm_vcpu *vcpu)
 }
 
 /*
+ * When @task last got a CPU, on the scheduler's clock (rq_clock(),
+ * local_clock()'s source), or 0 if the kernel does not keep it
+ * (CONFIG_SCHED_INFO, which every distribution kernel sets: schedstats
+ * and delay accounting select it).
+ */
+static inline u64 vmprof_task_last_arrival(const struct task_struct *task)
+{
+#ifdef CONFIG_SCHED_INFO
+	return READ_ONCE(task->sched_info.last_arrival);
+#else /* CONFIG_SCHED_INFO */
+	return 0;
+#endif /* CONFIG_SCHED_INFO */
+}
+
+/*
+ * Is @task a kernel worker (a thread that runs only kernel code on a
+ * process's behalf): a kernel thread, an io_uring worker, or (6.4, where
+ * PF_USER_WORKER appeared) a vhost_task?
+ */
+static inline bool vmprof_task_is_worker(const struct task_struct *task)
+{
+	unsigned int workers = PF_KTHREAD | PF_IO_WORKER;
+
+#ifdef PF_USER_WORKER
+	workers |= PF_USER_WORKER;
+#endif /* PF_USER_WORKER */
+	return task->flags & workers;
+}
+
+/*
  * The workqueue for vmprof's work items, which sleep (perf event creation)
  * and need no particular CPU.  7.x deprecates system_wq (a warning at
  * every queue_work) and names the unbound one system_dfl_wq; older kernels

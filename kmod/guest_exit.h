@@ -53,8 +53,12 @@ static __always_inline bool vmprof_guest_exit_fast(struct kvm_vcpu *vcpu,
 		     vmcb != this_cpu_read(vmprof_vmcb_seen) ||
 		     vcpu->arch.guest_state_protected))
 		return false;
-	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
-	*rip = vmprof_vcpu_rip(vcpu);
+	/*
+	 * The exiting instruction.  KVM's own copy of RIP may have moved
+	 * past it already (an exit 6.1 to 6.5 complete in the fastpath
+	 * before tracing it); the VMCB keeps it until the next VMRUN.
+	 */
+	*rip = vmcb->save.rip;
 	if (unlikely(vmprof_want_lstar()))
 		vmprof_note_lstar(lstar, vmcb->save.lstar);
 	*reason = vmcb->control.exit_code;

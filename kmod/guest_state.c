@@ -14,8 +14,9 @@
  * that follows struct kvm_vcpu.  That layout is private to kvm-amd, so it
  * is validated at run time: the pointer must be a page of the direct map
  * and the VMCB's RIP must equal the RIP KVM copied into vcpu->arch.regs at
- * the same exit.  Until one exit validated it, and forever after a
- * mismatch, only vcpu->arch.regs is used (RIP only; CR3 and CPL read 0).
+ * the same exit.  Until one exit validated it, and for good if none does
+ * in VMPROF_VMCB_TRIES exits, only vcpu->arch.regs is used (RIP only; CR3
+ * and CPL read 0, exit reasons are unknown).
  *
  * Intel (VMX): VMREAD of the current VMCS, the way vmx_get_cpl_no_cache()
  * does since 6.19 to stay out of KVM's register cache from NMI context.
@@ -69,34 +70,62 @@ static struct vmcb *vmprof_svm_vmcb(struct kvm_vcpu *vcpu)
 	return vmcb;
 }
 
-/* Called at exits, on the vCPU thread, where both copies of RIP agree. */
+/*
+ * Exits where the two copies of RIP disagree, before the layout is
+ * declared unknown.  With the right layout they disagree at an exit KVM's
+ * fastpath completed before kvm_exit was traced (6.1 to 6.5 trace it
+ * from svm_handle_exit(), after handle_fastpath_set_msr_irqoff() moved
+ * RIP past an x2APIC ICR write), rarely many in a row; with a layout we
+ * do not know, practically always.  An exit at RIP 0 proves nothing
+ * either way (a zeroed page would agree) and is not counted: a real-mode
+ * guest may well exit there, over and over.
+ */
+#define VMPROF_VMCB_TRIES	1024
+static atomic_t vmprof_vmcb_misses = ATOMIC_INIT(0);
+
+/*
+ * Called from the kvm_exit probe, on the vCPU thread.  Until one exit
+ * shows the VMCB's RIP equal to the one svm_vcpu_run() copied out of it,
+ * nothing but RIP is read from the VMCB.
+ */
 static void vmprof_svm_validate(struct kvm_vcpu *vcpu, struct vmcb *vmcb)
 {
+	u64 rip = vmprof_vcpu_rip(vcpu);
+
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_UNKNOWN)
 		return;
-	if (vmcb && vmcb->save.rip == vmprof_vcpu_rip(vcpu) &&
-	    vmcb->save.rip) {
+	if (vmcb && vmcb->save.rip == rip && rip) {
 		WRITE_ONCE(vmprof_vmcb_state, VMCB_OK);
 		return;
 	}
+	if (vmcb && (!vmcb->save.rip || !rip))
+		return;
+	if (atomic_inc_return(&vmprof_vmcb_misses) != VMPROF_VMCB_TRIES)
+		return;
 	WRITE_ONCE(vmprof_vmcb_state, VMCB_BAD);
 	pr_warn("struct vcpu_svm layout not recognised; guest CR3, CPL and exit reasons unavailable\n");
 }
 
 static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
-			    bool at_exit)
+			    enum vmprof_read_at at)
 {
 	struct vmcb *vmcb = vmprof_svm_vmcb(vcpu);
 
 	/* svm_vcpu_run() copies RIP out of the VMCB right after each exit. */
 	r->rip = vmprof_vcpu_rip(vcpu);
-	if (at_exit)
+	if (at == VMPROF_READ_EXIT)
 		vmprof_svm_validate(vcpu, vmcb);
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
 		return true;
 	r->exit_reason = vmcb->control.exit_code;
-	if (at_exit) {
-		/* An exit needs only its reason and RIP; keep it short. */
+	if (at != VMPROF_READ_SAMPLE) {
+		/*
+		 * The exiting instruction.  KVM may have moved its own copy
+		 * of RIP past it by now (a fastpath exit on 6.1, or one
+		 * completed before the next entry); the VMCB keeps it until
+		 * the next VMRUN.  An exit needs only its reason and RIP.
+		 */
+		r->rip = vmcb->save.rip;
 		if (vmprof_want_lstar())
 			r->lstar = vmcb->save.lstar;
 		return true;
@@ -149,19 +178,42 @@ static bool vmprof_vmx_cr3(struct kvm_vcpu *vcpu, u64 *cr3)
 	return vmprof_vmread(GUEST_CR3, cr3);
 }
 
+/*
+ * Set when VMREAD fails where the VMCS must be current: in a probe on the
+ * vCPU's thread, between its VM exit and its next entry.  KVM on Hyper-V
+ * with the enlightened VMCS (kvm_intel enlightened_vmcs, used when
+ * Hyper-V recommends it) never makes a VMCS current: evmcs_load() only
+ * points the VP assist page at it (vmx_onhyperv.h; evmcs.h before 6.6),
+ * and every VMREAD then fails.  Guest samples are impossible there; new
+ * sessions are refused and running ones told (VMPROF_INFO_GUEST_UNREADABLE)
+ * rather than left to record a profile without a guest.
+ */
+static bool vmprof_vmx_unreadable;
+
+bool vmprof_guest_unreadable(void)
+{
+	return READ_ONCE(vmprof_vmx_unreadable);
+}
+
 static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
-			    bool at_exit)
+			    enum vmprof_read_at at)
 {
 	u64 v;
 
-	if (!vmprof_vmread(GUEST_RIP, &r->rip))
+	if (!vmprof_vmread(GUEST_RIP, &r->rip)) {
+		if (at != VMPROF_READ_SAMPLE &&
+		    !READ_ONCE(vmprof_vmx_unreadable)) {
+			WRITE_ONCE(vmprof_vmx_unreadable, true);
+			pr_err("VMREAD fails in a vCPU's exit (KVM on Hyper-V with the enlightened VMCS?): guest registers cannot be read\n");
+		}
 		return false;
+	}
 	if (vmprof_vmread(VM_EXIT_REASON, &v))
 		r->exit_reason = v & 0xffff;	/* basic exit reason */
-	if (at_exit) {
+	if (at != VMPROF_READ_SAMPLE) {
 		/*
-		 * Ask KVM, at exits only (task context, vCPU loaded), never
-		 * from the handler; see vmprof_kvm_get_msr().
+		 * Ask KVM, in the probes only (task context, vCPU loaded),
+		 * never from the handler; see vmprof_kvm_get_msr().
 		 */
 		if (vmprof_want_lstar() &&
 		    vmprof_kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
@@ -188,7 +240,8 @@ static noinline u32 vmprof_vmx_exit(struct kvm_vcpu *vcpu, u64 *rip,
 {
 	struct vmprof_guest_regs r = { .exit_reason = U32_MAX };
 
-	if (vmprof_isa != VMPROF_ISA_VMX || !vmprof_vmx_read(vcpu, &r, true))
+	if (vmprof_isa != VMPROF_ISA_VMX ||
+	    !vmprof_vmx_read(vcpu, &r, VMPROF_READ_EXIT))
 		r.exit_reason = U32_MAX;
 	*rip = r.rip;
 	vmprof_note_lstar(lstar, r.lstar);
@@ -198,7 +251,7 @@ static noinline u32 vmprof_vmx_exit(struct kvm_vcpu *vcpu, u64 *rip,
 /*
  * vmprof_guest_exit() (guest_exit.h) but for its common case: a VMCB not
  * yet validated or not yet seen on this CPU, VMX, or state KVM cannot
- * show (SEV-ES, SNP, TDX).  As vmprof_guest_read(.., true).
+ * show (SEV-ES, SNP, TDX).  As vmprof_guest_read(.., VMPROF_READ_EXIT).
  */
 u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 {
@@ -216,19 +269,22 @@ u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 	vmprof_svm_validate(vcpu, vmcb);
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
 		return U32_MAX;
+	/* The exiting instruction: see vmprof_guest_exit_fast(). */
+	*rip = vmcb->save.rip;
 	if (vmprof_want_lstar())
 		vmprof_note_lstar(lstar, vmcb->save.lstar);
 	return vmcb->control.exit_code;
 }
 
 /*
- * Read what is available.  at_exit: called from the kvm_exit probe (task
- * context on the vCPU thread), which needs RIP, the exit reason and now
- * and then LSTAR; otherwise (overflow handler) RIP, CR3, CPL and the exit
- * reason.
+ * Read what is available.  At an exit (the kvm_exit probe) or at an entry
+ * that follows an exit kvm_exit did not trace (task context on the vCPU
+ * thread): RIP of the exiting instruction, the exit reason and now and
+ * then LSTAR.  For a sample (the overflow handler): RIP, CR3, CPL and the
+ * exit reason.
  */
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
-		       bool at_exit)
+		       enum vmprof_read_at at)
 {
 	memset(r, 0, sizeof(*r));
 	r->exit_reason = U32_MAX;	/* unknown until read */
@@ -236,9 +292,9 @@ bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		return false;	/* SEV-ES/SNP: the guest's state is sealed */
 	switch (vmprof_isa) {
 	case VMPROF_ISA_SVM:
-		return vmprof_svm_read(vcpu, r, at_exit);
+		return vmprof_svm_read(vcpu, r, at);
 	case VMPROF_ISA_VMX:
-		return vmprof_vmx_read(vcpu, r, at_exit);
+		return vmprof_vmx_read(vcpu, r, at);
 	}
 	return false;
 }

@@ -13,7 +13,15 @@
  *    vCPU thread left its CPU.  It does the job of a preempt notifier for
  *    every thread at once; preempt notifiers must be registered by each
  *    thread on itself, which the VMM's threads cannot be asked to do.
- *  - sched:sched_process_fork meets new VMM threads for domain-switch.
+ *  - task:task_newtask meets new VMM threads for domain-switch, however
+ *    they were created (copy_process(): clone(), and io_uring's and
+ *    vhost's workers, which sched_process_fork does not see);
+ *    task:task_rename meets the kernel threads a VMM thread creates
+ *    (vhost workers before 6.4).
+ *  - ftrace callbacks on kvm_wait_lapic_expire() and
+ *    kvm_load_host_xsave_state() time VM entry and exit closer to
+ *    VMRUN than the tracepoints can, for the software clock's
+ *    corrections (sample.c), where KVM has those functions.
  *
  * vmprof_pcpu says "task T is inside KVM_RUN with vCPU V on this CPU, and
  * has not left the CPU since it last entered the guest".  While that
@@ -31,7 +39,8 @@
  * with the same thread and vCPU, and looking its target up each time was
  * most of what the entry probe cost (docs/benchmarks.md).
  *
- * The probes are registered while any session is attached.
+ * The probes are registered by the first session and stay registered
+ * until hooks_linger_ms after the last one ends (see below).
  *
  * Every tracepoint is found by name, in kvm.ko's tracepoint table or, for
  * the scheduler's and a built-in KVM's, the kernel's: none has to be
@@ -41,6 +50,7 @@
  * its tracepoint (compat.h), and vmprof holds a reference on kvm.ko from
  * load to unload, as a link to its symbols would.
  */
+#include <linux/ftrace.h>
 #include <linux/module.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
@@ -54,6 +64,7 @@
 /* Declarations only (no CREATE_TRACE_POINTS), for compat.h's type checks. */
 #include <trace/events/kvm.h>
 #include <trace/events/sched.h>
+#include <trace/events/task.h>
 
 DEFINE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
@@ -63,10 +74,33 @@ static struct tracepoint *vmprof_tp_kvm_entry;
 static struct tracepoint *vmprof_tp_kvm_exit;
 static struct tracepoint *vmprof_tp_userspace_exit;
 static struct tracepoint *vmprof_tp_sched_switch;
-static struct tracepoint *vmprof_tp_sched_fork;
+static struct tracepoint *vmprof_tp_task_newtask;
+static struct tracepoint *vmprof_tp_task_rename;
 
 static DEFINE_MUTEX(vmprof_hooks_lock);
 static unsigned int vmprof_hooks_users;
+
+/*
+ * Off-CPU time of an exit: from each time the vCPU thread leaves its CPU
+ * during the exit (sched_switch) to the time it next gets one, which the
+ * scheduler keeps (sched_info.last_arrival, on local_clock()'s clock);
+ * the probes see it at the thread's next switch or its next entry.  The
+ * rest of the exit's time, on the CPU, is the VMM's work for the guest;
+ * off it, the vCPU waits: halted (KVM blocks it until an interrupt),
+ * preempted, or blocked in the VMM's user space.
+ */
+static void vmprof_slot_off_cpu_end(struct vmprof_vcpu_slot *slot,
+				    struct task_struct *task)
+{
+	u64 arrival;
+
+	if (!slot->off_since)
+		return;
+	arrival = vmprof_task_last_arrival(task);
+	if (arrival > slot->off_since)
+		slot->offcpu_ns += arrival - slot->off_since;
+	slot->off_since = 0;
+}
 
 /*
  * The probes run at every exit and entry of every vCPU while any session
@@ -85,6 +119,8 @@ static __always_inline void vmprof_slot_exit_account(struct vmprof_target *t,
 	slot->exit_slot = idx;
 	slot->exit_stamp = now;
 	slot->exit_cpu = raw_smp_processor_id();
+	slot->off_since = 0;
+	slot->offcpu_ns = 0;
 	WRITE_ONCE(slot->state, VMPROF_SLOT_VMM);
 }
 
@@ -108,6 +144,24 @@ static __always_inline void vmprof_slot_vmm_time(struct vmprof_target *t,
 	     READ_ONCE(vmprof_stamps_synced)))
 		this_cpu_ptr(t->exits)->c[slot->exit_slot].vmm_stamps +=
 			now - slot->exit_stamp;
+}
+
+/*
+ * The part of that time the thread spent off its CPU (the slow path
+ * only: the thread left its CPU during the exit), at most all of it.
+ */
+static void vmprof_slot_offcpu_time(struct vmprof_target *t,
+				    struct vmprof_vcpu_slot *slot, u64 now)
+{
+	u64 vmm;
+
+	vmprof_slot_off_cpu_end(slot, current);
+	if (!slot->offcpu_ns || now <= slot->exit_stamp)
+		return;
+	vmm = vmprof_stamp_to_ns(now - slot->exit_stamp);
+	this_cpu_ptr(t->exits)->c[slot->exit_slot].offcpu_ns +=
+		min(slot->offcpu_ns, vmm);
+	slot->offcpu_ns = 0;
 }
 
 /*
@@ -217,6 +271,7 @@ static noinline void vmprof_kvm_entry_slow(struct kvm_vcpu *vcpu,
 		fallthrough;
 	case VMPROF_SLOT_VMM:
 		vmprof_slot_vmm_time(t, slot, now);
+		vmprof_slot_offcpu_time(t, slot, now);
 		break;
 	}
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
@@ -237,12 +292,119 @@ static __always_inline void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
 		return;
 	}
 	if (unlikely(slot->state != VMPROF_SLOT_VMM ||
+		     (slot->off_since | slot->offcpu_ns) ||
 		     !static_branch_likely(&vmprof_stamp_tsc)))
 		return vmprof_kvm_entry_slow(vcpu, gen);
 	now = rdtsc();
 	vmprof_pcpu_enter(pc, now);
 	vmprof_slot_vmm_time(pc->target, slot, now);
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
+}
+
+/*
+ * The time of the entry, for the software clock's corrections (sample.c),
+ * taken as late
+ * as a module can: kvm_wait_lapic_expire() is the last function KVM calls
+ * on the way into the guest, in svm_vcpu_run() and vmx_vcpu_run() of
+ * every kernel from 6.1 to 7.3, after the kvm_entry tracepoint and with
+ * interrupts (and on SVM the GIF) already off; what follows (the
+ * SPEC_CTRL switch, VMLOAD, VMRUN or VMLAUNCH) is noinstr.  A software
+ * clock tick that expires between the tracepoint and VMRUN is held until
+ * the guest is entered and then looks like a guest tick at the RIP the
+ * last exit left, a driver's MMIO or port access: for a guest that exits
+ * all the time, that stretch is a good part of its wall time.  An ftrace
+ * callback on the function's entry costs an indirect call per entry; a
+ * kprobe there would cost an int3.  Without it (ftrace unavailable, the
+ * function gone) the tracepoint's time stands.
+ */
+static void notrace vmprof_ftrace_vmenter(unsigned long ip,
+					  unsigned long parent_ip,
+					  struct ftrace_ops *op,
+					  struct ftrace_regs *fregs)
+{
+	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
+
+	/* Interrupts are off since kvm_entry: pc is this entry's. */
+	if (READ_ONCE(pc->task) == current && pc->slot)
+		WRITE_ONCE(pc->entry_stamp, vmprof_stamp());
+}
+
+/*
+ * The time of the exit, the same way: kvm_load_host_xsave_state() is the
+ * first function svm_vcpu_run() and vmx_vcpu_run() call after the VM exit
+ * (6.1 to 6.12; 7.x makes it part of KVM's common entry code), before
+ * KVM's interrupt window.  There 6.1 SVM has not traced kvm_exit yet; the
+ * kvm_exit probe gives the time where the function is gone.
+ */
+static void notrace vmprof_ftrace_vmexit(unsigned long ip,
+					 unsigned long parent_ip,
+					 struct ftrace_ops *op,
+					 struct ftrace_regs *fregs)
+{
+	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
+
+	if (READ_ONCE(pc->task) == current && pc->slot)
+		WRITE_ONCE(pc->exit_stamp, vmprof_stamp());
+}
+
+struct vmprof_ftrace_hook {
+	char func[32];
+	struct ftrace_ops ops;
+	bool hooked;
+};
+
+/* Neither can recurse: each traces one function and calls none. */
+static struct vmprof_ftrace_hook vmprof_ftrace_hooks[] = {
+	{
+		.func = "kvm_wait_lapic_expire",
+		.ops = {
+			.func = vmprof_ftrace_vmenter,
+			.flags = FTRACE_OPS_FL_RECURSION,
+		},
+	},
+	{
+		.func = "kvm_load_host_xsave_state",
+		.ops = {
+			.func = vmprof_ftrace_vmexit,
+			.flags = FTRACE_OPS_FL_RECURSION,
+		},
+	},
+};
+
+static void vmprof_ftrace_hook(void)
+{
+	struct vmprof_ftrace_hook *h;
+	int err;
+
+	for (h = vmprof_ftrace_hooks;
+	     h < vmprof_ftrace_hooks + ARRAY_SIZE(vmprof_ftrace_hooks); h++) {
+		err = ftrace_set_filter(&h->ops, h->func, strlen(h->func), 1);
+		if (!err)
+			err = register_ftrace_function(&h->ops);
+		h->hooked = !err;
+		/* Not worth a warning where KVM has no such function. */
+		if (err && err != -EINVAL)
+			pr_warn("cannot hook %s (%d): software-clock ticks around VM entry are charged to the guest\n",
+				h->func, err);
+	}
+}
+
+static void vmprof_ftrace_unhook(void)
+{
+	struct vmprof_ftrace_hook *h;
+
+	for (h = vmprof_ftrace_hooks;
+	     h < vmprof_ftrace_hooks + ARRAY_SIZE(vmprof_ftrace_hooks); h++) {
+		if (h->hooked)
+			unregister_ftrace_function(&h->ops);
+		h->hooked = false;
+		/*
+		 * Reset to no filter: frees the hash ftrace_set_filter()
+		 * allocated (ftrace_free_filter() is not exported before
+		 * 6.3), which would leak when the module goes.
+		 */
+		ftrace_set_filter(&h->ops, NULL, 0, 1);
+	}
 }
 
 /*
@@ -273,6 +435,19 @@ static_assert(__same_type(&vmprof_probe_kvm_entry3, vmprof_tp_kvm_entry_t) ||
 	      "kvm_entry has a prototype vmprof does not know");
 
 /*
+ * The exit's time for this CPU's current run, unless the ftrace callback
+ * took it earlier (then it is later than the entry's).  Only while
+ * current is the task of that run: 6.1 SVM traces the exit late, maybe
+ * on another CPU.
+ */
+static __always_inline void vmprof_pcpu_exit_stamp(struct vmprof_pcpu *pc,
+						   u64 now)
+{
+	if (pc->task == current && pc->exit_stamp <= pc->entry_stamp)
+		WRITE_ONCE(pc->exit_stamp, now);
+}
+
+/*
  * 6.1 SVM traces the exit after preemption is enabled again, so the
  * thread may have moved since its entry: then it is looked up.
  */
@@ -288,8 +463,12 @@ static noinline void vmprof_kvm_exit_slow(struct kvm_vcpu *vcpu)
 	} else {
 		slot = vmprof_target_lookup(current, vcpu, &t);
 	}
-	if (slot)
-		vmprof_slot_exit(t, slot, vcpu, vmprof_stamp());
+	if (slot) {
+		u64 now = vmprof_stamp();
+
+		vmprof_pcpu_exit_stamp(pc, now);
+		vmprof_slot_exit(t, slot, vcpu, now);
+	}
 }
 
 static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
@@ -299,6 +478,7 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 	struct vmprof_vcpu_slot *slot;
 	struct vmprof_target *t;
 	u32 reason;
+	u64 now;
 
 	if (unlikely(!vmprof_pcpu_cached(pc, vcpu,
 					 READ_ONCE(vmprof_targets_gen)) ||
@@ -311,7 +491,9 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 	if (unlikely(!vmprof_guest_exit_fast(vcpu, &reason, &slot->exit_rip,
 					     &t->guest_lstar)))
 		return vmprof_kvm_exit_slow(vcpu);
-	vmprof_slot_exit_account(t, slot, reason, rdtsc());
+	now = rdtsc();
+	vmprof_pcpu_exit_stamp(pc, now);
+	vmprof_slot_exit_account(t, slot, reason, now);
 }
 
 static void vmprof_pcpu_leave(struct task_struct *task)
@@ -328,18 +510,54 @@ static notrace void vmprof_probe_userspace_exit(void *data, __u32 reason,
 	vmprof_pcpu_leave(current);
 }
 
+/*
+ * @prev leaves this CPU.  If it is a vCPU thread in an exit (in KVM or in
+ * its VMM's user space: this CPU's lookup is still its own), the exit's
+ * off-CPU time starts.
+ */
 static notrace void vmprof_probe_sched_switch(void *data, bool preempt,
 					      struct task_struct *prev,
 					      struct task_struct *next,
 					      unsigned int prev_state)
 {
+	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
+	struct vmprof_vcpu_slot *slot;
+
 	vmprof_pcpu_leave(prev);
+	if (pc->owner != prev || pc->gen != READ_ONCE(vmprof_targets_gen))
+		return;
+	slot = pc->slot;
+	if (!slot || READ_ONCE(slot->task) != prev ||
+	    READ_ONCE(slot->state) != VMPROF_SLOT_VMM)
+		return;
+	vmprof_slot_off_cpu_end(slot, prev);
+	slot->off_since = local_clock();
 }
 
-static void vmprof_probe_sched_fork(void *data, struct task_struct *parent,
-				    struct task_struct *child)
+/* task_newtask's clone_flags became u64 in 6.18. */
+static void __maybe_unused vmprof_probe_newtask_ul(void *data,
+						   struct task_struct *task,
+						   unsigned long clone_flags)
 {
-	vmprof_target_fork(child);
+	vmprof_target_new_task(task);
+}
+
+static void __maybe_unused vmprof_probe_newtask_u64(void *data,
+						    struct task_struct *task,
+						    u64 clone_flags)
+{
+	vmprof_target_new_task(task);
+}
+
+#define vmprof_probe_task_newtask					\
+	__builtin_choose_expr(vmprof_tp_probe_matches(task_newtask,	\
+					vmprof_probe_newtask_u64),	\
+			      vmprof_probe_newtask_u64, vmprof_probe_newtask_ul)
+
+static void vmprof_probe_task_rename(void *data, struct task_struct *task,
+				     const char *comm)
+{
+	vmprof_target_named_task(task);
 }
 
 static_assert(__same_type(&vmprof_probe_kvm_exit, vmprof_tp_kvm_exit_t),
@@ -349,9 +567,11 @@ static_assert(vmprof_tp_probe_matches(kvm_userspace_exit,
 	      "kvm_userspace_exit has a prototype vmprof does not know");
 static_assert(vmprof_tp_probe_matches(sched_switch, vmprof_probe_sched_switch),
 	      "sched_switch has a prototype vmprof does not know");
-static_assert(vmprof_tp_probe_matches(sched_process_fork,
-				      vmprof_probe_sched_fork),
-	      "sched_process_fork has a prototype vmprof does not know");
+static_assert(vmprof_tp_probe_matches(task_newtask, vmprof_probe_newtask_u64) ||
+	      vmprof_tp_probe_matches(task_newtask, vmprof_probe_newtask_ul),
+	      "task_newtask has a prototype vmprof does not know");
+static_assert(vmprof_tp_probe_matches(task_rename, vmprof_probe_task_rename),
+	      "task_rename has a prototype vmprof does not know");
 
 /* KVM's tracepoints, in kvm.ko's table or (KVM built in) the kernel's. */
 static void vmprof_match_kvm_tp(struct tracepoint *tp)
@@ -368,8 +588,10 @@ static void vmprof_find_core_tp(struct tracepoint *tp, void *priv)
 {
 	if (!strcmp(tp->name, "sched_switch"))
 		vmprof_tp_sched_switch = tp;
-	else if (!strcmp(tp->name, "sched_process_fork"))
-		vmprof_tp_sched_fork = tp;
+	else if (!strcmp(tp->name, "task_newtask"))
+		vmprof_tp_task_newtask = tp;
+	else if (!strcmp(tp->name, "task_rename"))
+		vmprof_tp_task_rename = tp;
 	else
 		vmprof_match_kvm_tp(tp);
 }
@@ -382,7 +604,8 @@ struct vmprof_hook {
 static const struct vmprof_hook vmprof_hooks[] = {
 	{ &vmprof_tp_sched_switch, vmprof_probe_sched_switch },
 	{ &vmprof_tp_userspace_exit, vmprof_probe_userspace_exit },
-	{ &vmprof_tp_sched_fork, vmprof_probe_sched_fork },
+	{ &vmprof_tp_task_newtask, vmprof_probe_task_newtask },
+	{ &vmprof_tp_task_rename, vmprof_probe_task_rename },
 	{ &vmprof_tp_kvm_exit, vmprof_probe_kvm_exit },
 	{ &vmprof_tp_kvm_entry, vmprof_probe_kvm_entry },
 };
@@ -398,6 +621,7 @@ static void vmprof_pcpu_reset(void)
 
 static void vmprof_hooks_unregister(int n)
 {
+	vmprof_ftrace_unhook();
 	while (n--)
 		tracepoint_probe_unregister(*vmprof_hooks[n].tp,
 					    vmprof_hooks[n].probe, NULL);
@@ -453,6 +677,7 @@ static int vmprof_hooks_register(void)
 			return err;
 		}
 	}
+	vmprof_ftrace_hook();
 	return 0;
 }
 
@@ -522,9 +747,11 @@ int vmprof_hooks_init(void)
 		pr_err("KVM is not loaded (no kvm_entry, kvm_exit, kvm_userspace_exit tracepoints): load kvm_intel or kvm_amd first\n");
 		goto err;
 	}
-	if (!vmprof_tp_sched_switch || !vmprof_tp_sched_fork) {
-		pr_err("tracepoints missing: sched_switch %d, sched_process_fork %d\n",
-		       !!vmprof_tp_sched_switch, !!vmprof_tp_sched_fork);
+	if (!vmprof_tp_sched_switch || !vmprof_tp_task_newtask ||
+	    !vmprof_tp_task_rename) {
+		pr_err("tracepoints missing: sched_switch %d, task_newtask %d, task_rename %d\n",
+		       !!vmprof_tp_sched_switch, !!vmprof_tp_task_newtask,
+		       !!vmprof_tp_task_rename);
 		goto err;
 	}
 	return 0;

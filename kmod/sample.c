@@ -24,6 +24,7 @@
 #include <asm/vmx.h>
 
 #include "vmprof.h"
+#include "compat.h"
 
 static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
 {
@@ -33,32 +34,50 @@ static bool vmprof_in_guest_window(struct kvm_vcpu *vcpu)
 }
 
 /*
- * A software-clock tick that expired before the vCPU entered the guest
- * was held back by the entry path (interrupts are off from before the
- * kvm_entry tracepoint to VMRUN/VMLAUNCH) and makes the guest exit before
- * it runs an instruction: the time it stands for was spent in the host.
- * Without this, host work on the entry path is charged to whatever guest
- * instruction follows the last exit (for an MMIO exit, the driver).  A
- * hardware counter that excludes the host cannot overflow there.
+ * A software-clock tick is guest time only if it expired while the guest
+ * ran, between the VM entry and the exit that delivered it.  One that
+ * expired before the entry was held back by the entry path (interrupts
+ * are off from before the kvm_entry tracepoint to VMRUN/VMLAUNCH) and
+ * makes the guest exit before it runs an instruction; one that expired
+ * after the exit (another interrupt, say, made the guest exit, and the
+ * tick came due while KVM handled it) was pending in the host.  Both are
+ * taken in KVM's interrupt window as if they had interrupted the guest,
+ * at the RIP the guest is at: after an MMIO or port-I/O exit, the
+ * driver's, so without this host work on the entry and exit paths is
+ * charged to the driver even in cpu-switch mode.  A hardware counter that
+ * excludes the host cannot overflow there.
  *
- * The entry time is a stamp (vmprof_stamp(), see vmprof_kvm_entry), the
- * timer's expiry CLOCK_MONOTONIC: compare how late the tick is with how
- * long ago the entry was, each measured on its own clock, now (stamp, and
- * mono_now made of it by vmprof_clock_mono_at(), a microsecond or less
- * off: ticks are late by far more when they were held).  The entry was on
- * this CPU: the task has not left it since.
+ * pc->entry_stamp is the latest and pc->exit_stamp the earliest time the
+ * module sees around VMRUN (hooks.c); exit_stamp belongs to this run only
+ * if it is later than entry_stamp.  Both are stamps (vmprof_stamp()) of
+ * this CPU (the task has not left it since the entry), the timer's expiry
+ * CLOCK_MONOTONIC: compare how late the tick is with how long ago the
+ * entry and the exit were, each measured on its own clock, now (stamp,
+ * and mono_now made of it by vmprof_clock_mono_at(), a microsecond or less
+ * off).
  */
-static bool vmprof_tick_held_at_entry(struct perf_event *event,
-				      struct vmprof_pcpu *pc, u64 stamp,
-				      u64 mono_now)
+enum vmprof_tick_when {
+	VMPROF_TICK_GUEST,		/* while the guest ran, as far as seen */
+	VMPROF_TICK_BEFORE_ENTRY,
+	VMPROF_TICK_AFTER_EXIT,
+};
+
+static enum vmprof_tick_when vmprof_tick_when(struct perf_event *event,
+					      struct vmprof_pcpu *pc,
+					      u64 stamp, u64 mono_now)
 {
-	u64 entry = READ_ONCE(pc->entry_stamp);
+	u64 entry = READ_ONCE(pc->entry_stamp), exit = READ_ONCE(pc->exit_stamp);
 	s64 late;
 
-	if (event->attr.type != PERF_TYPE_SOFTWARE || !entry)
-		return false;
+	if (!entry)
+		return VMPROF_TICK_GUEST;
 	late = mono_now - ktime_to_ns(hrtimer_get_expires(&event->hw.hrtimer));
-	return late > (s64)vmprof_stamp_to_ns(stamp - entry);
+	if (late > (s64)vmprof_stamp_to_ns(stamp - entry))
+		return VMPROF_TICK_BEFORE_ENTRY;
+	if (exit > entry && exit <= stamp &&
+	    late < (s64)vmprof_stamp_to_ns(stamp - exit))
+		return VMPROF_TICK_AFTER_EXIT;
+	return VMPROF_TICK_GUEST;
 }
 
 /*
@@ -74,11 +93,9 @@ static bool vmprof_tick_held_at_entry(struct perf_event *event,
  * kvm_exit has been traced yet (6.1 SVM traces it after the window) or not.
  * A hardware counter that excludes the host cannot overflow there.
  */
-static bool vmprof_tick_after_exit(struct perf_event *event,
-				   const struct vmprof_guest_regs *r)
+static bool vmprof_tick_after_exit(const struct vmprof_guest_regs *r)
 {
-	if (event->attr.type != PERF_TYPE_SOFTWARE ||
-	    r->exit_reason == U32_MAX)
+	if (r->exit_reason == U32_MAX)
 		return false;
 	switch (vmprof_isa) {
 	case VMPROF_ISA_SVM:
@@ -90,6 +107,7 @@ static bool vmprof_tick_after_exit(struct perf_event *event,
 }
 
 static void vmprof_fill_guest(struct vmprof_sample *smp,
+			      struct vmprof_session *s,
 			      struct kvm_vcpu *vcpu,
 			      const struct vmprof_guest_regs *r)
 {
@@ -98,7 +116,7 @@ static void vmprof_fill_guest(struct vmprof_sample *smp,
 	smp->guest_rip = r->rip;
 	smp->guest_cr3 = r->cr3;
 	smp->vcpu = vcpu->vcpu_idx;
-	smp->pid = task_tgid_nr(current);
+	smp->pid = task_tgid_nr_ns(current, s->pid_ns);
 	smp->flags |= VMPROF_SAMPLE_VCPU_THREAD;
 }
 
@@ -126,7 +144,7 @@ static void vmprof_fill_exit(struct vmprof_sample *smp,
 		 * Exited, but kvm_exit has not fired yet (6.1 SVM traces it
 		 * late).  Still inside KVM_RUN on this CPU: ask the VMCB.
 		 */
-		if (vcpu && vmprof_guest_read(vcpu, &r, false) &&
+		if (vcpu && vmprof_guest_read(vcpu, &r, VMPROF_READ_SAMPLE) &&
 		    r.exit_reason != U32_MAX) {
 			smp->exit_reason = r.exit_reason;
 			smp->exit_guest_rip = r.rip;
@@ -149,10 +167,12 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 		},
 		.vcpu = VMPROF_VCPU_NONE,
 	};
+	bool cpu_switch = s->attr.mode == VMPROF_MODE_CPU_SWITCH;
 	struct vmprof_vcpu_slot *slot = NULL;
 	struct kvm_vcpu *vcpu = NULL;
 	struct vmprof_guest_regs r;
-	bool user, held, in_guest;
+	bool user, held, in_guest, sw_clock;
+	enum vmprof_tick_when when;
 	u64 stamp;
 
 	if (!READ_ONCE(s->enabled) || (s->attr.flags & VMPROF_ATTACH_DRY_RUN))
@@ -161,27 +181,50 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 		vcpu = READ_ONCE(pc->vcpu);
 	in_guest = vcpu && vmprof_in_guest_window(vcpu);
 	/*
-	 * cpu-switch keeps guest ticks only.  The rest (most of them, for a
-	 * guest that exits a lot) go before any clock is read.
+	 * A hardware counter that excludes the host (cpu-switch) counted
+	 * the guest, wherever its PMI lands.  One that overflows just before
+	 * an exit for another reason is taken after it, outside KVM's
+	 * window: AMD opens the window only for SVM_EXIT_NMI (the NMI is
+	 * held by GIF until stgi() in svm_vcpu_run()), and on Intel the PMI
+	 * may skid past the exit.  Such a sample belongs to the guest
+	 * instruction that exited, which the VMCB or VMCS still holds while
+	 * the vCPU is loaded here; dropping it would bias the profile
+	 * against exit-heavy code.
 	 */
-	if (!in_guest && s->attr.mode == VMPROF_MODE_CPU_SWITCH)
+	if (!in_guest && vcpu && cpu_switch && s->hw_pmu)
+		in_guest = true;
+	/*
+	 * cpu-switch keeps guest samples only.  The software clock's host
+	 * ticks (most of them, for a guest that exits a lot) go before any
+	 * clock is read.
+	 */
+	if (!in_guest && cpu_switch)
 		goto filtered;
 
 	stamp = vmprof_stamp();
 	smp.time_ns = vmprof_clock_mono_at(stamp);
 	smp.cpu = smp_processor_id();
-	smp.tid = task_pid_nr(current);
+	smp.tid = task_pid_nr_ns(current, s->pid_ns);
 	smp.period = data->period;
 
-	held = vcpu &&
-	       vmprof_tick_held_at_entry(event, pc, stamp, smp.time_ns);
-	if (in_guest && !held && vmprof_guest_read(vcpu, &r, false) &&
-	    !vmprof_tick_after_exit(event, &r)) {
-		vmprof_fill_guest(&smp, vcpu, &r);
+	/*
+	 * The software clock's own corrections.  Not by event->attr.type:
+	 * from 6.8 perf gives a cpu-clock event the type of its own PMU
+	 * (perf_cpu_clock.type), not PERF_TYPE_SOFTWARE.
+	 */
+	sw_clock = !s->hw_pmu;
+	when = sw_clock && vcpu ?
+	       vmprof_tick_when(event, pc, stamp, smp.time_ns) :
+	       VMPROF_TICK_GUEST;
+	held = when == VMPROF_TICK_BEFORE_ENTRY;
+	if (in_guest && when == VMPROF_TICK_GUEST &&
+	    vmprof_guest_read(vcpu, &r, VMPROF_READ_SAMPLE) &&
+	    !(sw_clock && vmprof_tick_after_exit(&r))) {
+		vmprof_fill_guest(&smp, s, vcpu, &r);
 		vmprof_guest_sample_write(s, vcpu, &smp);
 		return;
 	}
-	if (s->attr.mode == VMPROF_MODE_CPU_SWITCH)
+	if (cpu_switch)
 		goto filtered;
 
 	smp.host_ip = instruction_pointer(regs);
@@ -189,14 +232,20 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	if (th->task == current)
 		slot = READ_ONCE(th->slot);
 
-	if (s->target || vcpu) {
+	if (s->target) {
+		/* Its kernel workers (vhost-PID before 6.4) are other tasks. */
 		smp.context = user ? VMPROF_CTX_VMM_USER : VMPROF_CTX_VMM_KERNEL;
-		smp.pid = task_tgid_nr(current);
+		smp.pid = s->vmm_pid;
+		if (vmprof_task_is_worker(current))
+			smp.flags |= VMPROF_SAMPLE_WORKER;
+	} else if (vcpu) {
+		smp.context = user ? VMPROF_CTX_VMM_USER : VMPROF_CTX_VMM_KERNEL;
+		smp.pid = task_tgid_nr_ns(current, s->pid_ns);
 	} else {
 		smp.context = user ? VMPROF_CTX_HOST_USER :
 				     VMPROF_CTX_HOST_KERNEL;
 		smp.pid = current->flags & PF_KTHREAD ? 0 :
-						       task_tgid_nr(current);
+			  task_tgid_nr_ns(current, s->pid_ns);
 	}
 	if (slot) {
 		vmprof_fill_exit(&smp, slot, vcpu, held);
@@ -209,6 +258,6 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	return;
 
 filtered:
-	/* Only a software clock gets here: it cannot exclude the host. */
+	/* Host time of a software clock, which cannot exclude the host. */
 	atomic64_inc(&s->filtered);
 }

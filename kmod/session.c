@@ -27,6 +27,7 @@
 #include <linux/cpu.h>
 #include <linux/log2.h>
 #include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
@@ -48,6 +49,8 @@ struct vmprof_session *vmprof_session_create(void)
 	if (!s)
 		return NULL;
 	mutex_init(&s->lock);
+	/* As perf: pids as the process that opened the session sees them. */
+	s->pid_ns = get_pid_ns(task_active_pid_ns(current));
 	INIT_LIST_HEAD(&s->threads);
 	INIT_LIST_HEAD(&s->target_node);
 	init_irq_work(&s->wakeup, vmprof_session_wakeup);
@@ -197,38 +200,93 @@ int vmprof_session_add_thread(struct vmprof_session *s,
 	if (!slot && !vmprof_session_all_threads(s))
 		return 0;
 	th = vmprof_thread_new(s, task, slot, -1);
+	if (PTR_ERR_OR_ZERO(th) == -ESRCH)
+		return 0;	/* it is exiting: nothing to profile */
 	if (IS_ERR(th))
-		return PTR_ERR(th);	/* e.g. the thread is exiting */
+		return PTR_ERR(th);
 	list_add_tail(&th->node, &s->threads);
 	return 0;
 }
 
-/* Every thread of the VMM, referenced; the caller puts them. */
-static struct task_struct **vmprof_vmm_threads(struct pid *tgid, int *nr)
+/* @task no longer runs the vCPU of @slot.  Called with the target's lock. */
+void vmprof_session_forget_slot(struct vmprof_session *s,
+				struct task_struct *task,
+				struct vmprof_vcpu_slot *slot)
 {
-	struct task_struct *leader, *t, **tasks;
-	int n = 0, cap;
+	struct vmprof_thread *th;
+
+	lockdep_assert_held(&s->target->lock);
+	list_for_each_entry(th, &s->threads, node)
+		if (th->task == task && th->slot == slot)
+			WRITE_ONCE(th->slot, NULL);
+}
+
+/*
+ * A kernel thread working in the VMM's address space @mm: a vhost worker
+ * before 6.4 (kthread_use_mm() of its owner's mm).  The caller holds @mm,
+ * so the pointer cannot be another process's.
+ */
+static bool vmprof_vmm_kthread(struct task_struct *p, struct mm_struct *mm)
+{
+	return mm && (p->flags & PF_KTHREAD) && READ_ONCE(p->mm) == mm;
+}
+
+/* Fill @tasks (@cap of them) with the VMM's threads; returns how many. */
+static int vmprof_vmm_collect(struct pid *tgid, struct mm_struct *mm,
+			      struct task_struct **tasks, int cap)
+{
+	struct task_struct *leader, *p;
+	int n = 0;
 
 	rcu_read_lock();
 	leader = pid_task(tgid, PIDTYPE_TGID);
-	cap = leader ? get_nr_threads(leader) + 16 : 0;
-	rcu_read_unlock();
-	if (!cap)
-		return NULL;
-	tasks = kcalloc(cap, sizeof(*tasks), GFP_KERNEL);
-	if (!tasks)
-		return ERR_PTR(-ENOMEM);
-	rcu_read_lock();
-	leader = pid_task(tgid, PIDTYPE_TGID);
 	if (leader) {
-		for_each_thread(leader, t) {
+		for_each_thread(leader, p) {
 			if (n == cap)
-				break;	/* later ones come through the fork hook */
-			tasks[n++] = get_task_struct(t);
+				break;
+			n++;
+			if (tasks)
+				tasks[n - 1] = get_task_struct(p);
 		}
 	}
+	for_each_process(p) {
+		if (n == cap)
+			break;
+		if (!vmprof_vmm_kthread(p, mm))
+			continue;
+		n++;
+		if (tasks)
+			tasks[n - 1] = get_task_struct(p);
+	}
 	rcu_read_unlock();
-	*nr = n;
+	return n;
+}
+
+/*
+ * Every thread of the VMM and every kernel thread working in its address
+ * space, referenced; the caller puts them.  Later ones come through the
+ * task_newtask and task_rename probes.
+ */
+static struct task_struct **vmprof_vmm_threads(struct pid *tgid, int *nr)
+{
+	struct task_struct *leader, **tasks;
+	struct mm_struct *mm = NULL;
+	int cap;
+
+	leader = get_pid_task(tgid, PIDTYPE_TGID);
+	if (!leader)
+		return NULL;
+	mm = get_task_mm(leader);
+	put_task_struct(leader);
+
+	cap = vmprof_vmm_collect(tgid, mm, NULL, INT_MAX) + 16;
+	tasks = kcalloc(cap, sizeof(*tasks), GFP_KERNEL);
+	if (tasks)
+		*nr = vmprof_vmm_collect(tgid, mm, tasks, cap);
+	else
+		tasks = ERR_PTR(-ENOMEM);
+	if (mm)
+		mmput(mm);
 	return tasks;
 }
 
@@ -344,6 +402,14 @@ int vmprof_session_attach(struct vmprof_session *s,
 	s->attr = *attr;
 	s->event_used = attr->event;
 	s->hw_pmu = attr->event != VMPROF_EVENT_CPU_CLOCK;
+	err = vmprof_limits_check_rate(attr);
+	if (err)
+		goto out;
+	/* A VM's exit showed guest registers unreadable here. */
+	if (attr->mode != VMPROF_MODE_SYSTEM && vmprof_guest_unreadable()) {
+		err = -ENXIO;
+		goto out;
+	}
 	err = vmprof_probe_event(s);
 	if (err)
 		goto out;
@@ -351,6 +417,7 @@ int vmprof_session_attach(struct vmprof_session *s,
 		err = vmprof_target_get(attr->pid, &s->target);
 		if (err)
 			goto out;
+		s->vmm_pid = pid_nr_ns(s->target->tgid, s->pid_ns);
 	}
 
 	pages = attr->ring_pages ?: VMPROF_RING_PAGES_DEFAULT;
@@ -359,6 +426,9 @@ int vmprof_session_attach(struct vmprof_session *s,
 		err = -ENOMEM;
 		goto err_target;
 	}
+	err = vmprof_limits_charge(s, s->rings->size >> PAGE_SHIFT);
+	if (err)
+		goto err_rings;
 	s->exits_base = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*s->exits_base),
 				GFP_KERNEL);
 	if (!s->exits_base) {
@@ -391,6 +461,7 @@ err_base:
 	kfree(s->exits_base);
 	s->exits_base = NULL;
 err_rings:
+	vmprof_limits_uncharge(s);
 	vmprof_rings_free(s->rings);
 	s->rings = NULL;
 err_target:
@@ -477,6 +548,8 @@ int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info)
 	if (s->hw_pmu)
 		info->flags |= VMPROF_INFO_HW_PMU;
 	info->flags |= vmprof_guest_task_info_flags(s);
+	if (vmprof_guest_unreadable())
+		info->flags |= VMPROF_INFO_GUEST_UNREADABLE;
 	if (s->target) {
 		info->nr_vcpus = atomic_read(&s->target->nr_vcpus);
 		info->guest_lstar = READ_ONCE(s->target->guest_lstar);
@@ -494,17 +567,49 @@ int vmprof_session_info(struct vmprof_session *s, struct vmprof_info *info)
  * fault on the user's array takes mmap_lock, which mmap() holds while it
  * waits for s->lock.
  */
+/*
+ * How long the session's counters were enabled and how long they counted,
+ * summed over them (perf_event_read_value() sleeps: process context).
+ * Called with s->lock held.
+ */
+static void vmprof_session_times(struct vmprof_session *s, u64 *enabled,
+				 u64 *running)
+{
+	struct vmprof_thread *th;
+	u64 e, r;
+
+	*enabled = 0;
+	*running = 0;
+	if (s->target)
+		mutex_lock(&s->target->lock);
+	list_for_each_entry(th, &s->threads, node) {
+		perf_event_read_value(th->event, &e, &r);
+		*enabled += e;
+		*running += r;
+	}
+	if (s->target)
+		mutex_unlock(&s->target->lock);
+}
+
+/*
+ * The exit table is gathered under s->lock and copied out after it: a
+ * fault on the user's array takes mmap_lock, which mmap() holds while it
+ * waits for s->lock.
+ */
 int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
 {
 	struct vmprof_exit_stat __user *uexits = u64_to_user_ptr(st->exits);
+	u64 __user *uoffcpu = u64_to_user_ptr(st->exits_offcpu);
 	struct vmprof_exit_counter *sum;
 	struct vmprof_exit_stat *out;
+	u64 *offcpu;
 	u32 i, n = 0;
 	int err = 0;
 
 	sum = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*sum), GFP_KERNEL);
 	out = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*out), GFP_KERNEL);
-	if (!sum || !out) {
+	offcpu = kcalloc(VMPROF_EXIT_SLOTS, sizeof(*offcpu), GFP_KERNEL);
+	if (!sum || !out || !offcpu) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -518,11 +623,16 @@ int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
 	st->filtered = atomic64_read(&s->filtered);
 	st->guest_unread = atomic64_read(&s->guest_unread);
 	st->target_alive = vmprof_session_target_alive(s);
+	vmprof_session_times(s, &st->time_enabled, &st->time_running);
+	st->flags = vmprof_guest_unreadable() ?
+		    VMPROF_INFO_GUEST_UNREADABLE : 0;
 	if (s->target) {
 		st->nr_vcpus = atomic_read(&s->target->nr_vcpus);
+		st->missed_threads = atomic_read(&s->target->missed_threads);
 		vmprof_target_exit_totals(s->target, sum);
 		for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
-			u64 count = sum[i].count - s->exits_base[i].count;
+			struct vmprof_exit_counter *base = &s->exits_base[i];
+			u64 count = sum[i].count - base->count;
 
 			if (!count)
 				continue;
@@ -530,17 +640,22 @@ int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st)
 			out[n].isa = vmprof_isa;
 			out[n].count = count;
 			out[n].vmm_ns = vmprof_stamp_to_ns(sum[i].vmm_stamps -
-					s->exits_base[i].vmm_stamps);
+							   base->vmm_stamps);
+			offcpu[n] = min(sum[i].offcpu_ns - base->offcpu_ns,
+					out[n].vmm_ns);
 			n++;
 		}
 	}
 	mutex_unlock(&s->lock);
 	st->nr_exits = n;
-	if (copy_to_user(uexits, out, min(n, st->exits_cap) * sizeof(*out)))
+	n = min(n, st->exits_cap);
+	if (copy_to_user(uexits, out, n * sizeof(*out)) ||
+	    (uoffcpu && copy_to_user(uoffcpu, offcpu, n * sizeof(*offcpu))))
 		err = -EFAULT;
 out:
 	kfree(sum);
 	kfree(out);
+	kfree(offcpu);
 	return err;
 }
 
@@ -576,8 +691,10 @@ void vmprof_session_destroy(struct vmprof_session *s)
 		vmprof_target_put(s->target);
 	if (s->hooked)
 		vmprof_hooks_put();
+	vmprof_limits_uncharge(s);
 	vmprof_rings_free(s->rings);
 	kfree(s->exits_base);
+	put_pid_ns(s->pid_ns);
 	kfree(s);
 	atomic_dec(&vmprof_objects.sessions);
 }

@@ -8,10 +8,13 @@
  *
  * vCPUs are not enumerated: the kvm_entry probe meets each vCPU thread the
  * first time it enters the guest (that covers vCPUs created after attach)
- * and claims the slot of its vcpu_idx.  Creating perf events sleeps, so
+ * and claims the slot of its vcpu_idx.  A vCPU that another thread runs
+ * later (QEMU gives a vCPU that is unplugged and plugged again a new
+ * thread) moves its slot to that thread.  Creating perf events sleeps, so
  * the probe only marks the slot and a work item creates them.  New VMM
  * threads (domain-switch mode profiles all of them) are met the same way
- * by the sched_process_fork probe.
+ * by the task_newtask probe, and kernel threads that do a VMM's work (the
+ * vhost workers before 6.4) when a thread of the VMM names them.
  *
  * The target holds references on the vCPU tasks and the VMM's struct pid,
  * never on struct kvm or a VMM file: the VM and its process die as if
@@ -34,15 +37,24 @@
 static DEFINE_MUTEX(vmprof_targets_lock);
 static LIST_HEAD(vmprof_targets);
 /*
- * Bumped when a target comes or goes, so that the per-CPU caches of
- * lookups (hooks.c) revalidate: a slot found, or none.
+ * Bumped whenever the answer of vmprof_target_lookup() may change for a
+ * (task, vCPU) pair: a target comes or goes, a slot changes threads, so
+ * that the per-CPU caches of lookups (hooks.c) revalidate: a slot found,
+ * or none.  Without the bump a vCPU thread that met the probes before a
+ * recording started stays "not profiled" for as long as that cache holds.
  */
 unsigned long vmprof_targets_gen;
 
-struct vmprof_new_thread {
-	struct llist_node node;
-	struct task_struct *task;
-};
+/*
+ * Under vmprof_targets_lock, after the change: the list or the slot,
+ * then the generation (pairs with the smp_rmb() of hooks.c's lookup).
+ */
+static void vmprof_targets_changed(void)
+{
+	lockdep_assert_held(&vmprof_targets_lock);
+	smp_wmb();
+	WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
+}
 
 u32 vmprof_exit_reason_of_slot(u32 isa, u32 slot)
 {
@@ -106,12 +118,42 @@ static void vmprof_target_add_thread(struct vmprof_target *t,
 		vmprof_session_add_thread(s, task, slot);
 }
 
+/*
+ * A new thread runs the vCPU of @slot: give the slot to it, under the
+ * target's lock.  The old thread, if it still lives, is no longer that
+ * vCPU for the sessions that profile it.
+ */
+static void vmprof_slot_move(struct vmprof_target *t,
+			     struct vmprof_vcpu_slot *slot)
+{
+	struct task_struct *next = xchg(&slot->next_task, NULL);
+	struct task_struct *old = slot->task;
+	struct vmprof_session *s;
+
+	lockdep_assert_held(&t->lock);
+	if (!next || !old)
+		return;	/* (a slot is claimed before it can move) */
+	if (next == old) {
+		put_task_struct(next);
+		atomic_dec(&vmprof_objects.task_refs);
+		return;
+	}
+	WRITE_ONCE(slot->task, next);
+	list_for_each_entry(s, &t->sessions, target_node)
+		vmprof_session_forget_slot(s, old, slot);
+	/* Per-CPU caches said "not profiled" for the new thread. */
+	mutex_lock(&vmprof_targets_lock);
+	vmprof_targets_changed();
+	mutex_unlock(&vmprof_targets_lock);
+	put_task_struct(old);
+	atomic_dec(&vmprof_objects.task_refs);
+}
+
 static void vmprof_target_work(struct work_struct *work)
 {
 	struct vmprof_target *t = container_of(work, struct vmprof_target,
 					       new_vcpu_work);
-	struct vmprof_new_thread *n, *next;
-	struct llist_node *threads;
+	struct task_struct *task;
 	unsigned long idx;
 
 	mutex_lock(&t->lock);
@@ -119,14 +161,18 @@ static void vmprof_target_work(struct work_struct *work)
 	     idx < KVM_MAX_VCPUS;
 	     idx = find_next_bit(t->new_vcpus, KVM_MAX_VCPUS, idx + 1)) {
 		clear_bit(idx, t->new_vcpus);
+		vmprof_slot_move(t, &t->slots[idx]);
 		vmprof_target_add_thread(t, t->slots[idx].task, &t->slots[idx]);
 	}
-	threads = llist_del_all(&t->new_threads);
-	llist_for_each_entry_safe(n, next, threads, node) {
-		vmprof_target_add_thread(t, n->task, NULL);
-		put_task_struct(n->task);
+	for_each_set_bit(idx, t->new_threads_used, VMPROF_NEW_THREADS) {
+		/* Claimed but not filled yet: its probe queues us again. */
+		task = xchg(&t->new_threads[idx], NULL);
+		if (!task)
+			continue;
+		clear_bit_unlock(idx, t->new_threads_used);
+		vmprof_target_add_thread(t, task, NULL);
+		put_task_struct(task);
 		atomic_dec(&vmprof_objects.task_refs);
-		kfree(n);
 	}
 	mutex_unlock(&t->lock);
 }
@@ -151,7 +197,6 @@ static struct vmprof_target *vmprof_target_alloc(struct pid *tgid)
 	mutex_init(&t->lock);
 	INIT_LIST_HEAD(&t->sessions);
 	INIT_WORK(&t->new_vcpu_work, vmprof_target_work);
-	init_llist_head(&t->new_threads);
 	for (i = 0; i < KVM_MAX_VCPUS; i++)
 		t->slots[i].idx = i;
 	vmprof_guest_mem_init(t);
@@ -197,8 +242,8 @@ int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 		found = vmprof_target_alloc(task_tgid(task));
 		if (found) {
 			list_add_rcu(&found->node, &vmprof_targets);
-			smp_wmb();	/* the list, then the generation: hooks.c */
-			WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
+			/* vCPUs the probes met before must meet it too. */
+			vmprof_targets_changed();
 		} else {
 			err = -ENOMEM;
 		}
@@ -218,28 +263,32 @@ static void vmprof_target_release(struct kref *ref)
 
 	lockdep_assert_held(&vmprof_targets_lock);
 	list_del_rcu(&t->node);
-	smp_wmb();	/* the list, then the generation: hooks.c */
-	WRITE_ONCE(vmprof_targets_gen, vmprof_targets_gen + 1);
+	vmprof_targets_changed();
 }
 
 static void vmprof_target_free(struct vmprof_target *t)
 {
-	struct vmprof_new_thread *n, *next;
+	struct task_struct *task;
 	u32 i;
 
 	/* No probe can find it any more, nor hold a slot of it. */
 	synchronize_rcu();
 	cancel_work_sync(&t->new_vcpu_work);
 	vmprof_guest_mem_uninit(t);
-	llist_for_each_entry_safe(n, next, llist_del_all(&t->new_threads),
-				  node) {
-		put_task_struct(n->task);
-		atomic_dec(&vmprof_objects.task_refs);
-		kfree(n);
+	for (i = 0; i < VMPROF_NEW_THREADS; i++) {
+		task = xchg(&t->new_threads[i], NULL);
+		if (task) {
+			put_task_struct(task);
+			atomic_dec(&vmprof_objects.task_refs);
+		}
 	}
 	for (i = 0; i < KVM_MAX_VCPUS; i++) {
 		if (t->slots[i].task) {
 			put_task_struct(t->slots[i].task);
+			atomic_dec(&vmprof_objects.task_refs);
+		}
+		if (t->slots[i].next_task) {
+			put_task_struct(t->slots[i].next_task);
 			atomic_dec(&vmprof_objects.task_refs);
 		}
 	}
@@ -294,29 +343,83 @@ struct vmprof_vcpu_slot *vmprof_target_lookup(struct task_struct *task,
 		set_bit(idx, t->new_vcpus);
 		queue_work(vmprof_wq, &t->new_vcpu_work);
 	}
-	if (READ_ONCE(slot->task) != task)
-		return NULL;	/* the vCPU changed threads: not QEMU's way */
-	*tp = t;
-	return slot;
+	if (READ_ONCE(slot->task) == task) {
+		*tp = t;
+		return slot;
+	}
+	/*
+	 * Another thread runs this vCPU now (KVM lets one thread at a time
+	 * run it): the work item moves the slot, and bumps the generation
+	 * so that this thread looks again.  Until then it is not profiled.
+	 */
+	if (!READ_ONCE(slot->next_task) &&
+	    !cmpxchg(&slot->next_task, NULL, task)) {
+		get_task_struct(task);
+		atomic_inc(&vmprof_objects.task_refs);
+		set_bit(idx, t->new_vcpus);
+		queue_work(vmprof_wq, &t->new_vcpu_work);
+	}
+	return NULL;
 }
 
-/* Probe context: a thread was created in a profiled VMM. */
-void vmprof_target_fork(struct task_struct *child)
+/*
+ * Probe context: profile @task for the domain-switch sessions of @t.  No
+ * allocation (PREEMPT_RT forbids it with preemption off, as the probes
+ * run): a slot of the target's fixed array is claimed, filled, and the
+ * work item takes it.  A VMM that starts more threads than that between
+ * two runs of the work item loses some, and the session says how many.
+ */
+static void vmprof_target_queue_thread(struct vmprof_target *t,
+				       struct task_struct *task)
 {
-	struct vmprof_new_thread *n;
-	struct vmprof_target *t = vmprof_target_of(child);
+	unsigned long idx;
 
-	if (!t || !atomic_read(&t->domain_sessions))
+	if (!atomic_read(&t->domain_sessions))
 		return;
-	n = kmalloc(sizeof(*n), GFP_ATOMIC | __GFP_NOWARN);
-	if (!n) {
-		atomic_inc(&t->missed_threads);
-		return;
-	}
-	n->task = get_task_struct(child);
+	do {
+		idx = find_first_zero_bit(t->new_threads_used,
+					  VMPROF_NEW_THREADS);
+		if (idx >= VMPROF_NEW_THREADS) {
+			atomic_inc(&t->missed_threads);
+			return;
+		}
+	} while (test_and_set_bit_lock(idx, t->new_threads_used));
 	atomic_inc(&vmprof_objects.task_refs);
-	llist_add(&n->node, &t->new_threads);
+	/* Filled after the claim; the work item skips it until then. */
+	xchg(&t->new_threads[idx], get_task_struct(task));
 	queue_work(vmprof_wq, &t->new_vcpu_work);
+}
+
+/*
+ * Probe context: @task was just created (copy_process(), before it first
+ * runs).  A thread of a profiled VMM, whichever way it was made: clone(),
+ * and also create_io_thread() (io_uring's workers) and vhost_task_create()
+ * (vhost workers from 6.4, KVM's own VM threads from 6.13), which do not
+ * go through kernel_clone() and its sched_process_fork tracepoint.
+ */
+void vmprof_target_new_task(struct task_struct *task)
+{
+	struct vmprof_target *t = vmprof_target_of(task);
+
+	if (t)
+		vmprof_target_queue_thread(t, task);
+}
+
+/*
+ * Probe context: the current task names @task.  A kernel thread that a
+ * thread of a profiled VMM creates (kthread_create() names it in the
+ * creator's context) does that VMM's work: the vhost-PID workers before
+ * 6.4, KVM's per-VM threads before 6.13.  Domain-switch counts them.
+ */
+void vmprof_target_named_task(struct task_struct *task)
+{
+	struct vmprof_target *t;
+
+	if (task == current || !(task->flags & PF_KTHREAD))
+		return;
+	t = vmprof_target_of(current);
+	if (t)
+		vmprof_target_queue_thread(t, task);
 }
 
 void vmprof_target_exit_totals(struct vmprof_target *t,
@@ -332,6 +435,7 @@ void vmprof_target_exit_totals(struct vmprof_target *t,
 		for (i = 0; i < VMPROF_EXIT_SLOTS; i++) {
 			sum[i].count += READ_ONCE(c[i].count);
 			sum[i].vmm_stamps += READ_ONCE(c[i].vmm_stamps);
+			sum[i].offcpu_ns += READ_ONCE(c[i].offcpu_ns);
 		}
 	}
 }

@@ -23,7 +23,6 @@
 
 #include <linux/jump_label.h>
 #include <linux/kref.h>
-#include <linux/llist.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/perf_event.h>
@@ -37,10 +36,7 @@
 
 #include <vmprof.h>
 
-/* KVM's own values (arch/x86/kvm/trace.h, x86.h), not in public headers. */
-#define VMPROF_KVM_ISA_VMX		1
-#define VMPROF_KVM_ISA_SVM		2
-#define VMPROF_KVM_HANDLING_IRQ		1
+/* KVM's own value (arch/x86/kvm/x86.h in 6.1), not in public headers. */
 #define VMPROF_KVM_HANDLING_NMI		2
 
 /*
@@ -54,11 +50,16 @@
 struct vmprof_exit_counter {
 	u64 count;
 	u64 vmm_stamps;			/* vmprof_stamp() units */
+	u64 offcpu_ns;			/* the part of it off the CPU:
+					 * blocked, preempted (ns) */
 };
 
 struct vmprof_exit_table {
 	struct vmprof_exit_counter c[VMPROF_EXIT_SLOTS];
 };
+
+/* VMM threads a target can note between two runs of its work item. */
+#define VMPROF_NEW_THREADS	256
 
 enum vmprof_slot_state {
 	VMPROF_SLOT_IDLE = 0,	/* no entry seen yet */
@@ -68,7 +69,9 @@ enum vmprof_slot_state {
 
 /* What the hooks know about one vCPU.  Written only by the vCPU's thread. */
 struct vmprof_vcpu_slot {
-	struct task_struct *task;	/* the vCPU thread, referenced; set once */
+	struct task_struct *task;	/* the vCPU thread, referenced */
+	struct task_struct *next_task;	/* a new thread runs it: the work
+					 * item moves the slot; referenced */
 	u32 idx;			/* vcpu_idx */
 	u32 state;			/* enum vmprof_slot_state */
 	u32 exit_reason;		/* raw code of the last exit */
@@ -76,6 +79,9 @@ struct vmprof_vcpu_slot {
 	u64 exit_rip;			/* guest RIP at the last exit */
 	u64 exit_stamp;			/* vmprof_stamp() at the last exit */
 	u32 exit_cpu;			/* the CPU it was read on */
+	u64 off_since;			/* local_clock() when the thread left
+					 * its CPU during this exit, or 0 */
+	u64 offcpu_ns;			/* off its CPU so far in this exit */
 };
 
 /* A VM's memslots as vmprof copied them (guest_mem.c). */
@@ -123,9 +129,12 @@ struct vmprof_target {
 	bool mediated_pmu;		/* the VM uses KVM's mediated vPMU */
 	atomic_t nr_vcpus;
 	atomic_t domain_sessions;	/* sessions that want every thread */
-	atomic_t missed_threads;	/* new threads we could not track */
+	atomic_t missed_threads;	/* new threads not profiled: no
+					 * room in new_threads */
 	unsigned long *new_vcpus;	/* bitmap: slots that need events */
-	struct llist_head new_threads;	/* struct vmprof_new_thread */
+	/* New VMM threads for the work item: claimed, then filled. */
+	DECLARE_BITMAP(new_threads_used, VMPROF_NEW_THREADS);
+	struct task_struct *new_threads[VMPROF_NEW_THREADS];
 	struct work_struct new_vcpu_work;
 	struct vmprof_guest_mem gmem;		/* guest_mem.c */
 	struct vmprof_vcpu_slot slots[];	/* KVM_MAX_VCPUS */
@@ -162,6 +171,10 @@ struct vmprof_thread {
 
 struct vmprof_session {
 	struct mutex lock;		/* attach, enable, release */
+	struct pid_namespace *pid_ns;	/* the opener's: pids in samples */
+	pid_t vmm_pid;			/* the target's VMM, in pid_ns */
+	struct user_struct *locked_user; /* charged for the rings */
+	unsigned long locked_pages;
 	bool attached;
 	bool hooked;			/* holds a vmprof_hooks_get() */
 	bool enabled;			/* read locklessly by the handler */
@@ -197,6 +210,8 @@ struct vmprof_pcpu {
 	struct vmprof_target *target;
 	unsigned long gen;		/* vmprof_targets_gen at lookup */
 	u64 entry_stamp;		/* vmprof_stamp() at the last entry */
+	u64 exit_stamp;			/* vmprof_stamp() at the exit after it,
+					 * if later than entry_stamp */
 };
 DECLARE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
@@ -227,6 +242,9 @@ int vmprof_session_stats(struct vmprof_session *s, struct vmprof_stats *st);
 int vmprof_session_add_thread(struct vmprof_session *s,
 			      struct task_struct *task,
 			      struct vmprof_vcpu_slot *slot);
+void vmprof_session_forget_slot(struct vmprof_session *s,
+				struct task_struct *task,
+				struct vmprof_vcpu_slot *slot);
 bool vmprof_session_target_alive(struct vmprof_session *s);
 
 /* target.c */
@@ -236,7 +254,8 @@ void vmprof_target_put(struct vmprof_target *t);
 struct vmprof_vcpu_slot *vmprof_target_lookup(struct task_struct *task,
 					      struct kvm_vcpu *vcpu,
 					      struct vmprof_target **tp);
-void vmprof_target_fork(struct task_struct *child);
+void vmprof_target_new_task(struct task_struct *task);
+void vmprof_target_named_task(struct task_struct *task);
 void vmprof_target_exit_totals(struct vmprof_target *t,
 			       struct vmprof_exit_counter *sum);
 bool vmprof_file_is_kvm_vm(struct file *f);
@@ -284,9 +303,14 @@ struct vmprof_guest_regs {
 	u32 cpl;
 	u32 exit_reason;
 };
+enum vmprof_read_at {
+	VMPROF_READ_SAMPLE,	/* overflow handler, in KVM's window */
+	VMPROF_READ_EXIT,	/* kvm_exit probe */
+	VMPROF_READ_ENTRY,	/* kvm_entry probe, for an exit not traced */
+};
 void vmprof_guest_state_init(void);
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
-		       bool at_exit);
+		       enum vmprof_read_at at);
 int vmprof_vmread_selftest(bool *vmxe, u64 *val);
 struct vmprof_guest_paging {
 	u64 cr3;
@@ -323,6 +347,7 @@ void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 			       struct vmprof_sample *smp);
 struct seq_file;
 void vmprof_guest_task_timing_show(struct seq_file *m);
+bool vmprof_guest_unreadable(void);
 
 /* sample.c */
 void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
@@ -334,6 +359,11 @@ void vmprof_rings_free(struct vmprof_rings *rings);
 bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len);
 bool vmprof_rings_readable(struct vmprof_rings *rings);
 void vmprof_rings_totals(struct vmprof_rings *rings, u64 *written, u64 *lost);
+
+/* limits.c */
+int vmprof_limits_check_rate(const struct vmprof_attach *at);
+int vmprof_limits_charge(struct vmprof_session *s, unsigned long pages);
+void vmprof_limits_uncharge(struct vmprof_session *s);
 
 /* perm.c */
 bool vmprof_may_profile(struct task_struct *task);
