@@ -807,6 +807,7 @@ static int finish(struct record *rec)
 {
 	struct vmprof_stats st;
 	struct vmprof_exit_stat *exits = NULL;
+	uint64_t *offcpu = NULL;
 	struct vmprof_file_stats fst;
 	struct vmprof_file_end end;
 	struct vmprof_info info;
@@ -828,21 +829,32 @@ static int finish(struct record *rec)
 		write_info(rec);
 		write_guest_kernel(rec);
 	}
-	if (vmprof_session__stats(&rec->s, &st, &exits)) {
+	if (vmprof_session__stats(&rec->s, &st, &exits, &offcpu)) {
 		pr_warn("VMPROF_IOC_GET_STATS failed: %s: the file has no totals or exit statistics",
 			strerror(errno));
 	} else {
 		struct vmprof_file_exit_stats h = { .nr = st.nr_exits };
+		size_t n = st.nr_exits * sizeof(*exits);
 
+		/* The off-CPU times follow the entries (data-format.md). */
+		if (offcpu) {
+			exits = xrealloc(exits, n + st.nr_exits * sizeof(*offcpu));
+			memcpy((char *)exits + n, offcpu,
+			       st.nr_exits * sizeof(*offcpu));
+			n += st.nr_exits * sizeof(*offcpu);
+		}
 		vmprof_writer__add(&rec->w, VMPROF_REC_EXIT_STATS, &h,
-				   sizeof(h), exits,
-				   st.nr_exits * sizeof(*exits));
+				   sizeof(h), exits, n);
 		memset(&fst, 0, sizeof(fst));
 		fst.samples = st.samples;
 		fst.lost = st.lost;
 		fst.filtered = st.filtered;
 		fst.nr_vcpus = st.nr_vcpus;
 		fst.target_alive = st.target_alive;
+		fst.time_enabled = st.time_enabled;
+		fst.time_running = st.time_running;
+		fst.flags = st.flags;
+		fst.missed_threads = st.missed_threads;
 		if (rec->s.guest_task)
 			pr_debug("guest samples whose task could not be read: %llu",
 				 (unsigned long long)st.guest_unread);
@@ -850,8 +862,16 @@ static int finish(struct record *rec)
 				   sizeof(fst), NULL, 0);
 		if (st.lost > rec->lost)
 			rec->lost = st.lost;
+		if (st.flags & VMPROF_INFO_GUEST_UNREADABLE) {
+			pr_err("guest registers cannot be read on this host (VMREAD fails in the VM's exits, as where KVM runs on Hyper-V with its enlightened VMCS): the recording holds no guest sample; load kvm_intel with enlightened_vmcs=0 to profile guests here");
+			ret = -1;
+		}
+		if (st.missed_threads)
+			pr_warn("%u threads the VMM started while recording were not profiled (more at once than the module could note)",
+				st.missed_threads);
 	}
 	free(exits);
+	free(offcpu);
 	vmprof_writer__add(&rec->w, VMPROF_REC_END, &end, sizeof(end), NULL,
 			   0);
 	return ret;

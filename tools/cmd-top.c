@@ -408,7 +408,7 @@ static void update_stats(struct top *t, double secs)
 	uint64_t lost;
 	uint32_t i;
 
-	if (vmprof_session__stats(&t->s, &st, &exits)) {
+	if (vmprof_session__stats(&t->s, &st, &exits, NULL)) {
 		free(exits);
 		return;
 	}
@@ -432,7 +432,7 @@ static void update_stats(struct top *t, double secs)
 		rate[i].vmm_ns = (uint64_t)(dns / secs + 0.5);
 		t->exits_per_s += dc / secs;
 	}
-	report_data_ops.exit_stats(&t->rep, rate, st.nr_exits);
+	report_data_ops.exit_stats(&t->rep, rate, NULL, st.nr_exits);
 	free(rate);
 	free(t->prev_exits);
 	t->prev_exits = exits;

@@ -30,7 +30,7 @@ _Static_assert(sizeof(struct vmprof_file_guest_section) == 16, "layout");
 _Static_assert(sizeof(struct vmprof_file_guest_task) == 48, "layout");
 _Static_assert(sizeof(struct vmprof_file_guest_exe) == 64, "layout");
 _Static_assert(sizeof(struct vmprof_file_lost) == 24, "lost layout");
-_Static_assert(sizeof(struct vmprof_file_stats) == 40, "stats layout");
+_Static_assert(sizeof(struct vmprof_file_stats) == 64, "stats layout");
 _Static_assert(sizeof(struct vmprof_file_end) == 24, "end layout");
 _Static_assert(sizeof(struct vmprof_exit_stat) == 24, "exit stat layout");
 _Static_assert(sizeof(struct vmprof_file_comm) == 8, "comm layout");
@@ -99,7 +99,7 @@ static size_t min_body(__u32 type)
 	case VMPROF_REC_EXIT_STATS:
 		return sizeof(struct vmprof_file_exit_stats);
 	case VMPROF_REC_STATS:
-		return sizeof(struct vmprof_file_stats);
+		return VMPROF_FILE_STATS_SIZE_V0;
 	case VMPROF_REC_END:
 		return sizeof(struct vmprof_file_end);
 	case VMPROF_REC_COMM:
@@ -377,6 +377,8 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 	case VMPROF_REC_EXIT_STATS: {
 		struct vmprof_file_exit_stats h;
 		struct vmprof_exit_stat *e;
+		__u64 *offcpu;
+		bool have_offcpu;
 		__u64 bytes;
 
 		copy_body(&h, sizeof(h), body, blen);
@@ -390,15 +392,25 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 		}
 		if (!ops->exit_stats)
 			break;
+		/* The off-CPU times follow, in files since vmprof 0.2. */
+		have_offcpu = h.nr &&
+			      blen - sizeof(h) - bytes >= (__u64)h.nr * 8;
 		e = malloc(bytes ? bytes : 1);
-		if (!e) {
+		offcpu = have_offcpu ? malloc((size_t)h.nr * 8) : NULL;
+		if (!e || (have_offcpu && !offcpu)) {
+			free(e);
+			free(offcpu);
 			set_result(res, VMPROF_DATA_IO_ERROR, off,
 				   "out of memory");
 			return -1;
 		}
 		memcpy(e, body + sizeof(h), bytes);
-		ret = ops->exit_stats(ctx, e, h.nr);
+		if (offcpu)
+			memcpy(offcpu, body + sizeof(h) + bytes,
+			       (size_t)h.nr * 8);
+		ret = ops->exit_stats(ctx, e, offcpu, h.nr);
 		free(e);
+		free(offcpu);
 		break;
 	}
 	case VMPROF_REC_STATS: {

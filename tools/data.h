@@ -156,13 +156,15 @@ struct vmprof_file_lost {
 };
 
 /* VMPROF_REC_EXIT_STATS: __u32 nr, __u32 reserved, then nr entries of
- * struct vmprof_exit_stat (24 bytes each). */
+ * struct vmprof_exit_stat (24 bytes each); since vmprof 0.2 followed by
+ * nr __u64, the off-CPU part of each entry's vmm_ns. */
 struct vmprof_file_exit_stats {
 	__u32 nr;
 	__u32 reserved;
 };
 
-/* VMPROF_REC_STATS: totals from VMPROF_IOC_GET_STATS. */
+/* VMPROF_REC_STATS: totals from VMPROF_IOC_GET_STATS.  Older files end
+ * after target_alive's word (40 bytes): the later fields read as 0. */
 struct vmprof_file_stats {
 	__u64 samples;
 	__u64 lost;
@@ -170,7 +172,13 @@ struct vmprof_file_stats {
 	__u64 nr_vcpus;
 	__u32 target_alive;
 	__u32 reserved;
+	/* since vmprof 0.2 (ABI 1.2); 0 when not recorded */
+	__u64 time_enabled;	/* ns the counters were enabled, summed */
+	__u64 time_running;	/* ns they counted */
+	__u32 flags;		/* VMPROF_INFO_GUEST_UNREADABLE */
+	__u32 missed_threads;	/* VMM threads that were not profiled */
 };
+#define VMPROF_FILE_STATS_SIZE_V0	40
 
 /* VMPROF_REC_END: the recording ended normally; always the last record. */
 enum vmprof_stop_reason {
@@ -273,8 +281,9 @@ struct vmprof_data_ops {
 		    const char *path, size_t path_len);
 	int (*sample)(void *ctx, const struct vmprof_file_sample *s);
 	int (*lost)(void *ctx, const struct vmprof_file_lost *l);
+	/* offcpu: nr entries, or NULL in a file that has none */
 	int (*exit_stats)(void *ctx, const struct vmprof_exit_stat *e,
-			  __u32 nr);
+			  const __u64 *offcpu, __u32 nr);
 	int (*stats)(void *ctx, const struct vmprof_file_stats *st);
 	int (*end)(void *ctx, const struct vmprof_file_end *end);
 	int (*comm)(void *ctx, __s32 pid, const char *comm, size_t len);

@@ -208,6 +208,10 @@ static void print_header_plain(struct report *rep, FILE *fp)
 			pct(rep->total_period - report__guest_period(rep) -
 			    report__vmm_period(rep), rep->total_period), host);
 	fputc('\n', fp);
+	if (rep->worker_samples)
+		fprintf(fp, "# vmm workers: %.2f%% (%" PRIu64 "): kernel threads doing the VMM's work (vhost, io_uring), part of vmm\n",
+			pct(rep->worker_period, rep->total_period),
+			rep->worker_samples);
 	if (rep->have_info) {
 		fprintf(fp, "# mode: %s  event: %s (%s %" PRIu64 "%s)  isa: %s\n",
 			vmprof_mode__name(rep->info.mode),
@@ -255,6 +259,15 @@ static void print_header_plain(struct report *rep, FILE *fp)
 	if (lost)
 		fprintf(fp, "# WARNING: %" PRIu64 " samples were lost: the profile is incomplete\n",
 			lost);
+	if (report__multiplexed(rep))
+		fprintf(fp, "# WARNING: the counters counted %.1f%% of the time they were enabled (perf shared the PMU with other events: a vPMU, the NMI watchdog): samples stand for that part\n",
+			pct(rep->stats.time_running, rep->stats.time_enabled));
+	if (rep->have_stats &&
+	    (rep->stats.flags & VMPROF_INFO_GUEST_UNREADABLE))
+		fprintf(fp, "# WARNING: guest registers could not be read on the host: no guest sample\n");
+	if (rep->have_stats && rep->stats.missed_threads)
+		fprintf(fp, "# WARNING: %u VMM threads started while recording were not profiled\n",
+			rep->stats.missed_threads);
 	if (rep->result.status == VMPROF_DATA_TRUNCATED)
 		fprintf(fp, "# WARNING: the data file is truncated: partial profile\n");
 	fprintf(fp, "#\n");
@@ -292,12 +305,20 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 		  rep->have_stats ? rep->stats.filtered : 0);
 	json__u64(j, "guest_samples", report__guest_samples(rep));
 	json__u64(j, "vmm_samples", report__vmm_samples(rep));
+	json__u64(j, "worker_samples", rep->worker_samples);
 	json__u64(j, "host_samples", report__host_samples(rep));
 	json__u64(j, "total_period", rep->total_period);
 	json__fixed(j, "guest_percent",
 		    pct(report__guest_period(rep), rep->total_period), 2);
 	json__fixed(j, "vmm_percent",
 		    pct(report__vmm_period(rep), rep->total_period), 2);
+	if (rep->have_stats && rep->stats.time_enabled) {
+		json__u64(j, "time_enabled_ns", rep->stats.time_enabled);
+		json__u64(j, "time_running_ns", rep->stats.time_running);
+	} else {
+		json__null(j, "time_enabled_ns");
+		json__null(j, "time_running_ns");
+	}
 	json__u64(j, "nr_exits", report__nr_exits(rep));
 	json__u64(j, "nr_vcpus", rep->have_stats ? rep->stats.nr_vcpus :
 		  rep->have_info ? rep->info.nr_vcpus : 0);
@@ -776,8 +797,8 @@ static void func_label(const struct report_func_count *f, char *buf,
 static void print_exits_plain(struct report *rep, FILE *fp)
 {
 	static const char * const titles[] = {
-		"Reason", "Code", "Count", "VMM time", "Mean", "Samples",
-		"Top guest functions",
+		"Reason", "Code", "Count", "VMM time", "Off-CPU", "Mean",
+		"Samples", "Top guest functions",
 	};
 	const int n = ARRAY_SIZE(titles);
 	struct text_table t = { .nr_cols = n };
@@ -792,7 +813,7 @@ static void print_exits_plain(struct report *rep, FILE *fp)
 	}
 	for (c = 0; c < n; c++) {
 		t.titles[c] = titles[c];
-		t.right[c] = c >= 2 && c <= 5;
+		t.right[c] = c >= 2 && c <= 6;
 	}
 	t.nr_rows = rep->nr_exit_rows;
 	t.cells = xcalloc(t.nr_rows * n, sizeof(*t.cells));
@@ -809,14 +830,20 @@ static void print_exits_plain(struct report *rep, FILE *fp)
 		row[2] = xstrdup(cell);
 		fmt_ns(cell, sizeof(cell), (double)e->vmm_ns);
 		row[3] = xstrdup(cell);
+		/* Blocked or preempted: not the VMM's work on the CPU. */
+		if (e->have_offcpu)
+			fmt_ns(cell, sizeof(cell), (double)e->offcpu_ns);
+		else
+			snprintf(cell, sizeof(cell), "-");
+		row[4] = xstrdup(cell);
 		if (e->count)
 			fmt_ns(cell, sizeof(cell),
 			       (double)e->vmm_ns / (double)e->count);
 		else
 			snprintf(cell, sizeof(cell), "-");
-		row[4] = xstrdup(cell);
-		snprintf(cell, sizeof(cell), "%" PRIu64, e->samples);
 		row[5] = xstrdup(cell);
+		snprintf(cell, sizeof(cell), "%" PRIu64, e->samples);
+		row[6] = xstrdup(cell);
 		cell[0] = 0;
 		for (k = 0; k < e->nr_funcs && k < REPORT_TOP_FUNCS; k++) {
 			char name[256];
@@ -832,7 +859,7 @@ static void print_exits_plain(struct report *rep, FILE *fp)
 		}
 		if (!e->nr_funcs)
 			snprintf(cell, sizeof(cell), "-");
-		row[6] = xstrdup(cell);
+		row[7] = xstrdup(cell);
 	}
 	table__print(&t, fp);
 	table__free(&t);
@@ -854,6 +881,10 @@ static void print_exits_json(struct report *rep, struct json_writer *j)
 		json__string(j, "isa", vmprof_isa__name(e->isa));
 		json__u64(j, "count", e->count);
 		json__u64(j, "vmm_ns", e->vmm_ns);
+		if (e->have_offcpu)
+			json__u64(j, "offcpu_ns", e->offcpu_ns);
+		else
+			json__null(j, "offcpu_ns");
 		json__u64(j, "mean_ns", e->count ? e->vmm_ns / e->count : 0);
 		json__u64(j, "samples", e->samples);
 		json__begin_array(j, "functions");

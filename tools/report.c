@@ -298,6 +298,7 @@ void report__exit(struct report *rep)
 	report__clear_rows(rep);
 	hashmap__exit(&rep->exit_index);
 	free(rep->exit_stats);
+	free(rep->exit_offcpu);
 	free(rep->window);
 	{
 		struct name_entry *n;
@@ -602,6 +603,10 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 	rep->total_period += s->period;
 	rep->ctx_samples[c]++;
 	rep->ctx_period[c] += s->period;
+	if (s->flags & VMPROF_SAMPLE_WORKER) {
+		rep->worker_samples++;
+		rep->worker_period += s->period;
+	}
 	if (!rep->first_ns || s->time_ns < rep->first_ns)
 		rep->first_ns = s->time_ns;
 	if (s->time_ns > rep->last_ns)
@@ -620,14 +625,20 @@ static int on_lost(void *ctx, const struct vmprof_file_lost *l)
 }
 
 static int on_exit_stats(void *ctx, const struct vmprof_exit_stat *e,
-			 __u32 nr)
+			 const __u64 *offcpu, __u32 nr)
 {
 	struct report *rep = ctx;
 
 	/* The last EXIT_STATS record holds the totals. */
 	free(rep->exit_stats);
+	free(rep->exit_offcpu);
 	rep->exit_stats = xmalloc((nr ? nr : 1) * sizeof(*e));
 	memcpy(rep->exit_stats, e, nr * sizeof(*e));
+	rep->exit_offcpu = NULL;
+	if (offcpu) {
+		rep->exit_offcpu = xmalloc((nr ? nr : 1) * sizeof(*offcpu));
+		memcpy(rep->exit_offcpu, offcpu, nr * sizeof(*offcpu));
+	}
 	rep->nr_exit_stats = nr;
 	return 0;
 }
@@ -735,6 +746,16 @@ uint64_t report__vmm_period(const struct report *rep)
 {
 	return rep->ctx_period[VMPROF_CTX_VMM_KERNEL] +
 	       rep->ctx_period[VMPROF_CTX_VMM_USER];
+}
+
+/*
+ * Did perf multiplex the counters (running less than 99.5% of the time
+ * they were enabled)?  Recordings before vmprof 0.2 do not say.
+ */
+bool report__multiplexed(const struct report *rep)
+{
+	return rep->have_stats && rep->stats.time_enabled &&
+	       rep->stats.time_running * 1000 < rep->stats.time_enabled * 995;
 }
 
 uint64_t report__host_samples(const struct report *rep)
@@ -1336,6 +1357,10 @@ void report__build(struct report *rep)
 
 		e->count += s->count;
 		e->vmm_ns += s->vmm_ns;
+		if (rep->exit_offcpu) {
+			e->offcpu_ns += rep->exit_offcpu[i];
+			e->have_offcpu = true;
+		}
 	}
 
 	for (pos = 0; (e = hist__next(&rep->hist, &pos)); ) {

@@ -136,6 +136,8 @@ struct report_exit {
 	uint32_t reason;
 	uint64_t count;		/* from the exit statistics */
 	uint64_t vmm_ns;
+	uint64_t offcpu_ns;	/* the part of vmm_ns off the CPU */
+	bool have_offcpu;	/* the recording has offcpu_ns */
 	uint64_t samples;	/* VMM samples charged to this reason */
 	struct report_func_count *funcs;
 	size_t nr_funcs;
@@ -189,6 +191,7 @@ struct report {
 	struct vmprof_file_end end;
 	bool have_end;
 	struct vmprof_exit_stat *exit_stats;
+	uint64_t *exit_offcpu;	/* per exit_stats entry, or NULL */
 	size_t nr_exit_stats;
 	char *strings[16];
 	uint64_t lost_records;	/* sum of LOST records */
@@ -212,6 +215,8 @@ struct report {
 	uint64_t total_period;
 	uint64_t ctx_samples[REPORT_CTX_MAX];
 	uint64_t ctx_period[REPORT_CTX_MAX];
+	uint64_t worker_samples;	/* VMPROF_SAMPLE_WORKER */
+	uint64_t worker_period;
 	uint64_t charged;
 	uint64_t vcpu_skipped;
 	uint64_t vcpu_samples;	/* samples of the --vcpu vCPU */
@@ -276,6 +281,7 @@ uint64_t report__duration_ns(const struct report *rep);
 uint64_t report__guest_samples(const struct report *rep);
 uint64_t report__vmm_samples(const struct report *rep);
 uint64_t report__host_samples(const struct report *rep);
+bool report__multiplexed(const struct report *rep);
 /* The same, in period (events or ns): what percentages are shares of. */
 uint64_t report__guest_period(const struct report *rep);
 uint64_t report__vmm_period(const struct report *rep);

@@ -125,8 +125,33 @@ static const char *mediated_pmu_param(void)
 	return "enable_mediated_pmu=Y of kvm_amd or kvm_intel";
 }
 
+/*
+ * As perf record: a frequency above kernel.perf_event_max_sample_rate is
+ * lowered to it (the module, like perf_event_open(), refuses it).
+ */
+static void limit_frequency(struct vmprof_session *s)
+{
+	char *val;
+	unsigned long long max;
+
+	if (!s->freq)
+		return;
+	val = procfs__read_file("/proc/sys/kernel/perf_event_max_sample_rate",
+				NULL);
+	if (!val || sscanf(val, "%llu", &max) != 1 || !max ||
+	    s->sample <= max) {
+		free(val);
+		return;
+	}
+	free(val);
+	pr_note("the frequency %llu Hz is above kernel.perf_event_max_sample_rate: sampling at %llu Hz",
+		(unsigned long long)s->sample, max);
+	s->sample = max;
+}
+
 static int attach(struct vmprof_session *s)
 {
+	limit_frequency(s);
 	if (!do_attach(s, s->event))
 		return 0;
 	if (errno == ENOENT && !s->event_given &&
@@ -145,19 +170,25 @@ static int attach(struct vmprof_session *s)
 		pr_err("process %d (%s) is not running a KVM virtual machine",
 		       (int)s->pid, comm_of(s));
 		break;
+	case EACCES:
+		pr_err("not allowed to profile process %d (%s): the same rule as ptrace applies: the same user and a dumpable process, or CAP_SYS_PTRACE (run as root?)",
+		       (int)s->pid, comm_of(s));
+		break;
 	case EPERM:
 		if (s->guest_task) {
 			pr_err("--guest-introspect reads the tenant's memory: it needs CAP_SYS_ADMIN (run as root)");
 			break;
 		}
-		/* fall through */
-	case EACCES:
-		pr_err("not allowed to profile process %d (%s): the same rule as ptrace applies: the same user and a dumpable process, or CAP_SYS_PTRACE (run as root?)",
-		       (int)s->pid, comm_of(s));
+		pr_err("the rings (%u pages per CPU) would lock more memory than this user may, as perf's buffers (the vmprof module's ring_mlock_kb per CPU, plus RLIMIT_MEMLOCK): use a smaller --ring-pages, or CAP_IPC_LOCK",
+		       s->ring_pages ? s->ring_pages + 1 :
+		       VMPROF_RING_PAGES_DEFAULT + 1);
 		break;
 	case ENOENT:
 		pr_err("event %s needs a hardware PMU and this host has none: use -e cpu-clock",
 		       vmprof_event__name(s->event));
+		break;
+	case ENXIO:
+		pr_err("guest registers cannot be read on this host (VMREAD fails in the VM's exits, as where KVM runs on Hyper-V with its enlightened VMCS): load kvm_intel with enlightened_vmcs=0 to profile guests here");
 		break;
 	case EOPNOTSUPP:
 		pr_err("event %s cannot count guest execution: KVM's mediated vPMU (%s) gives the PMU to VMs while they run, %s, and perf then refuses host events that count a guest; -e cpu-clock works in every mode, or start the VMs with the mediated vPMU off",
@@ -250,7 +281,7 @@ int vmprof_session__attach(struct vmprof_session *s)
 
 int vmprof_session__enable(struct vmprof_session *s)
 {
-	if (ioctl(s->fd, VMPROF_IOC_ENABLE)) {
+	if (ioctl(s->fd, VMPROF_IOC_ENABLE, 0)) {
 		pr_err("VMPROF_IOC_ENABLE failed: %s", strerror(errno));
 		return -1;
 	}
@@ -259,7 +290,7 @@ int vmprof_session__enable(struct vmprof_session *s)
 
 void vmprof_session__disable(struct vmprof_session *s)
 {
-	if (ioctl(s->fd, VMPROF_IOC_DISABLE))
+	if (ioctl(s->fd, VMPROF_IOC_DISABLE, 0))
 		pr_warn("VMPROF_IOC_DISABLE failed: %s", strerror(errno));
 }
 
@@ -280,18 +311,33 @@ int vmprof_session__drain(struct vmprof_session *s, vmprof_ring_fn fn,
 	return 0;
 }
 
+/* Does the module know the fields of ABI 1.@minor? */
+static bool abi_has(const struct vmprof_session *s, uint32_t minor)
+{
+	return s->version.abi_major == VMPROF_ABI_MAJOR &&
+	       s->version.abi_minor >= minor;
+}
+
 int vmprof_session__stats(struct vmprof_session *s, struct vmprof_stats *st,
-			  struct vmprof_exit_stat **exits)
+			  struct vmprof_exit_stat **exits, uint64_t **offcpu)
 {
 	uint32_t cap = EXITS_CAP_START;
+	/* A module before ABI 1.3 refuses the field (not zero: -E2BIG). */
+	bool want_offcpu = offcpu && abi_has(s, 3);
 
 	*exits = NULL;
+	if (offcpu)
+		*offcpu = NULL;
 	for (;;) {
 		*exits = xrealloc(*exits, cap * sizeof(**exits));
 		memset(st, 0, sizeof(*st));
 		st->size = sizeof(*st);
 		st->exits_cap = cap;
 		st->exits = (uintptr_t)*exits;
+		if (want_offcpu) {
+			*offcpu = xrealloc(*offcpu, cap * sizeof(**offcpu));
+			st->exits_offcpu = (uintptr_t)*offcpu;
+		}
 		if (ioctl(s->fd, VMPROF_IOC_GET_STATS, st))
 			return -1;
 		if (st->nr_exits <= cap)

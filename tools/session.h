@@ -61,9 +61,11 @@ void vmprof_session__disable(struct vmprof_session *s);
 int vmprof_session__drain(struct vmprof_session *s, vmprof_ring_fn fn,
 			  void *ctx);
 /* Totals and per-exit-reason statistics since ENABLE; *exits is
- * allocated (free it) and holds st->nr_exits entries. */
+ * allocated (free it) and holds st->nr_exits entries; so does *offcpu
+ * (the off-CPU part of each entry's vmm_ns) unless offcpu is NULL or
+ * the module is older than ABI 1.3 (then *offcpu is NULL). */
 int vmprof_session__stats(struct vmprof_session *s, struct vmprof_stats *st,
-			  struct vmprof_exit_stat **exits);
+			  struct vmprof_exit_stat **exits, uint64_t **offcpu);
 void vmprof_session__close(struct vmprof_session *s);
 
 /* The data file's INFO record for this session. */

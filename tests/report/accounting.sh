@@ -215,3 +215,79 @@ check_svg_order() {
 		fail "svg: 64 vCPUs in one function: one frame" "unsplit $n, split $(grep -c 'data-n="do_compute"' "$T/out")"
 	fi
 }
+
+# What the module says of its own accounting since ABI 1.2: the off-CPU
+# part of each exit reason's VMM time, the counters' enabled and running
+# times (perf multiplexing them), samples of the VMM's kernel workers
+# (vhost, io_uring), threads not profiled, guest registers unreadable.
+check_module_accounting() {
+	local got
+
+	cat <<EOF_SPEC | gen acct
+info mode=domain-switch event=cycles isa=svm pid=4242 vcpus=1
+sample ctx=guest-kernel rip=$A_COMPUTE count=60
+sample ctx=vmm-kernel host-ip=$A_HOST_RUN count=30 pid=4242 vcpu=0xffffffff flags=worker
+sample ctx=vmm-kernel host-ip=$A_HOST_RUN count=10 pid=4242 vcpu=0xffffffff
+exit isa=svm reason=0x78 count=100 ns=900000000 offcpu=850000000
+exit isa=svm reason=0x7b count=5000 ns=20000000 offcpu=0
+exit-stats
+stats samples=100 vcpus=1 alive=1 enabled=2000000000 running=1000000000 missed=3
+end
+EOF_SPEC
+	run report -i "$T/acct.data" --guest-vmlinux "$G" --exits
+	if [ "$RC" = 0 ] &&
+	   grep -qE '^  HLT +0x78 +100 +900\.000 ms +850\.000 ms +9\.000 ms' "$T/out" &&
+	   grep -qE '^  IOIO +0x7b +5000 +20\.000 ms +0 ns ' "$T/out" &&
+	   grep -q '^# vmm workers: 30\.00% (30): kernel threads doing the VMM' "$T/out" &&
+	   grep -q '^# WARNING: the counters counted 50\.0% of the time they were enabled' "$T/out" &&
+	   grep -q '^# WARNING: 3 VMM threads started while recording were not profiled' "$T/out"; then
+		pass "accounting: off-CPU column, VMM workers, multiplexed counters, missed threads"
+	else
+		fail "accounting: off-CPU column, VMM workers, multiplexed counters, missed threads" "rc=$RC $(grep -E '^#|HLT|IOIO' "$T/out" | tr '\n' '|')"
+	fi
+	run report -i "$T/acct.data" --guest-vmlinux "$G" --format json
+	got=$(jget "$T/out" '(d["worker_samples"], d["time_enabled_ns"], d["time_running_ns"], [(e["reason"], e["vmm_ns"], e["offcpu_ns"]) for e in d["exits"]])')
+	if [ "$RC" = 0 ] && [ "$got" = '[30, 2000000000, 1000000000, [["IOIO", 20000000, 0], ["HLT", 900000000, 850000000]]]' ]; then
+		pass "accounting: JSON worker_samples, time_enabled_ns, time_running_ns, exits[].offcpu_ns"
+	else
+		fail "accounting: JSON worker_samples, time_enabled_ns, time_running_ns, exits[].offcpu_ns" "rc=$RC got $got"
+	fi
+
+	# A recording of vmprof 0.1: none of it, and no false warning.
+	cat <<EOF_SPEC | gen acct0
+info mode=domain-switch event=cycles isa=svm pid=4242 vcpus=1
+sample ctx=guest-kernel rip=$A_COMPUTE count=60
+exit isa=svm reason=0x78 count=100 ns=900000000
+exit-stats
+stats samples=60 vcpus=1 alive=1 v0=1
+end
+EOF_SPEC
+	run report -i "$T/acct0.data" --guest-vmlinux "$G" --exits
+	if [ "$RC" = 0 ] &&
+	   grep -qE '^  HLT +0x78 +100 +900\.000 ms +- +9\.000 ms' "$T/out" &&
+	   ! grep -qE 'WARNING|vmm workers' "$T/out"; then
+		pass "accounting: a vmprof 0.1 file reads, its off-CPU time unknown"
+	else
+		fail "accounting: a vmprof 0.1 file reads, its off-CPU time unknown" "rc=$RC $(grep -E '^#|HLT' "$T/out" | tr '\n' '|')"
+	fi
+	run report -i "$T/acct0.data" --guest-vmlinux "$G" --format json
+	got=$(jget "$T/out" '(d["worker_samples"], d["time_enabled_ns"], [e["offcpu_ns"] for e in d["exits"]])')
+	if [ "$RC" = 0 ] && [ "$got" = '[0, null, [null]]' ]; then
+		pass "accounting: a vmprof 0.1 file in JSON: nulls for what it does not hold"
+	else
+		fail "accounting: a vmprof 0.1 file in JSON: nulls" "rc=$RC got $got"
+	fi
+
+	# The module could not read guest registers.
+	cat <<EOF_SPEC | gen unreadable
+info mode=cpu-switch event=cycles isa=vmx pid=4242 vcpus=1
+stats samples=0 vcpus=1 alive=1 flags=32
+end
+EOF_SPEC
+	run report -i "$T/unreadable.data"
+	if [ "$RC" = 0 ] && grep -q '^# WARNING: guest registers could not be read on the host' "$T/out"; then
+		pass "accounting: the report says when guest registers were unreadable"
+	else
+		fail "accounting: the report says when guest registers were unreadable" "rc=$RC $(grep '^#' "$T/out" | tr '\n' '|')"
+	fi
+}

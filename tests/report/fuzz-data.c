@@ -85,9 +85,11 @@ static int on_lost(void *ctx, const struct vmprof_file_lost *l)
 }
 
 static int on_exit_stats(void *ctx, const struct vmprof_exit_stat *e,
-			 __u32 nr)
+			 const __u64 *offcpu, __u32 nr)
 {
 	fold(ctx, e, (size_t)nr * sizeof(*e));
+	if (offcpu)
+		fold(ctx, offcpu, (size_t)nr * sizeof(*offcpu));
 	return 0;
 }
 

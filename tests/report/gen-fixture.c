@@ -18,15 +18,17 @@
  *   kallsyms FILE             embed FILE as the host kallsyms
  *   mmap start= end= pgoff= pid= path=PATH build-id=HEX|auto|none
  *   sample ctx=CONTEXT rip= host-ip= exit-rip= exit= vcpu= pid= tid=
- *          cpu= period= time= count=N (default 1) flags=exit,vcpu
+ *          cpu= period= time= count=N (default 1) flags=exit,vcpu,worker
  *          (time auto-increments by 1 ms per sample when not given;
  *           exit-rip implies flags=exit, vcpu defaults to 0)
  *   comm pid=N NAME           a COMM record (system-wide recordings)
  *   lost n=N time=NS cpu=N
- *   exit isa=svm|vmx reason=N count=N ns=N   (collected into one
- *                                            EXIT_STATS record)
+ *   exit isa=svm|vmx reason=N count=N ns=N [offcpu=N]
+ *                             (collected into one EXIT_STATS record;
+ *                             the off-CPU times, if any exit has one)
  *   exit-stats                write the collected EXIT_STATS now
- *   stats samples= lost= filtered= vcpus= alive=
+ *   stats samples= lost= filtered= vcpus= alive= enabled= running=
+ *         flags= missed= v0=1 (v0=1: the STATS record of vmprof 0.1)
  *   raw type=N size=N         a record of a type vmprof does not know
  *   end time=NS reason=N
  *   guest-kernel release=R build-id=HEX|file:PATH kaslr=N lstar=N
@@ -240,7 +242,9 @@ int main(int argc, char **argv)
 {
 	struct vmprof_data_writer w;
 	struct vmprof_exit_stat exits[256];
+	unsigned long long offcpu[256];
 	unsigned int nr_exits = 0;
+	int have_offcpu = 0;
 	unsigned long long time_ns = 1000000000ULL;
 	char line[8192], copy[8192];
 	struct kv kv[64];
@@ -411,6 +415,8 @@ int main(int argc, char **argv)
 				s.flags |= VMPROF_SAMPLE_VCPU_THREAD;
 			if (fl && !strstr(fl, "exit"))
 				s.flags &= ~VMPROF_SAMPLE_EXIT;
+			if (fl && strstr(fl, "worker"))
+				s.flags |= VMPROF_SAMPLE_WORKER;
 			count = getnum(kv, n, "count", 1);
 			for (i = 0; i < count; i++) {
 				s.time_ns = getnum(kv, n, "time", time_ns);
@@ -446,13 +452,23 @@ int main(int argc, char **argv)
 			e->reason = getnum(kv, n, "reason", 0);
 			e->count = getnum(kv, n, "count", 0);
 			e->vmm_ns = getnum(kv, n, "ns", 0);
+			offcpu[nr_exits] = getnum(kv, n, "offcpu", 0);
+			have_offcpu |= get(kv, n, "offcpu") != NULL;
 			nr_exits++;
 		} else if (!strcmp(d, "exit-stats")) {
 			struct vmprof_file_exit_stats h = { .nr = nr_exits };
+			static unsigned char body[sizeof(exits) +
+						  sizeof(offcpu)];
+			size_t len = nr_exits * sizeof(exits[0]);
 
+			memcpy(body, exits, len);
+			if (have_offcpu) {
+				memcpy(body + len, offcpu,
+				       nr_exits * sizeof(offcpu[0]));
+				len += nr_exits * sizeof(offcpu[0]);
+			}
 			vmprof_writer__add(&w, VMPROF_REC_EXIT_STATS, &h,
-					   sizeof(h), exits,
-					   nr_exits * sizeof(exits[0]));
+					   sizeof(h), body, len);
 		} else if (!strcmp(d, "stats")) {
 			struct vmprof_file_stats st;
 
@@ -462,7 +478,13 @@ int main(int argc, char **argv)
 			st.filtered = getnum(kv, n, "filtered", 0);
 			st.nr_vcpus = getnum(kv, n, "vcpus", 0);
 			st.target_alive = getnum(kv, n, "alive", 0);
+			st.time_enabled = getnum(kv, n, "enabled", 0);
+			st.time_running = getnum(kv, n, "running", 0);
+			st.flags = getnum(kv, n, "flags", 0);
+			st.missed_threads = getnum(kv, n, "missed", 0);
 			vmprof_writer__add(&w, VMPROF_REC_STATS, &st,
+					   getnum(kv, n, "v0", 0) ?
+					   VMPROF_FILE_STATS_SIZE_V0 :
 					   sizeof(st), NULL, 0);
 		} else if (!strcmp(d, "raw")) {
 			static const char zero[4096];

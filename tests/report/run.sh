@@ -605,9 +605,9 @@ check_domain() {
 	# --exits
 	run report -i "$T/domain.data" --guest-vmlinux "$G" --exits
 	if [ "$RC" = 0 ] && grep -q "^# Exit reasons" "$T/out" &&
-	   grep -qE "^  IOIO +0x7b +1000 +5.000 ms +5.000 us +25 +do_io \(25\)\$" "$T/out" &&
-	   grep -qE "^  NPF +0x400 +300 +900.000 us +3.000 us +8 +do_compute \(7\), do_io \(1\)\$" "$T/out" &&
-	   grep -qE "^  HLT +0x78 +50 +100.000 ms +2.000 ms +0 +-\$" "$T/out"; then
+	   grep -qE "^  IOIO +0x7b +1000 +5.000 ms +- +5.000 us +25 +do_io \(25\)\$" "$T/out" &&
+	   grep -qE "^  NPF +0x400 +300 +900.000 us +- +3.000 us +8 +do_compute \(7\), do_io \(1\)\$" "$T/out" &&
+	   grep -qE "^  HLT +0x78 +50 +100.000 ms +- +2.000 ms +0 +-\$" "$T/out"; then
 		pass "exits: --exits table with count, total and mean VMM time, guest functions"
 	else
 		fail "exits: --exits table with count, total and mean VMM time, guest functions" "$(sed -n '/Exit reasons/,$p' "$T/out")"
@@ -972,6 +972,7 @@ suite() {
 	check_vms
 	check_vmm_sym
 	check_svg_order
+	check_module_accounting
 	check_wrong_symbols
 	check_names
 	check_demangle
