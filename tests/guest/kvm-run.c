@@ -11,8 +11,7 @@
  * check that guest RIPs sampled by the profiler lie in [code_start, code_end)
  * and that port-I/O exits are attributed to io_rip.
  *
- * usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after S]
- *               [-L | -5]
+ * usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [OPTIONS]
  *   -n  number of vCPUs at start (default 1)
  *   -s  run time; checked at each I/O exit, so it overruns by at most one
  *       loop of ITERS iterations (default 5)
@@ -22,7 +21,22 @@
  *   --hotplug-after S  add one more vCPU and thread S seconds after start
  *   -L  64-bit long mode with 4-level paging, the guest's memory laid out
  *       like Linux's for guest introspection (below); -5: 5-level paging
- * At exit it prints one "vcpu=N io_exits=.. io_rip=0x.." line per vCPU (the
+ *   --replug           at vCPU 0's first I/O exit after a SIGUSR1, hand
+ *                      the vCPU to a new thread and end the old one, as
+ *                      QEMU does with a vCPU unplugged and plugged again
+ *   --rip0             the program starts with the out, at RIP 0 (CS base
+ *                      at the code): every I/O exit is at RIP 0
+ *   --paging           32-bit protected mode with paging; the program
+ *                      switches CR3 between two page directories (-p adds
+ *                      "pd_a=0x.. pd_b=0x..") and exits on each switch
+ *                      when KVM shadows the page tables
+ *   --io-uring         after a SIGUSR2, read /dev/zero through io_uring
+ *                      with every request forced to io_uring's worker
+ *                      threads (created as the process's threads by
+ *                      copy_process(), not clone())
+ *   --thread-churn     a thread that creates and ends threads all along
+ * Each vCPU thread prints "kvm-run: vcpu N on tid T" when it starts.  At
+ * exit it prints one "vcpu=N io_exits=.. io_rip=0x.." line per vCPU (the
  * RIP KVM reported at that vCPU's first I/O exit) and "io_exits=TOTAL".
  *
  * Where RIP points during a KVM_EXIT_IO depends on KVM's path: the fast PIO
@@ -36,7 +50,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <linux/kvm.h>
+#include <liburing.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +60,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,10 +123,47 @@ static const uint8_t guest_code64[] = {
 #define PTE_P_W		0x3
 #define PTE_PS		0x80
 
+/* --rip0: the same loop with the out first, run with CS based at the code. */
+static const uint8_t guest_code_rip0[] = {
+	0xe6, IO_PORT,		/* 0x00: out  %al, $0xe9 */
+	0x66, 0x89, 0xd9,	/* 0x02: mov  %ebx, %ecx */
+	0x66, 0x49,		/* 0x05: dec  %ecx       */
+	0x75, 0xfc,		/* 0x07: jnz  0x05       */
+	0xeb, 0xf5,		/* 0x09: jmp  0x00       */
+};
+
+/*
+ * --paging: 32-bit code with paging on, two page directories that map the
+ * same 4 MiB identically (one PSE entry each), switched every half loop.
+ */
+#define PD_A		0xa000
+#define PD_B		0xb000
+static const uint8_t guest_code_paging[] = {
+	0xb8, 0x00, PD_A >> 8, 0x00, 0x00,	/* 0x00: mov  $PD_A, %eax */
+	0x0f, 0x22, 0xd8,			/* 0x05: mov  %eax, %cr3  */
+	0x89, 0xd9,				/* 0x08: mov  %ebx, %ecx  */
+	0x49,					/* 0x0a: dec  %ecx        */
+	0x75, 0xfd,				/* 0x0b: jnz  0x0a        */
+	0xe6, IO_PORT,				/* 0x0d: out  %al, $0xe9  */
+	0xb8, 0x00, PD_B >> 8, 0x00, 0x00,	/* 0x0f: mov  $PD_B, %eax */
+	0x0f, 0x22, 0xd8,			/* 0x14: mov  %eax, %cr3  */
+	0x89, 0xd9,				/* 0x17: mov  %ebx, %ecx  */
+	0x49,					/* 0x19: dec  %ecx        */
+	0x75, 0xfd,				/* 0x1a: jnz  0x19        */
+	0xe6, IO_PORT,				/* 0x1c: out  %al, $0xe9  */
+	0xeb, 0xe0,				/* 0x1e: jmp  0x00        */
+};
+#define PDE_4M		0x83	/* present, writable, 4 MiB page */
+#define CR0_PE		0x1
+#define CR0_ET		0x10
+#define CR0_PG		0x80000000
+#define CR4_PSE		0x10
+
 struct vcpu {
 	int id, fd;
 	struct kvm_run *run;
-	pthread_t thread;
+	pthread_t thread, next_thread;	/* next_thread: after a replug */
+	int moved;
 	uint64_t io_exits, io_rip;
 	int failed;
 };
@@ -120,6 +174,11 @@ static int paging_levels;	/* 0: real mode; 4 or 5: long mode */
 static uint8_t *guest_mem;
 static struct kvm_cpuid2 *cpuid;
 static struct timespec deadline;
+static int rip0, paging;
+/* --replug, --io-uring: what SIGUSR1 and SIGUSR2 ask for */
+static int replug;
+static atomic_int replug_now, uring_now;
+static struct timespec start;
 static atomic_int stop;
 static struct vcpu vcpus[MAX_VCPUS];
 
@@ -129,13 +188,46 @@ static void die(const char *what)
 	exit(1);
 }
 
-static int past_deadline(void)
+static int past(const struct timespec *t)
 {
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return now.tv_sec > deadline.tv_sec ||
-	       (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec);
+	return now.tv_sec > t->tv_sec ||
+	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+static int past_deadline(void)
+{
+	return past(&deadline);
+}
+
+/* start + seconds */
+static struct timespec after_start(double seconds)
+{
+	struct timespec t = start;
+
+	t.tv_sec += (time_t)seconds;
+	t.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static void sleep_until(const struct timespec *t)
+{
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, t, NULL) == EINTR)
+		;
+}
+
+static void segment(struct kvm_segment *seg, uint16_t selector, uint8_t type)
+{
+	*seg = (struct kvm_segment) {
+		.base = 0, .limit = 0xffffffff, .selector = selector,
+		.type = type, .present = 1, .db = 1, .s = 1, .g = 1,
+	};
 }
 
 static uint64_t *pt(uint64_t gpa)
@@ -248,18 +340,34 @@ static void vcpu_create(struct vcpu *v, int id)
 		vcpu_create_long(v, id);
 		return;
 	}
-	/* Reset state is real mode at F000:FFF0; move CS to base 0. */
 	if (ioctl(v->fd, KVM_GET_SREGS, &sregs) < 0)
 		die("KVM_GET_SREGS");
-	sregs.cs.base = 0;
-	sregs.cs.selector = 0;
-	sregs.ds = sregs.es = sregs.ss = sregs.cs;
-	sregs.ds.type = sregs.es.type = sregs.ss.type = 3; /* data, RW, accessed */
+	if (paging) {
+		/* Flat 32-bit segments; no GDT needed until one is loaded. */
+		segment(&sregs.cs, 0x08, 0xb);	/* code, read, accessed */
+		segment(&sregs.ds, 0x10, 0x3);	/* data, RW, accessed */
+		sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+		sregs.cr0 = CR0_PE | CR0_ET | CR0_PG;
+		sregs.cr3 = PD_A;
+		sregs.cr4 = CR4_PSE;
+		sregs.efer = 0;
+	} else {
+		/*
+		 * Reset state is real mode at F000:FFF0; move CS to base 0,
+		 * or to the code with --rip0.
+		 */
+		sregs.cs.base = rip0 ? CODE_GPA : 0;
+		sregs.cs.selector = rip0 ? CODE_GPA >> 4 : 0;
+		sregs.ds = sregs.es = sregs.ss = sregs.cs;
+		sregs.ds.base = sregs.es.base = sregs.ss.base = 0;
+		sregs.ds.selector = sregs.es.selector = sregs.ss.selector = 0;
+		sregs.ds.type = sregs.es.type = sregs.ss.type = 3; /* data, RW, accessed */
+	}
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs) < 0)
 		die("KVM_SET_SREGS");
 
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = CODE_GPA;
+	regs.rip = rip0 ? 0 : CODE_GPA;
 	/*
 	 * Bit 1 is reserved and must be set.  IF is set although the guest
 	 * takes no interrupt (no interrupt controller here: KVM injects
@@ -282,12 +390,38 @@ static void *vcpu_fail(struct vcpu *v)
 	return NULL;
 }
 
+static void *vcpu_thread(void *arg);
+
+/*
+ * --replug-after: the vCPU goes on in a new thread, and this one ends, as
+ * QEMU's vCPU thread does when the vCPU is unplugged (KVM keeps the vCPU)
+ * and a new one runs it when it is plugged again.
+ */
+static int vcpu_replug(struct vcpu *v)
+{
+	int err;
+
+	v->moved = 1;
+	err = pthread_create(&v->next_thread, NULL, vcpu_thread, v);
+	if (err) {
+		errno = err;
+		perror("pthread_create");
+		v->moved = 0;
+		return 0;
+	}
+	fprintf(stderr, "kvm-run: vcpu %d leaves tid %ld\n", v->id,
+		(long)syscall(SYS_gettid));
+	return 1;
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
 	struct kvm_run *run = v->run;
 	struct kvm_regs regs;
 
+	fprintf(stderr, "kvm-run: vcpu %d on tid %ld\n", v->id,
+		(long)syscall(SYS_gettid));
 	while (!atomic_load(&stop)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
@@ -307,6 +441,9 @@ static void *vcpu_thread(void *arg)
 			if (!v->io_exits++ && ioctl(v->fd, KVM_GET_REGS, &regs) == 0)
 				v->io_rip = regs.rip;
 			if (past_deadline())
+				return NULL;
+			if (replug && v->id == 0 && !v->moved &&
+			    atomic_load(&replug_now) && vcpu_replug(v))
 				return NULL;
 			break;
 		case KVM_EXIT_HLT:
@@ -345,9 +482,101 @@ static void vcpu_start(struct vcpu *v, int id)
 	}
 }
 
+/*
+ * --io-uring-after: reads of /dev/zero that io_uring must hand to its
+ * worker threads (IOSQE_ASYNC), which then do the copying in the kernel.
+ */
+#define URING_READS	4
+#define URING_LEN	(256 << 10)
+
+static void *uring_thread(void *arg)
+{
+	static char bufs[URING_READS][URING_LEN];
+	struct io_uring ring;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	uint64_t reads = 0;
+	int fd, i, err;
+
+	(void)arg;
+	while (!atomic_load(&uring_now)) {
+		if (atomic_load(&stop) || past_deadline())
+			return NULL;
+		usleep(10000);
+	}
+	fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die("open /dev/zero");
+	err = io_uring_queue_init(URING_READS, &ring, 0);
+	if (err) {
+		errno = -err;
+		die("io_uring_queue_init");
+	}
+	fprintf(stderr, "kvm-run: io_uring reads start\n");
+	while (!atomic_load(&stop) && !past_deadline()) {
+		for (i = 0; i < URING_READS; i++) {
+			sqe = io_uring_get_sqe(&ring);
+			io_uring_prep_read(sqe, fd, bufs[i], URING_LEN, 0);
+			sqe->flags |= IOSQE_ASYNC;
+		}
+		err = io_uring_submit_and_wait(&ring, URING_READS);
+		if (err < 0) {
+			errno = -err;
+			die("io_uring_submit_and_wait");
+		}
+		for (i = 0; i < URING_READS; i++) {
+			err = io_uring_wait_cqe(&ring, &cqe);
+			if (err || cqe->res != URING_LEN) {
+				fprintf(stderr, "kvm-run: io_uring read: %d %d\n",
+					err, err ? 0 : cqe->res);
+				exit(1);
+			}
+			io_uring_cqe_seen(&ring, cqe);
+			reads++;
+		}
+	}
+	io_uring_queue_exit(&ring);
+	close(fd);
+	fprintf(stderr, "kvm-run: io_uring reads=%llu\n",
+		(unsigned long long)reads);
+	return NULL;
+}
+
+static void *churn_child(void *arg)
+{
+	return arg;
+}
+
+/* --thread-churn: threads that live for a moment, all along. */
+static void *churn_thread(void *arg)
+{
+	uint64_t n = 0;
+	pthread_t t;
+
+	(void)arg;
+	while (!atomic_load(&stop) && !past_deadline()) {
+		if (pthread_create(&t, NULL, churn_child, NULL) == 0) {
+			pthread_join(t, NULL);
+			n++;
+		}
+	}
+	fprintf(stderr, "kvm-run: churned threads=%llu\n",
+		(unsigned long long)n);
+	return NULL;
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		atomic_store(&replug_now, 1);
+	else
+		atomic_store(&uring_now, 1);
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS] [-L | -5]\n");
+	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS]\n"
+		"               [-L | -5] [--replug] [--rip0] [--paging] [--io-uring] [--thread-churn]\n");
 	exit(2);
 }
 
@@ -355,13 +584,23 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "hotplug-after", required_argument, NULL, 'H' },
+		{ "replug", no_argument, NULL, 'R' },
+		{ "rip0", no_argument, NULL, '0' },
+		{ "paging", no_argument, NULL, 'P' },
+		{ "io-uring", no_argument, NULL, 'U' },
+		{ "thread-churn", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region;
 	double seconds = 5, hotplug_after = -1;
 	size_t mem_size;
-	int nvcpus = 1, print = 0, total, max, i, c, failed = 0;
-	struct timespec start;
+	int nvcpus = 1, print = 0, churn = 0, uring = 0, total, max, i, c;
+	struct sigaction sa = { .sa_handler = on_signal };
+	pthread_t uring_tid, churn_tid;
+	int failed = 0;
+	const uint8_t *code = guest_code;
+	size_t code_size = sizeof(guest_code);
+	uint32_t code_end = LOOP_END, io_off = IO_OFF;
 	uint64_t io_exits = 0;
 	void *mem;
 
@@ -374,13 +613,30 @@ int main(int argc, char **argv)
 		case 'i': iters = strtoul(optarg, NULL, 0); break;
 		case 'p': print = 1; break;
 		case 'H': hotplug_after = atof(optarg); break;
+		case 'R': replug = 1; break;
+		case '0': rip0 = 1; break;
+		case 'P': paging = 1; break;
+		case 'U': uring = 1; break;
+		case 'C': churn = 1; break;
 		default: usage();
 		}
 	}
 	total = nvcpus + (hotplug_after >= 0);
-	if (optind != argc || nvcpus < 1 || seconds <= 0 || iters < 1 || total > MAX_VCPUS ||
-	    (paging_levels && total > LONG_MAX_VCPUS))
+	if (optind != argc || nvcpus < 1 || seconds <= 0 || iters < 1 ||
+	    total > MAX_VCPUS || (paging_levels && total > LONG_MAX_VCPUS) ||
+	    (rip0 + paging + !!paging_levels > 1))
 		usage();
+	if (rip0) {
+		code = guest_code_rip0;
+		code_size = sizeof(guest_code_rip0);
+		code_end = sizeof(guest_code_rip0);
+		io_off = 0;
+	} else if (paging) {
+		code = guest_code_paging;
+		code_size = sizeof(guest_code_paging);
+		code_end = sizeof(guest_code_paging);
+		io_off = 0x0d;
+	}
 
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm_fd < 0)
@@ -421,7 +677,11 @@ int main(int argc, char **argv)
 			die("KVM_GET_SUPPORTED_CPUID");
 		long_mode_memory(total);
 	} else {
-		memcpy((uint8_t *)mem + CODE_GPA, guest_code, sizeof(guest_code));
+		memcpy((uint8_t *)mem + CODE_GPA, code, code_size);
+		if (paging) {
+			*(uint32_t *)((uint8_t *)mem + PD_A) = PDE_4M;
+			*(uint32_t *)((uint8_t *)mem + PD_B) = PDE_4M;
+		}
 	}
 	region = (struct kvm_userspace_memory_region) {
 		.slot = 0,
@@ -454,34 +714,36 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 	} else if (print) {
-		printf("code_start=0x%x code_end=0x%x io_rip=0x%x\n",
-		       CODE_GPA, CODE_GPA + LOOP_END, CODE_GPA + IO_OFF);
+		/* RIPs are offsets in CS, which --rip0 bases at the code. */
+		uint32_t base = rip0 ? 0 : CODE_GPA;
+
+		printf("code_start=0x%x code_end=0x%x io_rip=0x%x",
+		       base, base + code_end, base + io_off);
+		if (paging)
+			printf(" pd_a=0x%x pd_b=0x%x", PD_A, PD_B);
+		printf("\n");
 		fflush(stdout);
 	}
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
-	deadline = start;
-	deadline.tv_sec += (time_t)seconds;
-	deadline.tv_nsec += (long)((seconds - (time_t)seconds) * 1e9);
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = after_start(seconds);
+	/* Before any thread, which inherits the mask and the handlers. */
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) || sigaction(SIGUSR2, &sa, NULL))
+		die("sigaction");
+	if (uring && pthread_create(&uring_tid, NULL, uring_thread, NULL))
+		die("pthread_create");
+	if (churn && pthread_create(&churn_tid, NULL, churn_thread, NULL))
+		die("pthread_create");
 	for (i = 0; i < nvcpus; i++)
 		vcpu_start(&vcpus[i], i);
 
 	if (hotplug_after >= 0) {
 		if (hotplug_after < seconds) {
-			struct timespec at = start;
+			struct timespec at = after_start(hotplug_after);
 
-			at.tv_sec += (time_t)hotplug_after;
-			at.tv_nsec += (long)((hotplug_after - (time_t)hotplug_after) * 1e9);
-			if (at.tv_nsec >= 1000000000L) {
-				at.tv_sec++;
-				at.tv_nsec -= 1000000000L;
-			}
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR)
-				;
+			sleep_until(&at);
 			fprintf(stderr, "kvm-run: hotplug vcpu %d\n", nvcpus);
 			vcpu_start(&vcpus[nvcpus], nvcpus);
 			nvcpus++;
@@ -490,8 +752,16 @@ int main(int argc, char **argv)
 		}
 	}
 
-	for (i = 0; i < nvcpus; i++)
+	for (i = 0; i < nvcpus; i++) {
 		pthread_join(vcpus[i].thread, NULL);
+		if (vcpus[i].moved)
+			pthread_join(vcpus[i].next_thread, NULL);
+	}
+	atomic_store(&stop, 1);
+	if (uring)
+		pthread_join(uring_tid, NULL);
+	if (churn)
+		pthread_join(churn_tid, NULL);
 	for (i = 0; i < nvcpus; i++) {
 		printf("vcpu=%d io_exits=%llu io_rip=0x%llx\n", i,
 		       (unsigned long long)vcpus[i].io_exits,

@@ -103,12 +103,25 @@ static void test_version(void)
 		     "unknown command is ENOTTY");
 	expect_errno(ioctl(fd, _IOR('X', 0, int)), ENOTTY,
 		     "foreign magic is ENOTTY");
-	expect_errno(ioctl(fd, VMPROF_IOC_ENABLE), EINVAL,
+	expect_errno(ioctl(fd, VMPROF_IOC_ENABLE, 0), EINVAL,
 		     "ENABLE before ATTACH is EINVAL");
 	check(mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0) == MAP_FAILED &&
 	      errno == EINVAL, "mmap before ATTACH is EINVAL", "errno %ld%ld",
 	      errno, 0);
 	close(fd);
+}
+
+static unsigned long long max_sample_rate(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/perf_event_max_sample_rate", "r");
+	unsigned long long rate = 100000;
+
+	if (f) {
+		if (fscanf(f, "%llu", &rate) != 1)
+			rate = 100000;
+		fclose(f);
+	}
+	return rate;
 }
 
 static void test_attach_args(int vmm, int other)
@@ -146,6 +159,10 @@ static void test_attach_args(int vmm, int other)
 	at = good_attach(vmm);
 	at.mode = VMPROF_MODE_SYSTEM;
 	attach_expect(vmm, at, EINVAL, "system-wide with a pid is EINVAL");
+	at = good_attach(vmm);
+	at.sample = max_sample_rate() + 1;
+	attach_expect(vmm, at, EINVAL,
+		      "a frequency above perf_event_max_sample_rate is EINVAL");
 
 	memset(&big, 0, sizeof(big));
 	big.at = good_attach(vmm);
@@ -167,6 +184,41 @@ static void test_attach_args(int vmm, int other)
 	attach_expect(other, at, ENODEV, "process without a VM is ENODEV");
 	at = good_attach(999999);
 	attach_expect(999999, at, ESRCH, "missing process is ESRCH");
+}
+
+/*
+ * ABI 1.2: the counters' enabled and running times (equal for a software
+ * clock, which perf never multiplexes) and off-CPU times of exits.
+ */
+static void test_stats_times(int fd)
+{
+	struct vmprof_exit_stat exits[64];
+	uint64_t offcpu[64];
+	struct vmprof_stats st;
+	unsigned int i, n;
+	int ok = 1;
+
+	ioctl(fd, VMPROF_IOC_ENABLE, 0);
+	usleep(300000);
+	ioctl(fd, VMPROF_IOC_DISABLE, 0);
+	memset(&st, 0, sizeof(st));
+	memset(offcpu, 0xff, sizeof(offcpu));
+	st.size = sizeof(st);
+	st.exits = (uintptr_t)exits;
+	st.exits_offcpu = (uintptr_t)offcpu;
+	st.exits_cap = 64;
+	check(ioctl(fd, VMPROF_IOC_GET_STATS, &st) == 0 && st.time_enabled &&
+	      st.time_running == st.time_enabled,
+	      "GET_STATS: counters' enabled and running times",
+	      "enabled %ld running %ld", st.time_enabled, st.time_running);
+	n = st.nr_exits < 64 ? st.nr_exits : 64;
+	for (i = 0; i < n; i++)
+		ok &= offcpu[i] <= exits[i].vmm_ns;
+	check(n > 0 && ok, "GET_STATS: an off-CPU time for each exit reason",
+	      "%ld exit reasons, consistent %ld", n, ok);
+	st.exits = 0;
+	expect_errno(ioctl(fd, VMPROF_IOC_GET_STATS, &st), EINVAL,
+		     "GET_STATS: off-CPU times without exits are EINVAL");
 }
 
 static void test_session(int vmm)
@@ -206,11 +258,16 @@ static void test_session(int vmm)
 		   fd, 0);
 	check(map != MAP_FAILED, "mmap of mmap_size works", "errno %ld%ld",
 	      errno, 0);
-	check(ioctl(fd, VMPROF_IOC_ENABLE) == 0 &&
-	      ioctl(fd, VMPROF_IOC_ENABLE) == 0 &&
-	      ioctl(fd, VMPROF_IOC_DISABLE) == 0 &&
-	      ioctl(fd, VMPROF_IOC_DISABLE) == 0,
+	check(ioctl(fd, VMPROF_IOC_ENABLE, 0) == 0 &&
+	      ioctl(fd, VMPROF_IOC_ENABLE, 0) == 0 &&
+	      ioctl(fd, VMPROF_IOC_DISABLE, 0) == 0 &&
+	      ioctl(fd, VMPROF_IOC_DISABLE, 0) == 0,
 	      "ENABLE and DISABLE are idempotent", "errno %ld%ld", errno, 0);
+	expect_errno(ioctl(fd, VMPROF_IOC_ENABLE, 1UL), EINVAL,
+		     "ENABLE with an argument is EINVAL");
+	expect_errno(ioctl(fd, VMPROF_IOC_DISABLE, 1UL), EINVAL,
+		     "DISABLE with an argument is EINVAL");
+	test_stats_times(fd);
 	st.exits = 0;
 	st.exits_cap = 0;
 	check(ioctl(fd, VMPROF_IOC_GET_STATS, &st) == 0 && st.target_alive == 1,
@@ -234,9 +291,9 @@ static void test_session(int vmm)
 
 		ctl->data_tail = ~0ULL;
 		ctl->data_head = 12345;
-		ioctl(fd, VMPROF_IOC_ENABLE);
+		ioctl(fd, VMPROF_IOC_ENABLE, 0);
 		usleep(200000);
-		ioctl(fd, VMPROF_IOC_DISABLE);
+		ioctl(fd, VMPROF_IOC_DISABLE, 0);
 		munmap(map, info.mmap_size);
 	}
 	close(fd);
@@ -340,7 +397,7 @@ static pid_t user_vmm(int dumpable, int *release)
  * As uid 65534 with CAP_PERFMON only: attach to @vmm.  Exits 0 if ATTACH,
  * ENABLE and GET_STATS work, 100 + errno of the first failure.
  */
-static int perfmon_attach(pid_t vmm)
+static int perfmon_attach(pid_t vmm, unsigned int ring_pages)
 {
 	int status, fd;
 	pid_t child;
@@ -350,12 +407,14 @@ static int perfmon_attach(pid_t vmm)
 		struct vmprof_attach at = good_attach(vmm);
 		struct vmprof_stats st = { .size = sizeof(st) };
 
+		at.ring_pages = ring_pages;
+
 		drop_to(65534, 1);
 		fd = open(VMPROF_DEVICE_PATH, O_RDWR);
 		if (fd < 0)
 			exit(10 + errno);
 		if (ioctl(fd, VMPROF_IOC_ATTACH, &at) ||
-		    ioctl(fd, VMPROF_IOC_ENABLE) ||
+		    ioctl(fd, VMPROF_IOC_ENABLE, 0) ||
 		    ioctl(fd, VMPROF_IOC_GET_STATS, &st))
 			exit(100 + errno);
 		exit(st.target_alive == 1 ? 0 : 3);
@@ -376,16 +435,21 @@ static void test_privilege_owner(void)
 		      "could not start a VMM as uid 65534%ld%ld", 0, 0);
 		return;
 	}
-	rc = perfmon_attach(vmm);
+	rc = perfmon_attach(vmm, 0);
 	check(rc == 0, "CAP_PERFMON user attaches to its own VMM",
 	      "child exit %ld (100 + errno, 10 + errno at open)%ld", rc, 0);
+	/* 16 MiB a CPU: past ring_mlock_kb per CPU and RLIMIT_MEMLOCK. */
+	rc = perfmon_attach(vmm, VMPROF_RING_PAGES_MAX);
+	check(rc == 100 + EPERM,
+	      "rings past the locked-memory allowance without CAP_IPC_LOCK are EPERM",
+	      "child exit %ld, want %ld", rc, 100 + EPERM);
 	close(release);
 	waitpid(vmm, NULL, 0);
 
 	vmm = user_vmm(0, &release);
 	if (vmm < 0)
 		return;
-	rc = perfmon_attach(vmm);
+	rc = perfmon_attach(vmm, 0);
 	check(rc == 100 + EACCES,
 	      "CAP_PERFMON user's own non-dumpable VMM is EACCES",
 	      "child exit %ld, want %ld", rc, 100 + EACCES);

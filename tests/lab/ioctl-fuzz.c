@@ -724,7 +724,7 @@ static int sanity(int pid)
 	if (m == MAP_FAILED)
 		goto out;
 	ctl = m;
-	if (ioctl(fd, VMPROF_IOC_ENABLE) == 0 &&
+	if (ioctl(fd, VMPROF_IOC_ENABLE, 0) == 0 &&
 	    ctl->data_size == info.ring_pages * PAGE &&
 	    ctl->data_offset == PAGE && ctl->data_head <= ctl->data_size)
 		ret = 0;

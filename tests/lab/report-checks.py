@@ -6,8 +6,9 @@ Each check prints "PASS: name" or "FAIL: name: why".
 
   report-checks.py gt CPU.json DOMAIN.json GT_C
       the ground-truth guest: 4:2:1 compute split within 10% relative in
-      both modes, the device function small in cpu-switch and clearly
-      larger in domain-switch with its exit reason, DWARF source lines
+      both modes, the device function under 1% in cpu-switch (its guest
+      time is a few instructions per exit) and clearly larger in
+      domain-switch with its exit reason, DWARF source lines
   report-checks.py resolved JSON MIN_PERCENT
       guest-kernel samples that resolve to a symbol, and named top rows
   report-checks.py linux-modes CPU.json DOMAIN.json
@@ -85,8 +86,12 @@ def gt(cpu_path, dom_path, src_path):
     dom_total = dom["total_samples"]
     dev_cpu = by_symbol(cpu).get("gt_device_io", 0) / cpu_total
     dev_dom = by_symbol(dom).get("gt_device_io", 0) / dom_total
-    check(dev_cpu < 0.10, f"gt cpu-switch: device function small ({dev_cpu:.3f})",
-          "should be well under 10%")
+    # The device function runs a handful of guest instructions per exit:
+    # its own time in the guest is a small fraction of a percent.  What a
+    # profiler shows above that is host time charged to the guest (ticks
+    # held on the way into the guest, or taken after an exit).
+    check(dev_cpu < 0.01, f"gt cpu-switch: device function under 1% ({dev_cpu:.4f})",
+          "its guest time is a few instructions per exit")
     check(dev_dom >= 2 * dev_cpu and dev_dom >= dev_cpu + 0.05,
           f"gt domain-switch: device function rises ({dev_cpu:.3f} -> {dev_dom:.3f})",
           "want at least twice its cpu-switch share")

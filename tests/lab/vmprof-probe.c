@@ -268,7 +268,7 @@ int main(int argc, char **argv)
 	p.isa = info.isa;
 	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
-	if (map == MAP_FAILED || ioctl(fd, VMPROF_IOC_ENABLE)) {
+	if (map == MAP_FAILED || ioctl(fd, VMPROF_IOC_ENABLE, 0)) {
 		printf("error=%s\n", strerror(errno));
 		return 1;
 	}
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < info.nr_rings && !stall; i++)
 			drain(&p, (void *)(map + i * info.ring_stride));
 	}
-	ioctl(fd, VMPROF_IOC_DISABLE);
+	ioctl(fd, VMPROF_IOC_DISABLE, 0);
 	for (i = 0; i < info.nr_rings; i++)
 		drain(&p, (void *)(map + i * info.ring_stride));
 	st.exits = (uintptr_t)exits;

@@ -3,7 +3,7 @@
 #
 # /init of vmprof's Linux guest (copied into the initramfs by mkinitramfs.sh).
 #
-# Kernel command line: vmprof.workload=net|cpu|two|idle, vmprof.seconds=N,
+# Kernel command line: vmprof.workload=net|rx|ipi|cpu|two|idle, vmprof.seconds=N,
 # vmprof.late=N (load the late modules N seconds into the workload).
 # Every line meant for the test starts with "VMPROF-GUEST ":
 #   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
@@ -32,6 +32,14 @@
 # which is never routed anywhere.  A TCP connection carrying /dev/zero both
 # ways (busybox nc) keeps both drivers' transmit, receive and interrupt paths
 # busy.
+# rx: the guest's virtio-net NIC (run-guest.sh's caller adds it, e.g. on
+# a tap with vhost=on) gets 192.0.2.10/24 and MAC 52:54:00:00:00:10 and
+# takes what the host sends it for SECONDS (the host floods it: nothing
+# listens, the guest drops it).
+#   VMPROF-GUEST net virtio IFACE rx_packets=.. ...   (at the end)
+# ipi: on a guest with two CPUs or more, a pipe between a writer on CPU 0
+# and a reader on CPU 1: every write wakes the reader across CPUs, an
+# inter-processor interrupt (an x2APIC ICR write when the APIC is x2APIC).
 # cpu: one md5sum of /dev/zero per CPU: almost all guest user time.
 # two: two distinct busy programs, busy-a at nice 0 and busy-b at nice 5
 # (CFS gives them about 3:1 of one CPU), and the guest's own view of
@@ -151,6 +159,45 @@ workload_net() {
 	kill "$peer" 2>/dev/null
 }
 
+workload_rx() {
+	v=
+	i=0
+	while [ -z "$v" ] && [ $i -lt 50 ]; do
+		for d in /sys/class/net/*; do
+			case "$(readlink "$d/device/driver")" in
+			*/virtio_net) v=${d##*/} ;;
+			esac
+		done
+		[ -n "$v" ] || usleep 100000
+		i=$((i + 1))
+	done
+	if [ -z "$v" ]; then
+		say "error: rx workload needs a virtio-net NIC"
+		return 1
+	fi
+	ip link set lo up
+	ip link set "$v" address 52:54:00:00:00:10
+	ip addr add 192.0.2.10/24 dev "$v"
+	ip link set "$v" up
+	say "workload rx start iface=$v uptime=$(up)"
+	t0=$(date +%s)
+	sleep "$seconds"
+	say "workload rx end elapsed=$(($(date +%s) - t0))s"
+	say "net virtio $v $(stat_line "$v" </proc/net/dev)"
+}
+
+workload_ipi() {
+	if [ "$(nproc)" -lt 2 ]; then
+		say "error: ipi workload needs two CPUs"
+		return 1
+	fi
+	say "workload ipi start"
+	t0=$(date +%s)
+	timeout "$seconds" taskset 1 sh -c 'while :; do echo; done' |
+		taskset 2 cat >/dev/null
+	say "workload ipi end elapsed=$(($(date +%s) - t0))s"
+}
+
 workload_cpu() {
 	say "workload cpu start"
 	t0=$(date +%s)
@@ -203,6 +250,8 @@ fi
 
 case "$workload" in
 net) workload_net ;;
+rx) workload_rx ;;
+ipi) workload_ipi ;;
 cpu) workload_cpu ;;
 two) workload_two ;;
 idle) workload_idle ;;

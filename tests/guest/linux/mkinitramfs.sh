@@ -17,7 +17,8 @@
 #   ROOT     root file system holding that kernel's modules (default /)
 #   BUSYBOX  static busybox binary (default /bin/busybox, Debian's
 #            busybox-static)
-#   MODULES  driver modules to include, dependencies are added (default e1000)
+#   MODULES  driver modules to include, dependencies are added (default
+#            e1000, and virtio_pci and virtio_net for the rx workload)
 #   LATE_MODULES modules to include but load only when vmprof.late=N says
 #            (default dummy)
 #   PROGRAMS more (static) programs to put in /bin
@@ -26,7 +27,7 @@ set -eu
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
 here=$(cd "$(dirname "$0")" && pwd)
 busybox=${BUSYBOX:-/bin/busybox}
-modules=${MODULES:-e1000}
+modules=${MODULES:-e1000 virtio_pci virtio_net}
 base=${ROOT:-/}
 
 # Never hard-code the kernel version: Debian bumps it with every update.
