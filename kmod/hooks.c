@@ -156,11 +156,14 @@ static void vmprof_slot_offcpu_time(struct vmprof_target *t,
 	u64 vmm;
 
 	vmprof_slot_off_cpu_end(slot, current);
-	if (!slot->offcpu_ns || now <= slot->exit_stamp)
-		return;
-	vmm = vmprof_stamp_to_ns(now - slot->exit_stamp);
-	this_cpu_ptr(t->exits)->c[slot->exit_slot].offcpu_ns +=
-		min(slot->offcpu_ns, vmm);
+	/* As the VMM time: not from two CPUs' stamps unless in sync. */
+	if (slot->offcpu_ns && now > slot->exit_stamp &&
+	    (slot->exit_cpu == raw_smp_processor_id() ||
+	     READ_ONCE(vmprof_stamps_synced))) {
+		vmm = vmprof_stamp_to_ns(now - slot->exit_stamp);
+		this_cpu_ptr(t->exits)->c[slot->exit_slot].offcpu_ns +=
+			min(slot->offcpu_ns, vmm);
+	}
 	slot->offcpu_ns = 0;
 }
 
