@@ -33,10 +33,12 @@ gs_reload_kvm_amd() {
 # sample must carry one of the guest's two page directories, and both.
 gs_cr3() {
 	local name=$1 f=$LAB_OUT/gueststate/cr3-$1.data stats want
-	start_kvm_run pg -p -n 1 -s 8 -i 20000 --paging
+	start_kvm_run pg -p -n 1 -s 60 -i 20000 --paging
 	want="$pg_pd_a:$pg_pd_b"
 	"$VMPROF" record -q -e cpu-clock -p "$pg_pid" -F 2000 -d 2 -o "$f"
-	kill -9 "$pg_pid"; wait "$pg_pid" 2>/dev/null
+	# A kvm-run that ended early says why.
+	kill -9 "$pg_pid" || sed 's/^/  kvm-run: /' "$pg_out"
+	wait "$pg_pid" 2>/dev/null
 	stats=$("$LAB_BUILD/data-stats" "$f")
 	echo "  $name: $(kv guest_cr3s "$stats") (the guest's: $want)"
 	check "cr3 $name: guest samples carry only the guest's CR3s" \
