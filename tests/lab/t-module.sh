@@ -42,6 +42,10 @@ t_module() {
 	check "cpu-switch: exit statistics count port-I/O exits" \
 		grep -Eq 'exit reason=0x7b count=[1-9][0-9]* vmm_ns=[1-9]' <<< "$out"
 
+	# A new target for the same VM, its vCPU thread unchanged and the
+	# probes still registered: the per-CPU lookup the probes keep
+	# (kmod/hooks.c) must see the old target go and this one come, or
+	# the exits below land nowhere (or in freed memory).
 	out=$("$PROBE" -m domain -p "$g1_pid" -d 2 -r "$range" -i "$g1_io_rip")
 	echo "$out" | sed 's/^/  domain: /'
 	check "domain-switch: VMM samples arrive" \
