@@ -64,8 +64,9 @@ t_vhost() {
 		-F 1000 -d 4 --switch domain -o "$d/dom.data"
 	wait "$flood"
 	echo "  flood: $(cat "$d/flood.out")"
-	# The guest counts what it received when its workload ends.
-	wait_for_line "$log" "VMPROF-GUEST net virtio" 400
+	# The guest counts what it received when its workload ends (its
+	# console is slow: wait for the last field).
+	wait_for_line "$log" "VMPROF-GUEST net virtio .*rx_bytes=" 400
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
 	rx=$(sed -n 's/.*VMPROF-GUEST net virtio [a-z0-9]* \(.*\)/\1/p' "$log" | tr -d '\r')
 	echo "  guest: ${rx:-no rx statistics}"
