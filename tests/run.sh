@@ -156,7 +156,8 @@ lab_boot() {
 # every test and the other kernels the essential ones (the module tests,
 # the ground-truth guest in both modes, which threads are profiled, a
 # Linux guest, the vhost datapath, whose worker changed kind in 6.4; on
-# 6.12 with 5-level paging, and the introspection of that Linux guest);
+# 6.12 also the guest-task reader and, with 5-level paging, the
+# introspection of that Linux guest);
 # LAB_KERNELS="6.12 7.x" runs every test on the kernels it names.
 LAB_DEFAULT_KERNELS="6.1 6.12 6.12-rt 7.x"
 LAB_CPU_LA57=EPYC,+svm,+npt,+la57
@@ -174,7 +175,7 @@ lab_suite() {
 	# 6.12's Linux guests run 5-level paging (L1's CPU has la57, L2 gets
 	# -cpu host): the introspection in both paging modes, and on a second
 	# guest kernel layout (pcpu_hot.current_task).
-	lab_boot 6.12 single 900 t_module t_gt t_threads
+	lab_boot 6.12 single 1200 t_module t_gt t_threads t_gtask
 	LAB_CPU=$LAB_CPU_LA57 lab_boot 6.12 multi 900 t_linux t_introspect \
 		t_vhost
 	for k in ${LAB_DEFAULT_KERNELS#6.1 6.12 }; do

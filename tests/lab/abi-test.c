@@ -423,6 +423,47 @@ static int perfmon_attach(pid_t vmm, unsigned int ring_pages)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/*
+ * As uid 65534 with CAP_PERFMON only, allowed to profile @vmm: reading
+ * the guest's memory is still refused.  Exits 0 if VMPROF_ATTACH_GUEST_TASK
+ * and VMPROF_IOC_GUEST_READ both fail with EPERM, 100 + errno (or 99 for
+ * a success) of the first that does not.
+ */
+static int perfmon_introspect(pid_t vmm)
+{
+	int status, fd;
+	pid_t child;
+
+	child = fork();
+	if (!child) {
+		struct vmprof_attach at = good_attach(vmm);
+		char buf[16];
+		struct vmprof_guest_read r = {
+			.size = sizeof(r), .op = VMPROF_GUEST_READ_PHYS,
+			.pid = vmm, .buf = (uintptr_t)buf, .len = sizeof(buf),
+		};
+
+		at.flags |= VMPROF_ATTACH_GUEST_TASK;
+		drop_to(65534, 1);
+		fd = open(VMPROF_DEVICE_PATH, O_RDWR);
+		if (fd < 0)
+			exit(10 + errno);
+		if (!ioctl(fd, VMPROF_IOC_ATTACH, &at))
+			exit(99);
+		if (errno != EPERM)
+			exit(100 + errno);
+		close(fd);
+		fd = open(VMPROF_DEVICE_PATH, O_RDWR);
+		if (fd < 0)
+			exit(10 + errno);
+		if (!ioctl(fd, VMPROF_IOC_GUEST_READ, &r))
+			exit(99);
+		exit(errno == EPERM ? 0 : 100 + errno);
+	}
+	waitpid(child, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 /* The other side of the ptrace rule: a user may profile its own VMM. */
 static void test_privilege_owner(void)
 {
@@ -443,6 +484,11 @@ static void test_privilege_owner(void)
 	check(rc == 100 + EPERM,
 	      "rings past the locked-memory allowance without CAP_IPC_LOCK are EPERM",
 	      "child exit %ld, want %ld", rc, 100 + EPERM);
+	/* Guest memory is the tenant's: root only, even for the VMM's owner. */
+	rc = perfmon_introspect(vmm);
+	check(rc == 0,
+	      "CAP_PERFMON user's own VMM: guest tasks and GUEST_READ are EPERM",
+	      "child exit %ld (100 + errno, 99 allowed)%ld", rc, 0);
 	close(release);
 	waitpid(vmm, NULL, 0);
 
