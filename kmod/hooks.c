@@ -28,10 +28,19 @@
  * holds, T's ioctl holds V's file, so V is alive and loaded here; that is
  * what lets the overflow handler look at V without a reference on the VM.
  * kvm_entry sets it; kvm_userspace_exit and sched_switch clear it.  It is
- * only written on its own CPU, with preemption disabled, and read by the
- * overflow handler on the same CPU, which may interrupt a probe: the task
- * is cleared first and set last so the handler never pairs T with a V
- * that is not T's.
+ * only written on its own CPU (kvm_entry and sched_switch run with
+ * interrupts off; kvm_userspace_exit's clearing is one per-CPU cmpxchg),
+ * and read by the overflow handler on the same CPU, which may interrupt a
+ * probe: the task is cleared first and set last so the handler never
+ * pairs T with a V that is not T's.
+ *
+ * kvm_entry and kvm_exit fire with interrupts off on the kernels vmprof
+ * builds for (7.x traces the SVM exit in svm_vcpu_run(), VMX always did),
+ * or, on 6.1 SVM, inside the tracepoint's preempt_disable(): either way an
+ * RCU read side, which target.c's synchronize_rcu() waits for.  From 7.x
+ * on the tracepoint itself no longer disables preemption (SRCU-fast), so
+ * probes that may run preemptible (kvm_userspace_exit, task_newtask,
+ * task_rename) take what they need themselves (target.c).
  *
  * vmprof_pcpu also keeps the last target lookup made on its CPU, beyond
  * the exit to user space and the context switch that end T's stay: a
@@ -499,12 +508,17 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 	vmprof_slot_exit_account(t, slot, reason, now);
 }
 
-static void vmprof_pcpu_leave(struct task_struct *task)
+/*
+ * @task leaves this CPU or KVM_RUN.  One instruction on this CPU's slot,
+ * whatever CPU that is when it runs: from 7.x on, tracepoints call their
+ * probes under SRCU with preemption enabled, and kvm_userspace_exit fires
+ * in the ioctl's preemptible tail.  A this_cpu_ptr() taken before a
+ * migration would clear the slot of the CPU left behind, where another
+ * vCPU thread may have entered the guest since.
+ */
+static __always_inline void vmprof_pcpu_leave(struct task_struct *task)
 {
-	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
-
-	if (pc->task == task)
-		WRITE_ONCE(pc->task, NULL);
+	this_cpu_cmpxchg(vmprof_pcpu.task, task, NULL);
 }
 
 static notrace void vmprof_probe_userspace_exit(void *data, __u32 reason,

@@ -399,10 +399,19 @@ static void vmprof_target_queue_thread(struct vmprof_target *t,
  */
 void vmprof_target_new_task(struct task_struct *task)
 {
-	struct vmprof_target *t = vmprof_target_of(task);
+	struct vmprof_target *t;
 
+	/*
+	 * From 7.x on, tracepoints call their probes under SRCU-fast, with
+	 * preemption enabled, and task_newtask fires in preemptible code:
+	 * the RCU read side that vmprof_target_free() waits for is ours to
+	 * take.
+	 */
+	rcu_read_lock();
+	t = vmprof_target_of(task);
 	if (t)
 		vmprof_target_queue_thread(t, task);
+	rcu_read_unlock();
 }
 
 /*
@@ -417,9 +426,11 @@ void vmprof_target_named_task(struct task_struct *task)
 
 	if (task == current || !(task->flags & PF_KTHREAD))
 		return;
+	rcu_read_lock();	/* as vmprof_target_new_task() */
 	t = vmprof_target_of(current);
 	if (t)
 		vmprof_target_queue_thread(t, task);
+	rcu_read_unlock();
 }
 
 void vmprof_target_exit_totals(struct vmprof_target *t,
