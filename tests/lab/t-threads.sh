@@ -116,7 +116,7 @@ th_workers() {
 # counter must be skipped, not fail the attach.
 th_churn() {
 	local d=$1 i ok=0
-	start_kvm_run ch -n 1 -s 120 -i 100000 --thread-churn
+	start_kvm_run ch -n 1 -s 600 -i 100000 --thread-churn
 	for i in $(seq 10); do
 		"$VMPROF" record -q -e cpu-clock --switch domain -p "$ch_pid" \
 			-F 500 -d 0.3 -o "$d/churn.data" 2> "$d/churn.$i.err" &&
