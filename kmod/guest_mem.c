@@ -12,9 +12,9 @@
  *  - guest-physical to VMM address through a copy of the VM's memslots
  *    (base gfn, pages, userspace address), taken in process context under
  *    kvm->srcu with a short-lived reference on the VM and published with
- *    RCU.  A sample compares the copy's generation with the live one
- *    (kvm->memslots[0] points into struct kvm itself, alive while the
- *    vCPU runs); when they differ it reads nothing and asks for a new
+ *    RCU.  A sample compares the copy's VM and generation with the live
+ *    ones (kvm->memslots[0] points into struct kvm itself, alive while
+ *    the vCPU runs); when they differ it reads nothing and asks for a new
  *    copy through irq_work and a work item.
  *  - the VMM address is read with copy_from_user_nmi(), which never
  *    faults and refuses when the current mm is not the loaded one.  In a
@@ -64,6 +64,7 @@ static struct vmprof_memslots *vmprof_memslots_copy(struct kvm *kvm)
 		n++;
 	out = kzalloc(struct_size(out, slot, n), GFP_KERNEL);
 	if (out) {
+		out->kvm = kvm;
 		out->generation = slots->generation;
 		kvm_for_each_memslot(ms, bkt, slots) {
 			if (out->nr == n)
@@ -210,7 +211,8 @@ int vmprof_guest_mem_refresh(struct vmprof_target *t)
 	mutex_lock(&gm->lock);
 	WRITE_ONCE(gm->last_refresh, jiffies);
 	old = rcu_dereference_protected(gm->slots, lockdep_is_held(&gm->lock));
-	if (old && old->generation == vmprof_kvm_memslots_generation(kvm))
+	if (old && old->kvm == kvm &&
+	    old->generation == vmprof_kvm_memslots_generation(kvm))
 		goto out;
 	fresh = vmprof_memslots_get(kvm, &protected);
 	WRITE_ONCE(gm->protected, protected);
@@ -242,7 +244,11 @@ const struct vmprof_memslots *vmprof_guest_mem_slots(struct vmprof_target *t,
 		WRITE_ONCE(gm->kvm, vcpu->kvm);
 	slots = rcu_dereference_sched(gm->slots);
 	gen = vmprof_kvm_memslots_generation(vcpu->kvm);
-	if (slots && slots->generation == gen)
+	/*
+	 * Generations are per VM: two VMs of one VMM set up alike count the
+	 * same, and one's copy would send the other's reads to its memory.
+	 */
+	if (slots && slots->kvm == vcpu->kvm && slots->generation == gen)
 		return slots;
 	/*
 	 * Not while KVM installs new memslots (ask again at the next

@@ -93,6 +93,7 @@ struct vmprof_memslot {
 
 struct vmprof_memslots {
 	struct rcu_head rcu;
+	const struct kvm *kvm;		/* the VM copied; compared only */
 	u64 generation;			/* KVM's, when copied */
 	u32 nr;
 	struct vmprof_memslot slot[];	/* sorted by base_gfn */

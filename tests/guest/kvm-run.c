@@ -35,6 +35,11 @@
  *                      threads (created as the process's threads by
  *                      copy_process(), not clone())
  *   --thread-churn     a thread that creates and ends threads all along
+ *   --vms 2            with -L or -5: a second VM in the same process,
+ *                      laid out and set up alike (KVM counts the same
+ *                      memslot generations for both), with VCPUS vCPUs
+ *                      of its own and other tasks: tids 2000 + 2 * vCPU
+ *                      (+ 1), pid 600 + vCPU, kvmrun-c<vCPU>, kvmrun-d<vCPU>
  * Each vCPU thread prints "kvm-run: vcpu N on tid T" when it starts.  At
  * exit it prints one "vcpu=N io_exits=.. io_rip=0x.." line per vCPU (the
  * RIP KVM reported at that vCPU's first I/O exit) and "io_exits=TOTAL".
@@ -171,7 +176,8 @@ struct vcpu {
 static int kvm_fd, vm_fd, run_size;
 static uint32_t iters = 1000000;
 static int paging_levels;	/* 0: real mode; 4 or 5: long mode */
-static uint8_t *guest_mem;
+static uint8_t *guest_mem;	/* of the VM being set up */
+static int nr_vms = 1, vm_index;	/* --vms; the VM being set up */
 static struct kvm_cpuid2 *cpuid;
 static struct timespec deadline;
 static int rip0, paging;
@@ -240,16 +246,50 @@ static uint64_t task_gpa(int vcpu, int b)
 	return TASKS_GPA + (uint64_t)vcpu * 0x2000 + (b ? 0x1000 : 0);
 }
 
-/* Thread ids: A = 1000 + 2 * vCPU, B = A + 1; both of process 500 + vCPU. */
+/*
+ * Thread ids: A = 1000 + 2 * vCPU, B = A + 1; both of process 500 + vCPU;
+ * comms kvmrun-a<vCPU>, kvmrun-b<vCPU>.  The second VM's (--vms 2):
+ * 2000 + ..., process 600 + vCPU, kvmrun-c and kvmrun-d.
+ */
+static uint32_t task_tid(int vcpu, int b)
+{
+	return 1000 * (vm_index + 1) + 2 * vcpu + b;
+}
+
+static uint32_t task_pid(int vcpu)
+{
+	return 500 + 100 * vm_index + vcpu;
+}
+
+static char task_letter(int b)
+{
+	return 'a' + 2 * vm_index + b;
+}
+
 static void fake_task(int vcpu, int b)
 {
 	uint8_t *t = guest_mem + task_gpa(vcpu, b);
-	uint32_t tid = 1000 + 2 * vcpu + b, pid = 500 + vcpu;
+	uint32_t tid = task_tid(vcpu, b), pid = task_pid(vcpu);
 
 	memcpy(t + TASK_PID, &tid, 4);
 	memcpy(t + TASK_TGID, &pid, 4);
-	snprintf((char *)t + TASK_COMM, 16, "kvmrun-%c%d", b ? 'b' : 'a',
-		 vcpu);
+	/* vcpu < LONG_MAX_VCPUS: the comm fits (and GCC sees it does). */
+	snprintf((char *)t + TASK_COMM, 16, "kvmrun-%c%u", task_letter(b),
+		 (unsigned int)vcpu % LONG_MAX_VCPUS);
+}
+
+/* -p: the tasks of the VM being set up. */
+static void print_tasks(int nvcpus)
+{
+	int i, b;
+
+	for (i = 0; i < nvcpus; i++)
+		for (b = 0; b < 2; b++)
+			printf("task vcpu=%d tid=%u pid=%u comm=kvmrun-%c%d addr=0x%llx\n",
+			       i, task_tid(i, b), task_pid(i), task_letter(b),
+			       i, (unsigned long long)(ALIAS_MAP +
+						       task_gpa(i, b)));
+	fflush(stdout);
 }
 
 /*
@@ -573,10 +613,42 @@ static void on_signal(int sig)
 		atomic_store(&uring_now, 1);
 }
 
+/*
+ * --vms 2: the second VM, set up as main() set up the first (the same
+ * calls in the same order); vm_fd and guest_mem are its own from here.
+ */
+static void second_vm(int nvcpus, size_t mem_size)
+{
+	struct kvm_userspace_memory_region region;
+	void *mem;
+
+	vm_index = 1;
+	vm_fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
+	if (vm_fd < 0)
+		die("KVM_CREATE_VM");
+	if (ioctl(vm_fd, KVM_SET_TSS_ADDR, TSS_ADDR) < 0)
+		die("KVM_SET_TSS_ADDR");
+	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
+		die("mmap guest memory");
+	guest_mem = mem;
+	long_mode_memory(nvcpus);
+	region = (struct kvm_userspace_memory_region) {
+		.slot = 0,
+		.guest_phys_addr = 0,
+		.memory_size = mem_size,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	if (ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die("KVM_SET_USER_MEMORY_REGION");
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS]\n"
-		"               [-L | -5] [--replug] [--rip0] [--paging] [--io-uring] [--thread-churn]\n");
+		"               [-L | -5] [--replug] [--rip0] [--paging] [--io-uring] [--thread-churn]\n"
+		"               [--vms 2]\n");
 	exit(2);
 }
 
@@ -589,12 +661,14 @@ int main(int argc, char **argv)
 		{ "paging", no_argument, NULL, 'P' },
 		{ "io-uring", no_argument, NULL, 'U' },
 		{ "thread-churn", no_argument, NULL, 'C' },
+		{ "vms", required_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region;
 	double seconds = 5, hotplug_after = -1;
 	size_t mem_size;
 	int nvcpus = 1, print = 0, churn = 0, uring = 0, total, max, i, c;
+	int nthreads;
 	struct sigaction sa = { .sa_handler = on_signal };
 	pthread_t uring_tid, churn_tid;
 	int failed = 0;
@@ -618,13 +692,16 @@ int main(int argc, char **argv)
 		case 'P': paging = 1; break;
 		case 'U': uring = 1; break;
 		case 'C': churn = 1; break;
+		case 'V': nr_vms = atoi(optarg); break;
 		default: usage();
 		}
 	}
 	total = nvcpus + (hotplug_after >= 0);
 	if (optind != argc || nvcpus < 1 || seconds <= 0 || iters < 1 ||
 	    total > MAX_VCPUS || (paging_levels && total > LONG_MAX_VCPUS) ||
-	    (rip0 + paging + !!paging_levels > 1))
+	    (rip0 + paging + !!paging_levels > 1) || nr_vms < 1 || nr_vms > 2 ||
+	    (nr_vms > 1 && (!paging_levels || hotplug_after >= 0 || replug ||
+			    uring || churn)))
 		usage();
 	if (rip0) {
 		code = guest_code_rip0;
@@ -702,17 +779,7 @@ int main(int argc, char **argv)
 		printf("paging_levels=%d cr3=0x%x current_task=0x%x task_pid=%d task_tgid=%d task_comm=%d\n",
 		       paging_levels, paging_levels == 5 ? PML5_GPA : PML4_GPA,
 		       CUR_OFF, TASK_PID, TASK_TGID, TASK_COMM);
-		for (i = 0; i < total; i++) {
-			int b;
-
-			for (b = 0; b < 2; b++)
-				printf("task vcpu=%d tid=%d pid=%d comm=kvmrun-%c%d addr=0x%llx\n",
-				       i, 1000 + 2 * i + b, 500 + i,
-				       b ? 'b' : 'a', i,
-				       (unsigned long long)(ALIAS_MAP +
-							    task_gpa(i, b)));
-		}
-		fflush(stdout);
+		print_tasks(total);
 	} else if (print) {
 		/* RIPs are offsets in CS, which --rip0 bases at the code. */
 		uint32_t base = rip0 ? 0 : CODE_GPA;
@@ -738,6 +805,15 @@ int main(int argc, char **argv)
 		die("pthread_create");
 	for (i = 0; i < nvcpus; i++)
 		vcpu_start(&vcpus[i], i);
+	nthreads = nvcpus;
+	if (nr_vms > 1) {
+		second_vm(nvcpus, mem_size);
+		if (print)
+			print_tasks(nvcpus);
+		for (i = 0; i < nvcpus; i++)
+			vcpu_start(&vcpus[nthreads + i], i);
+		nthreads += nvcpus;
+	}
 
 	if (hotplug_after >= 0) {
 		if (hotplug_after < seconds) {
@@ -747,12 +823,13 @@ int main(int argc, char **argv)
 			fprintf(stderr, "kvm-run: hotplug vcpu %d\n", nvcpus);
 			vcpu_start(&vcpus[nvcpus], nvcpus);
 			nvcpus++;
+			nthreads++;
 		} else {
 			fprintf(stderr, "kvm-run: run ends before hotplug, no vcpu added\n");
 		}
 	}
 
-	for (i = 0; i < nvcpus; i++) {
+	for (i = 0; i < nthreads; i++) {
 		pthread_join(vcpus[i].thread, NULL);
 		if (vcpus[i].moved)
 			pthread_join(vcpus[i].next_thread, NULL);
@@ -762,8 +839,8 @@ int main(int argc, char **argv)
 		pthread_join(uring_tid, NULL);
 	if (churn)
 		pthread_join(churn_tid, NULL);
-	for (i = 0; i < nvcpus; i++) {
-		printf("vcpu=%d io_exits=%llu io_rip=0x%llx\n", i,
+	for (i = 0; i < nthreads; i++) {
+		printf("vcpu=%d io_exits=%llu io_rip=0x%llx\n", vcpus[i].id,
 		       (unsigned long long)vcpus[i].io_exits,
 		       (unsigned long long)vcpus[i].io_rip);
 		io_exits += vcpus[i].io_exits;

@@ -8,8 +8,9 @@
 # offsets kvm-run prints: every guest sample must carry one of its vCPU's
 # two tasks, every task must be met, each with a GUEST_TASK record of its
 # comm, and VMPROF_IOC_GUEST_READ must read a comm back through the
-# guest's page tables.  With nested paging, then with shadow paging
-# (kvm_amd npt=0, kvm_intel ept=0).  No Linux guest: it runs in the
+# guest's page tables.  Then two VMs in one VMM (kvm-run --vms 2), whose
+# samples must each carry a task of their own VM.  With nested paging,
+# then with shadow paging (kvm_amd npt=0, kvm_intel ept=0).  No Linux guest: it runs in the
 # single-threaded TCG boot, and in the VMX lab (tests/vmx/mkimage.sh packs
 # it).
 
@@ -49,8 +50,46 @@ gtask_check() {
 		test "$b" = kvmrun-a0
 }
 
+# gtask_two_vms WHAT: two VMs in one VMM (kvm-run --vms 2), laid out and
+# set up alike, so that KVM counts the same memslot generations for both;
+# each has its own tasks.  Samples of each VM must carry its own tasks:
+# one VM's read through the other's memslot copy would carry the other's.
+# Domain-switch: a cpu-switch session follows one thread per vCPU index.
+gtask_two_vms() {
+	local what=$1 out line ok=1 vcpu tid pid comm want
+	start_kvm_run gk -L --vms 2 -n 1 -s 600 -i 20000
+	if ! kill -0 "$gk_pid" 2>/dev/null; then
+		fail "gtask two VMs, $what: kvm-run did not start: $(cat "$gk_out")"
+		return
+	fi
+	line=$(sed -n 2p "$gk_out")
+	eval "$(sed 's/\([a-z_0-9]*\)=/gk_\1=/g' <<< "$line")"
+	out=$("$PROBE" -m domain -p "$gk_pid" -d 3 \
+		-r "$gk_code_start:$gk_code_end" \
+		-G "$gk_current_task:$gk_task_pid:$gk_task_tgid:$gk_task_comm")
+	echo "$out" | grep -E '^(samples|guest_kernel|gtask|error)' |
+		sed "s/^/  two VMs, $what: /"
+	check "gtask two VMs, $what: guest samples arrive ($(kv guest_kernel "$out"))" \
+		test "$(kv guest_kernel "$out")" -gt 50
+	while read -r _ vcpu tid pid comm _; do
+		vcpu=${vcpu#vcpu=}; tid=${tid#tid=}; pid=${pid#pid=}
+		comm=${comm#comm=}
+		if ! grep -q "^gtask tid=$tid pid=$pid samples=[1-9]" <<< "$out" ||
+		   ! grep -q "^gtask_record tid=$tid pid=$pid vcpu=$vcpu comm=$comm\$" <<< "$out"; then
+			ok=0; echo "  no samples or no GUEST_TASK record of $tid ($comm)"
+		fi
+	done < <(grep '^task ' "$gk_out")
+	want=$(grep -c '^task ' "$gk_out")
+	check "gtask two VMs, $what: each VM's $want tasks met, with their pids and comms" \
+		test "$ok" = 1
+	check "gtask two VMs, $what: no other task" \
+		test "$(grep -c '^gtask tid=' <<< "$out")" = "$want"
+	kill "$gk_pid"
+	wait "$gk_pid" 2>/dev/null
+}
+
 # gtask_pass WHAT: insmod, the long-mode guest in each paging mode L1's CPU
-# has, rmmod.
+# has, two VMs in one VMM, rmmod.
 gtask_pass() {
 	local what=$1 opts lv out line addr
 	insmod "$VMPROF_KO" || { fail "gtask, $what: insmod"; return; }
@@ -77,6 +116,7 @@ gtask_pass() {
 		kill "$gk_pid"
 		wait "$gk_pid" 2>/dev/null
 	done
+	gtask_two_vms "$what"
 	check "gtask, $what: objects all zero" wait_objects_zero
 	check "gtask, $what: rmmod" rmmod vmprof
 }
