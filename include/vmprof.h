@@ -450,6 +450,46 @@ struct vmprof_guest_task {
 	__u32 vcpu;		/* vCPU it was seen on */
 	__u32 reserved;
 	char comm[16];		/* as the guest has it, NUL-padded */
+ * Guest registers, as the bits of vmprof_guest_stack.regs_mask and the
+ * order of its regs[]: perf's x86-64 numbering (PERF_REG_X86_*), so that
+ * tools that know perf's sample_regs_user know these.
+ */
+#define VMPROF_REG_AX		0
+#define VMPROF_REG_BX		1
+#define VMPROF_REG_CX		2
+#define VMPROF_REG_DX		3
+#define VMPROF_REG_SI		4
+#define VMPROF_REG_DI		5
+#define VMPROF_REG_BP		6
+#define VMPROF_REG_SP		7
+#define VMPROF_REG_IP		8
+#define VMPROF_REG_FLAGS	9
+#define VMPROF_REG_R8		16
+#define VMPROF_REG_R9		17
+#define VMPROF_REG_R10		18
+#define VMPROF_REG_R11		19
+#define VMPROF_REG_R12		20
+#define VMPROF_REG_R13		21
+#define VMPROF_REG_R14		22
+#define VMPROF_REG_R15		23
+#define VMPROF_REG_NR		24	/* non-ABI */
+
+/* vmprof_stack_seg.kind: which guest stack a segment was copied from. */
+#define VMPROF_STACK_SEG_TASK	1	/* the guest task's kernel stack */
+#define VMPROF_STACK_SEG_IRQ	2	/* the guest CPU's interrupt stack */
+#define VMPROF_STACK_SEG_USER	3	/* the guest task's user stack */
+#define VMPROF_STACK_SEG_OTHER	4	/* another one (exception, entry) */
+
+/* vmprof_stack_seg.end: why the copy of a segment stops where it does. */
+#define VMPROF_STACK_END_TOP	1	/* it reached the top of that stack */
+#define VMPROF_STACK_END_SIZE	2	/* the bytes asked for were copied */
+#define VMPROF_STACK_END_FAULT	3	/* the next page cannot be read */
+
+struct vmprof_stack_seg {
+	__u64 addr;		/* guest-virtual address of its first byte */
+	__u32 len;		/* bytes copied */
+	__u16 kind;		/* VMPROF_STACK_SEG_* */
+	__u16 end;		/* VMPROF_STACK_END_* */
 };
 
 #endif /* _UAPI_VMPROF_H */
