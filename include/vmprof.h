@@ -450,6 +450,9 @@ struct vmprof_guest_task {
 	__u32 vcpu;		/* vCPU it was seen on */
 	__u32 reserved;
 	char comm[16];		/* as the guest has it, NUL-padded */
+};
+
+/*
  * Guest registers, as the bits of vmprof_guest_stack.regs_mask and the
  * order of its regs[]: perf's x86-64 numbering (PERF_REG_X86_*), so that
  * tools that know perf's sample_regs_user know these.
@@ -473,6 +476,9 @@ struct vmprof_guest_task {
 #define VMPROF_REG_R14		22
 #define VMPROF_REG_R15		23
 #define VMPROF_REG_NR		24	/* non-ABI */
+
+/* Flags of a guest stack capture. */
+#define VMPROF_STACK_USER	(1U << 0)	/* the guest was in user mode */
 
 /* vmprof_stack_seg.kind: which guest stack a segment was copied from. */
 #define VMPROF_STACK_SEG_TASK	1	/* the guest task's kernel stack */

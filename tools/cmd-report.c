@@ -15,6 +15,7 @@
 #include "builtin.h"
 #include "data.h"
 #include "report.h"
+#include "unwind.h"
 #include "util.h"
 
 static const char report_usage[] =
@@ -97,6 +98,22 @@ static const char report_usage[] =
 "      --exits                 add the exit-reason table: count, total VMM\n"
 "                              time and its off-CPU part, mean, guest\n"
 "                              functions causing them\n"
+"  -g                          show the guest call chains of a recording\n"
+"                              made with 'record -g' (the default for such\n"
+"                              a recording): a graph under each row\n"
+"      --call-graph PARAMS     how: comma-separated, in any order: graph,\n"
+"                              flat, folded or none; a threshold percent\n"
+"                              (default 0.5: smaller branches hidden);\n"
+"                              caller (root first) or callee (the row's\n"
+"                              function first); perf's spelling\n"
+"  -G, --inverted              the same as --call-graph caller\n"
+"      --children              rows for the callers too, with a Children\n"
+"                              column: the share of the samples under each\n"
+"                              function (perf's default with call chains)\n"
+"      --no-children           rows for the sampled functions only, each\n"
+"                              with the chains that called it\n"
+"      --max-stack N           keep the N innermost frames of each chain\n"
+"                              (default 127), in every format\n"
 "  -h, --help                  show this help\n"
 "\n"
 "\n"
@@ -131,6 +148,10 @@ enum {
 	OPT_GUEST_COMM,
 	OPT_GUEST_PID,
 	OPT_GUEST_TID,
+	OPT_CALL_GRAPH,
+	OPT_CHILDREN,
+	OPT_NO_CHILDREN,
+	OPT_MAX_STACK,
 };
 
 static const struct option report_options[] = {
@@ -165,6 +186,11 @@ static const struct option report_options[] = {
 	{ "guest-comm",		required_argument,	NULL, OPT_GUEST_COMM },
 	{ "guest-pid",		required_argument,	NULL, OPT_GUEST_PID },
 	{ "guest-tid",		required_argument,	NULL, OPT_GUEST_TID },
+	{ "call-graph",		required_argument,	NULL, OPT_CALL_GRAPH },
+	{ "inverted",		no_argument,		NULL, 'G' },
+	{ "children",		no_argument,		NULL, OPT_CHILDREN },
+	{ "no-children",	no_argument,		NULL, OPT_NO_CHILDREN },
+	{ "max-stack",		required_argument,	NULL, OPT_MAX_STACK },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -259,6 +285,43 @@ static struct vmprof_guest_opts *guest_opts_for(struct report *rep,
 	return &rep->vm_guests[rep->nr_vm_guests++].opts;
 }
 
+/* --call-graph: perf's print type, threshold and order, in any order. */
+static int parse_call_graph(struct report *rep, const char *arg)
+{
+	char *copy = xstrdup(arg), *tok, *save = NULL, *end;
+	int ret = 0;
+
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		double t;
+
+		if (!strcmp(tok, "graph") || !strcmp(tok, "fractal")) {
+			rep->cg.print = CG_PRINT_GRAPH;
+		} else if (!strcmp(tok, "flat")) {
+			rep->cg.print = CG_PRINT_FLAT;
+		} else if (!strcmp(tok, "folded")) {
+			rep->cg.print = CG_PRINT_FOLDED;
+		} else if (!strcmp(tok, "none")) {
+			rep->cg.print = CG_PRINT_NONE;
+		} else if (!strcmp(tok, "caller") || !strcmp(tok, "callee")) {
+			rep->cg.caller = !strcmp(tok, "caller");
+			rep->cg.order_given = true;
+		} else if ((t = strtod(tok, &end)), end != tok && !*end &&
+			   t >= 0 && t <= 100) {
+			rep->cg.threshold = t;
+		} else {
+			pr_usage("report",
+				 "--call-graph takes graph, flat, folded or none, a threshold percent, caller or callee, not '%s'",
+				 tok);
+			ret = -1;
+			break;
+		}
+	}
+	free(copy);
+	rep->cg.given = true;
+	return ret;
+}
+
 static int parse_options(struct report *rep, int argc, char **argv)
 {
 	struct report_filter *f = &rep->filter;
@@ -270,7 +333,7 @@ static int parse_options(struct report *rep, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:i:s:F:S:o:h", report_options,
+	while ((c = getopt_long(argc, argv, "+:i:s:F:S:o:gGh", report_options,
 				NULL)) != -1) {
 		arg = optarg;
 		switch (c) {
@@ -438,6 +501,35 @@ static int parse_options(struct report *rep, int argc, char **argv)
 		case OPT_EXITS:
 			rep->show_exits = true;
 			break;
+		case 'g':
+			rep->cg.given = true;
+			if (rep->cg.print == CG_PRINT_NONE)
+				rep->cg.print = CG_PRINT_GRAPH;
+			break;
+		case OPT_CALL_GRAPH:
+			if (parse_call_graph(rep, optarg))
+				return -1;
+			break;
+		case 'G':
+			rep->cg.given = true;
+			rep->cg.caller = true;
+			rep->cg.order_given = true;
+			break;
+		case OPT_CHILDREN:
+		case OPT_NO_CHILDREN:
+			rep->cg.children = c == OPT_CHILDREN;
+			rep->cg.children_given = true;
+			break;
+		case OPT_MAX_STACK:
+			if (parse_u64(optarg, &v, 10) || !v ||
+			    v > UNWIND_MAX_FRAMES) {
+				pr_usage("report",
+					 "--max-stack takes a number of frames from 1 to %d, not '%s'",
+					 UNWIND_MAX_FRAMES, optarg);
+				return -1;
+			}
+			rep->cg.max_stack = v;
+			break;
 		case 'h':
 			fputs(report_usage, stdout);
 			return 1;
@@ -480,8 +572,18 @@ static int check_options(struct report *rep)
 			 "--guest-modules places the module symbols of --guest-kallsyms: give both");
 		return -1;
 	}
+	/* perf's defaults: with call chains, Children rows, root first. */
+	if (!rep->cg.children_given)
+		rep->cg.children = true;
+	if (!rep->cg.order_given)
+		rep->cg.caller = rep->cg.children;
 	if (rep->stacks) {
-		if (rep->sort_given)
+		if (rep->cg.given)
+			only = "-g/--call-graph";
+		else if (rep->cg.children_given)
+			only = rep->cg.children ? "--children" :
+						  "--no-children";
+		else if (rep->sort_given)
 			only = "--sort";
 		else if (rep->show_exits)
 			only = "--exits";
@@ -649,7 +751,8 @@ static int read_pass(struct report *rep, const struct vmprof_data_ops *ops,
 			report_error(rep, "%s: %s", rep->input, res->msg);
 		return -1;
 	case VMPROF_DATA_ABORTED:
-		report_error(rep, "%s: %s", rep->input, res->msg);
+		report_error(rep, "%s", rep->abort_msg[0] ? rep->abort_msg :
+			     res->msg);
 		return -1;
 	}
 	if (first && res->nr_unknown)
@@ -706,34 +809,6 @@ static int check_readable_guest(struct report *rep,
 	return check_readable(rep, "--guest-vmlinux", g->vmlinux) ||
 	       check_readable(rep, "--guest-system-map", g->system_map) ||
 	       check_readable(rep, "--guest-kallsyms", g->kallsyms);
-}
-
-static int set_guests(struct report *rep, char *err, size_t len)
-{
-	bool lstar = rep->have_info &&
-		     (rep->info.info_flags & VMPROF_INFO_LSTAR);
-	size_t i;
-
-	/* The LSTAR is the recorded VM's: the KASLR hint of its symbols
-	 * and of the symbols for every VM. */
-	for (i = 0; i < rep->nr_vm_guests; i++) {
-		struct report_vm_guest *v = &rep->vm_guests[i];
-
-		if (vmprof_resolver__set_guest(rep->resolver, v->pid, &v->opts,
-					       lstar && rep->info.pid > 0 &&
-					       (uint32_t)rep->info.pid ==
-					       v->pid, rep->info.guest_lstar,
-					       err, len))
-			return -1;
-	}
-	if (vmprof_resolver__set_guest(rep->resolver, 0, &rep->guest, lstar,
-				       rep->info.guest_lstar, err, len))
-		return -1;
-	if (rep->guest_modules &&
-	    vmprof_resolver__guest_modules(rep->resolver, rep->guest_modules,
-					   err, len))
-		return -1;
-	return 0;
 }
 
 /* A recording of several VMs: --vcpu needs --vm, and vCPU rows are
@@ -841,7 +916,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (check_vms(&rep))
 		goto out;
-	if (set_guests(&rep, err, sizeof(err)) ||
+	if (report__set_guests(&rep, err, sizeof(err)) ||
+	    report__flush_deferred(&rep, err, sizeof(err)) ||
 	    report__check_guest(&rep, err, sizeof(err))) {
 		report_error(&rep, "%s", err);
 		goto out;

@@ -21,7 +21,11 @@
 
 _Static_assert(sizeof(struct vmprof_file_header) == 24, "header layout");
 _Static_assert(sizeof(struct vmprof_file_rec) == 8, "record header layout");
-_Static_assert(sizeof(struct vmprof_file_info) == 72, "info layout");
+_Static_assert(sizeof(struct vmprof_file_info) == 80, "info layout");
+_Static_assert(sizeof(struct vmprof_file_guest_stack) == 16,
+	       "guest stack layout");
+_Static_assert(sizeof(struct vmprof_stack_seg) == 16, "stack segment layout");
+_Static_assert(sizeof(struct vmprof_file_guest_orc) == 40, "guest orc layout");
 _Static_assert(sizeof(struct vmprof_file_mmap) == 64, "mmap layout");
 _Static_assert(sizeof(struct vmprof_file_sample) == 80, "sample layout");
 _Static_assert(sizeof(struct vmprof_file_guest_kernel) == 64, "layout");
@@ -61,6 +65,8 @@ static const char *rec_name(__u32 type)
 		[VMPROF_REC_GUEST_TASK]	= "GUEST_TASK",
 		[VMPROF_REC_GUEST_EXE]	= "GUEST_EXE",
 		[VMPROF_REC_VM_NAME]	= "VM_NAME",
+		[VMPROF_REC_GUEST_STACK] = "GUEST_STACK",
+		[VMPROF_REC_GUEST_ORC]	= "GUEST_ORC",
 	};
 
 	if (type < sizeof(names) / sizeof(names[0]) && names[type])
@@ -85,7 +91,7 @@ static size_t min_body(__u32 type)
 {
 	switch (type) {
 	case VMPROF_REC_INFO:
-		return sizeof(struct vmprof_file_info);
+		return VMPROF_FILE_INFO_SIZE_VER0;
 	case VMPROF_REC_STRING:
 		return sizeof(struct vmprof_file_string);
 	case VMPROF_REC_KALLSYMS:
@@ -113,6 +119,69 @@ static size_t min_body(__u32 type)
 		return sizeof(struct vmprof_file_guest_task);
 	case VMPROF_REC_GUEST_EXE:
 		return sizeof(struct vmprof_file_guest_exe);
+	case VMPROF_REC_GUEST_STACK:
+		return sizeof(struct vmprof_file_guest_stack);
+	case VMPROF_REC_GUEST_ORC:
+		return sizeof(struct vmprof_file_guest_orc);
+	}
+	return 0;
+}
+
+/*
+ * The parts of a GUEST_STACK record: every count and length checked
+ * against the record before its bytes are looked at.  Returns 0, or -1
+ * with what is wrong in msg.
+ */
+static int parse_guest_stack(const unsigned char *body, size_t blen,
+			     struct vmprof_guest_stack_view *v, char *msg,
+			     size_t msglen)
+{
+	struct vmprof_file_guest_stack h;
+	size_t pos = sizeof(h), nregs, i;
+	unsigned int r;
+
+	memcpy(&h, body, sizeof(h));
+	memset(v, 0, sizeof(*v));
+	if (h.regs_mask >> VMPROF_REG_NR) {
+		snprintf(msg, msglen,
+			 "GUEST_STACK register mask 0x%llx has unknown registers",
+			 (unsigned long long)h.regs_mask);
+		return -1;
+	}
+	if (h.nr_segs > VMPROF_STACK_SEGS_MAX) {
+		snprintf(msg, msglen, "GUEST_STACK has %u segments (at most %u)",
+			 h.nr_segs, VMPROF_STACK_SEGS_MAX);
+		return -1;
+	}
+	nregs = __builtin_popcountll(h.regs_mask);
+	if (nregs * 8 + h.nr_segs * sizeof(struct vmprof_stack_seg) >
+	    blen - pos) {
+		snprintf(msg, msglen,
+			 "GUEST_STACK registers and segments exceed the record");
+		return -1;
+	}
+	v->regs_mask = h.regs_mask;
+	v->flags = h.flags;
+	for (r = 0; r < VMPROF_REG_NR; r++) {
+		if (!(h.regs_mask & (1ULL << r)))
+			continue;
+		memcpy(&v->regs[r], body + pos, 8);
+		pos += 8;
+	}
+	v->nr_segs = h.nr_segs;
+	memcpy(v->segs, body + pos, h.nr_segs * sizeof(v->segs[0]));
+	pos += h.nr_segs * sizeof(v->segs[0]);
+	for (i = 0; i < h.nr_segs; i++) {
+		size_t padded = ((size_t)v->segs[i].len + 7) & ~(size_t)7;
+
+		if (padded > blen - pos) {
+			snprintf(msg, msglen,
+				 "GUEST_STACK segment %zu of %u bytes exceeds the record",
+				 i, v->segs[i].len);
+			return -1;
+		}
+		v->data[i] = body + pos;
+		pos += padded;
 	}
 	return 0;
 }
@@ -427,6 +496,40 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 		copy_body(&end, sizeof(end), body, blen);
 		if (ops->end)
 			ret = ops->end(ctx, &end);
+		break;
+	}
+	case VMPROF_REC_GUEST_STACK: {
+		struct vmprof_guest_stack_view v;
+		char msg[128];
+
+		if (parse_guest_stack(body, blen, &v, msg, sizeof(msg))) {
+			set_result(res, VMPROF_DATA_CORRUPT, off, "%s", msg);
+			return -1;
+		}
+		if (ops->guest_stack)
+			ret = ops->guest_stack(ctx, &v);
+		break;
+	}
+	case VMPROF_REC_GUEST_ORC: {
+		struct vmprof_file_guest_orc o;
+		__u64 name_sz, ip_sz, orc_sz;
+
+		copy_body(&o, sizeof(o), body, blen);
+		name_sz = ((__u64)o.name_len + 7) & ~7ULL;
+		ip_sz = ((__u64)o.nr * 4 + 7) & ~7ULL;
+		orc_sz = ((__u64)o.nr * 6 + 7) & ~7ULL;
+		if (name_sz + ip_sz + orc_sz > blen - sizeof(o)) {
+			set_result(res, VMPROF_DATA_CORRUPT, off,
+				   "GUEST_ORC of %u entries exceeds its record of %u bytes",
+				   o.nr, size);
+			return -1;
+		}
+		if (ops->guest_orc)
+			ret = ops->guest_orc(ctx, &o,
+					     (const char *)body + sizeof(o),
+					     body + sizeof(o) + name_sz,
+					     body + sizeof(o) + name_sz +
+					     ip_sz);
 		break;
 	}
 	case VMPROF_REC_COMM:

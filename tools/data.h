@@ -54,6 +54,10 @@ enum vmprof_rec_type {
 	VMPROF_REC_GUEST_MODULE	= 12,
 	VMPROF_REC_GUEST_TASK	= 13,
 	VMPROF_REC_GUEST_EXE	= 14,
+	/* 11 to 14: guest introspection */
+	VMPROF_REC_GUEST_STACK	= 15,	/* record --call-graph: older readers
+					 * skip it */
+	VMPROF_REC_GUEST_ORC	= 16,	/* record --call-graph orc */
 	VMPROF_REC_VM_NAME	= 17,	/* since vmprof 0.3: older readers skip it */
 };
 
@@ -74,7 +78,17 @@ struct vmprof_file_info {
 	__u64 start_realtime_ns; /* CLOCK_REALTIME at ENABLE */
 	__u32 abi_major;	/* of the module that recorded */
 	__u32 abi_minor;
+	/* Appended in vmprof 0.3 (older files: 0, no call graph). */
+	__u32 call_graph;	/* VMPROF_CALL_GRAPH_* asked for */
+	__u32 stack_size;	/* stack bytes per sample asked for */
 };
+
+/* vmprof_file_info.call_graph: how the guest stacks are to be unwound. */
+#define VMPROF_CALL_GRAPH_NONE	0
+#define VMPROF_CALL_GRAPH_ORC	1	/* the guest kernel's ORC tables */
+#define VMPROF_CALL_GRAPH_FP	2	/* frame pointers */
+#define VMPROF_CALL_GRAPH_DWARF	3	/* DWARF CFI of a guest vmlinux */
+#define VMPROF_FILE_INFO_SIZE_VER0	72
 
 /* VMPROF_REC_STRING: __u32 key, __u32 len, then len bytes (no NUL). */
 enum vmprof_string_key {
@@ -140,6 +154,49 @@ struct vmprof_file_sample {
 struct vmprof_file_comm {
 	__s32 pid;
 	__u32 len;
+};
+
+/*
+ * VMPROF_REC_GUEST_STACK: the guest registers and stack copies of the
+ * SAMPLE record that follows it (the kernel's VMPROF_RECORD_GUEST_STACK
+ * without its ring header).  Then __u64 regs[] (one per bit of
+ * regs_mask, in VMPROF_REG_* order), nr_segs struct vmprof_stack_seg,
+ * then each segment's len bytes, padded to 8.
+ */
+#define VMPROF_STACK_SEGS_MAX	8
+struct vmprof_file_guest_stack {
+	__u64 regs_mask;	/* VMPROF_REG_* */
+	__u16 nr_segs;		/* at most VMPROF_STACK_SEGS_MAX */
+	__u16 flags;		/* VMPROF_STACK_* */
+	__u32 reserved;
+};
+
+/* A GUEST_STACK record as the reader hands it over. */
+struct vmprof_guest_stack_view {
+	__u16 flags;			/* VMPROF_STACK_* */
+	__u64 regs_mask;
+	__u64 regs[VMPROF_REG_NR];	/* zero where regs_mask has no bit */
+	unsigned int nr_segs;
+	struct vmprof_stack_seg segs[VMPROF_STACK_SEGS_MAX];
+	const unsigned char *data[VMPROF_STACK_SEGS_MAX]; /* in the record */
+};
+
+/*
+ * VMPROF_REC_GUEST_ORC: the ORC unwind tables of a guest kernel module,
+ * as the guest kernel keeps them in its memory (sorted, offsets relative
+ * to each entry), read at record time.  Then name_len bytes of its name,
+ * nr 4-byte .orc_unwind_ip entries, nr 6-byte .orc_unwind entries, each
+ * part padded to 8.
+ */
+struct vmprof_file_guest_orc {
+	__u64 text_start;	/* the code the tables cover (runtime) */
+	__u64 text_end;
+	__u64 ip_table;		/* runtime address of the first ip entry */
+	__s32 pid;		/* the VM (VMM process) */
+	__u32 nr;		/* entries */
+	__u16 name_len;
+	__u16 flags;		/* 0 */
+	__u32 reserved;
 };
 
 /* VMPROF_REC_VM_NAME: the name of a VM as `vmprof list` shows it
@@ -300,6 +357,12 @@ struct vmprof_data_ops {
 	int (*guest_task)(void *ctx, const struct vmprof_file_guest_task *t);
 	int (*guest_exe)(void *ctx, const struct vmprof_file_guest_exe *e,
 			 const char *path);
+	/* The view and its data are valid during the call only. */
+	int (*guest_stack)(void *ctx,
+			   const struct vmprof_guest_stack_view *st);
+	/* ip: nr * 4 bytes, orc: nr * 6 bytes, both inside the record */
+	int (*guest_orc)(void *ctx, const struct vmprof_file_guest_orc *o,
+			 const char *name, const void *ip, const void *orc);
 	int (*unknown)(void *ctx, __u32 type, __u64 offset, __u32 size);
 };
 

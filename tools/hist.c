@@ -7,7 +7,7 @@
 #include "hist.h"
 #include "util.h"
 
-_Static_assert(sizeof(struct hist_key) == 40, "hist_key has no padding");
+_Static_assert(sizeof(struct hist_key) == 48, "hist_key has no padding");
 
 static bool key_eq(const void *entry, const void *key)
 {

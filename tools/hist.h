@@ -25,6 +25,9 @@ struct hist_key {
 	uint16_t charged;	/* VMM sample charged to a guest address */
 	uint32_t vm_pid;	/* the VM (VMM pid) of the sample, 0 none */
 	uint32_t task;		/* guest task (report's table), 0: none */
+	uint32_t chain;		/* its guest call chain (report's table),
+				 * 0: none or not shown */
+	uint32_t reserved;	/* 0 */
 };
 
 struct hist_entry {

@@ -4,11 +4,13 @@
  * (tools/proto/profile.proto), encoded with protobuf-c and compressed
  * with zlib, for pprof, Pyroscope and Parca.
  *
- * One Sample per distinct (address, VM, vCPU, context, exit reason);
- * its locations are the synthetic stack of report-stack.c, leaf first:
- * the function at its address (mapping: the dso), then the exit, the
- * context, the vCPU and the VM as frames of their own.  Values are
- * [samples/count, EVENT/unit]; labels repeat vcpu, context, exit, vm.
+ * One Sample per distinct (address, call chain, VM, vCPU, context, exit
+ * reason); its locations are the stack of report-stack.c, leaf first:
+ * the function at its address (mapping: the dso), its guest callers
+ * when the recording has call chains, then the exit, the context, the
+ * vCPU and the VM as frames of their own.  Values are [samples/count,
+ * EVENT/unit]; labels repeat vcpu, context, exit, vm, and "unwind" says
+ * why a chain ends early.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -29,7 +31,7 @@ typedef Perftools__Profiles__Location Location;
 typedef Perftools__Profiles__Line Line;
 typedef Perftools__Profiles__Function Function;
 
-#define PPROF_LABELS	4
+#define PPROF_LABELS	5	/* vm, vcpu, context, exit, unwind */
 
 /* String -> number. */
 struct strmap_entry {
@@ -218,15 +220,16 @@ static void add_sample(struct pprof *p, const struct hist_entry *e)
 {
 	struct {
 		Sample s;
-		uint64_t loc[STACK_MAX_FRAMES];
 		int64_t val[2];
 		Label lab[PPROF_LABELS];
 		Label *labp[PPROF_LABELS];
-	} *x = xmalloc(sizeof(*x));
+		uint64_t loc[];
+	} *x;
 	struct stack st;
 	int f;
 
 	report_stack(p->rep, &e->key, &st);
+	x = xmalloc(sizeof(*x) + st.nr * sizeof(x->loc[0]));
 	perftools__profiles__sample__init(&x->s);
 	x->s.location_id = x->loc;
 	for (f = (int)st.nr - 1; f >= 0; f--) {
@@ -250,6 +253,7 @@ static void add_sample(struct pprof *p, const struct hist_entry *e)
 		static const char * const keys[] = {
 			[FRAME_VM] = "vm", [FRAME_VCPU] = "vcpu",
 			[FRAME_CONTEXT] = "context", [FRAME_EXIT] = "exit",
+			[FRAME_INCOMPLETE] = "unwind",
 		};
 		const char *v = st.frame[f].name;
 

@@ -10,6 +10,7 @@
 #include "exit-reasons.h"
 #include "json.h"
 #include "names.h"
+#include "report-graph.h"
 #include "report.h"
 #include "symfind.h"
 #include "util.h"
@@ -270,6 +271,7 @@ static void print_header_plain(struct report *rep, FILE *fp)
 			rep->stats.missed_threads);
 	if (rep->result.status == VMPROF_DATA_TRUNCATED)
 		fprintf(fp, "# WARNING: the data file is truncated: partial profile\n");
+	report_graph__print_stats(rep, fp);
 	fprintf(fp, "#\n");
 }
 
@@ -345,6 +347,7 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 	if (report_filter__guest_tasks(&rep->filter))
 		json__u64(j, "task_filtered_samples", rep->task_filtered);
 	print_guest_kernel_json(rep, j);
+	report_graph__json_stats(rep, j);
 }
 
 /* ---- rows ---- */
@@ -352,7 +355,7 @@ static void print_header_json(struct report *rep, struct json_writer *j)
 enum column {
 	COL_OVERHEAD, COL_SAMPLES, COL_VMM, COL_EXITS, COL_SYMBOL, COL_DSO,
 	COL_CONTEXT, COL_VCPU, COL_EXIT, COL_SRCLINE, COL_PERIOD, COL_VM,
-	COL_VMM_SYM, COL_COMM, COL_PID, COL_TID, COL__MAX,
+	COL_VMM_SYM, COL_COMM, COL_PID, COL_TID, COL_CHILDREN, COL__MAX,
 };
 
 /* -F names of the columns, and the sort key a column shows. */
@@ -376,6 +379,7 @@ static const struct {
 	[COL_COMM]	= { "comm", SORT_COMM },
 	[COL_PID]	= { "pid", SORT_PID },
 	[COL_TID]	= { "tid", SORT_TID },
+	[COL_CHILDREN]	= { "children", -1 },
 };
 
 int report__parse_fields(struct report *rep, const char *arg)
@@ -393,7 +397,7 @@ int report__parse_fields(struct report *rep, const char *arg)
 		if (c == COL__MAX ||
 		    rep->nr_columns == (int)ARRAY_SIZE(rep->columns)) {
 			pr_usage("report",
-				 "unknown field '%s' (fields: overhead, samples, period, vmm, exits, sym, dso, context, vcpu, exit, vm, vmm_sym, comm, pid, tid, srcline)",
+				 "unknown field '%s' (fields: overhead, children, samples, period, vmm, exits, sym, dso, context, vcpu, exit, vm, vmm_sym, comm, pid, tid, srcline)",
 				 tok);
 			free(copy);
 			return -1;
@@ -421,14 +425,28 @@ int report__parse_fields(struct report *rep, const char *arg)
 static const char * const col_titles[COL__MAX] = {
 	"Overhead", "Samples", "VMM", "Exits", "Symbol", "Dso", "Context",
 	"vCPU", "Exit", "Srcline", "Period", "VM", "VMM symbol", "Command",
-	"Pid", "Tid",
+	"Pid", "Tid", "Children",
 };
+
+/* Rows of callers with a Children column (report -g --children). */
+static bool children_rows(const struct report *rep)
+{
+	return rep->cc && rep->cg.children;
+}
+
+static const char *col_title(const struct report *rep, int c)
+{
+	/* perf's names with --children: Overhead is the Self part. */
+	if (c == COL_OVERHEAD && children_rows(rep))
+		return "Self";
+	return col_titles[c];
+}
 
 static bool col_right(int c)
 {
 	return c == COL_OVERHEAD || c == COL_SAMPLES || c == COL_VMM ||
 	       c == COL_VCPU || c == COL_PERIOD || c == COL_VM ||
-	       c == COL_PID || c == COL_TID;
+	       c == COL_PID || c == COL_TID || c == COL_CHILDREN;
 }
 
 static void row_cell(struct report *rep, const struct report_row *r, int col,
@@ -441,6 +459,10 @@ static void row_cell(struct report *rep, const struct report_row *r, int col,
 	switch (col) {
 	case COL_OVERHEAD:
 		snprintf(buf, len, "%.2f%%", pct(r->period, rep->total_period));
+		break;
+	case COL_CHILDREN:
+		snprintf(buf, len, "%.2f%%",
+			 pct(r->children_period, rep->total_period));
 		break;
 	case COL_SAMPLES:
 		snprintf(buf, len, "%" PRIu64, r->samples);
@@ -540,6 +562,8 @@ static int pick_columns(struct report *rep, int *cols)
 		memcpy(cols, rep->columns, rep->nr_columns * sizeof(*cols));
 		return rep->nr_columns;
 	}
+	if (children_rows(rep))
+		cols[n++] = COL_CHILDREN;
 	cols[n++] = COL_OVERHEAD;
 	cols[n++] = COL_SAMPLES;
 	if (show_vmm_columns(rep)) {
@@ -613,10 +637,9 @@ struct text_table {
 	size_t nr_rows;
 };
 
-static void table__print(const struct text_table *t, FILE *fp)
+static void table__widths(const struct text_table *t, size_t *width)
 {
-	size_t width[COL__MAX], r, len;
-	char line[COL__MAX * (CELL_MAX + 2) + 4];
+	size_t r, len;
 	int c;
 
 	for (c = 0; c < t->nr_cols; c++)
@@ -629,37 +652,51 @@ static void table__print(const struct text_table *t, FILE *fp)
 				width[c] = len;
 		}
 	}
-	for (r = 0; r <= t->nr_rows; r++) {
-		size_t used = 0;
+}
 
-		for (c = 0; c < t->nr_cols; c++) {
-			const char *cell = r ?
-				t->cells[(r - 1) * t->nr_cols + c] :
-				t->titles[c];
-			const char *lead = "  ";
-			int w = (int)width[c];
+/* Line r of the table: 0 the titles, r the (r-1)th row. */
+static void table__print_line(const struct text_table *t,
+			      const size_t *width, size_t r, FILE *fp)
+{
+	char line[COL__MAX * (CELL_MAX + 2) + 4];
+	size_t used = 0;
+	int c;
 
-			/* The first column starts with the "# " of the title
-			 * line; right-aligned cells may use it. */
-			if (!c) {
-				lead = r ? "  " : "# ";
-				w -= 2;
-				if (r && t->right[c]) {
-					lead = "";
-					w += 2;
-				}
+	for (c = 0; c < t->nr_cols; c++) {
+		const char *cell = r ? t->cells[(r - 1) * t->nr_cols + c] :
+			t->titles[c];
+		const char *lead = "  ";
+		int w = (int)width[c];
+
+		/* The first column starts with the "# " of the title
+		 * line; right-aligned cells may use it. */
+		if (!c) {
+			lead = r ? "  " : "# ";
+			w -= 2;
+			if (r && t->right[c]) {
+				lead = "";
+				w += 2;
 			}
-			used += snprintf(line + used, sizeof(line) - used,
-					 t->right[c] ? "%s%*s" : "%s%-*s",
-					 lead, w, cell);
-			if (used >= sizeof(line))
-				used = sizeof(line) - 1;
 		}
-		while (used && line[used - 1] == ' ')
-			used--;
-		line[used] = 0;
-		fprintf(fp, "%s\n", line);
+		used += snprintf(line + used, sizeof(line) - used,
+				 t->right[c] ? "%s%*s" : "%s%-*s",
+				 lead, w, cell);
+		if (used >= sizeof(line))
+			used = sizeof(line) - 1;
 	}
+	while (used && line[used - 1] == ' ')
+		used--;
+	line[used] = 0;
+	fprintf(fp, "%s\n", line);
+}
+
+static void table__print(const struct text_table *t, FILE *fp)
+{
+	size_t width[COL__MAX], r;
+
+	table__widths(t, width);
+	for (r = 0; r <= t->nr_rows; r++)
+		table__print_line(t, width, r, fp);
 }
 
 static void table__free(struct text_table *t)
@@ -678,8 +715,10 @@ static void print_rows_plain(struct report *rep, FILE *fp)
 	char cell[CELL_MAX];
 	size_t i;
 
+	size_t width[COL__MAX];
+
 	for (c = 0; c < n; c++) {
-		t.titles[c] = col_titles[cols[c]];
+		t.titles[c] = col_title(rep, cols[c]);
 		t.right[c] = col_right(cols[c]);
 	}
 	t.nr_rows = rep->nr_rows;
@@ -691,7 +730,13 @@ static void print_rows_plain(struct report *rep, FILE *fp)
 			t.cells[i * n + c] = xstrdup(cell);
 		}
 	}
-	table__print(&t, fp);
+	table__widths(&t, width);
+	table__print_line(&t, width, 0, fp);
+	for (i = 0; i < rep->nr_rows; i++) {
+		table__print_line(&t, width, i + 1, fp);
+		if (rep->cc)
+			report_graph__print_row(rep, fp, rep->rows[i]);
+	}
 	table__free(&t);
 	if (!rep->nr_rows)
 		fprintf(fp, "# (no samples)\n");
@@ -717,6 +762,13 @@ static void print_rows_json(struct report *rep, struct json_writer *j)
 		json__u64(j, "samples", r->samples);
 		json__fixed(j, "percent", pct(r->period, rep->total_period), 2);
 		json__u64(j, "period", r->period);
+		if (children_rows(rep)) {
+			json__u64(j, "children_samples", r->children_samples);
+			json__fixed(j, "children_percent",
+				    pct(r->children_period, rep->total_period),
+				    2);
+			json__u64(j, "children_period", r->children_period);
+		}
 		json__u64(j, "vmm_samples", r->vmm_samples);
 		json__begin_array(j, "exit_reasons");
 		for (k = 0; k < r->nr_exits; k++) {
@@ -778,6 +830,8 @@ static void print_rows_json(struct report *rep, struct json_writer *j)
 				json__u64(j, "exit_code", r->exit);
 			}
 		}
+		if (rep->cc && rep->cg.print != CG_PRINT_NONE)
+			report_graph__json_row(rep, j, r);
 		json__end_object(j);
 	}
 	json__end_array(j);

@@ -1,17 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vmprof report: the synthetic stacks of the flame-graph formats.
+ * vmprof report: the stacks of the flame-graph formats.
  *
- * vmprof records no call chains; a sample's stack is made of what is
- * known about it: the VM, the vCPU (with --split-vcpu), the context, the
- * function, and for VMM work charged to a guest function the exit reason
- * and the VMM function that did the work.
+ * A sample's stack is made of what is known about it: the VM, the vCPU
+ * (with --split-vcpu), the context, the guest call chain when the
+ * recording has one, the function, and for VMM work charged to a guest
+ * function the exit reason and the VMM function that did the work.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "exit-reasons.h"
 #include "names.h"
+#include "report-callchain.h"
 #include "report-stack.h"
 #include "util.h"
 
@@ -27,9 +28,14 @@ static struct stack_frame *add_frame(struct stack *st,
 				     enum stack_frame_kind kind,
 				     uint32_t context, const char *name)
 {
-	struct stack_frame *f = &st->frame[st->nr++];
+	struct stack_frame *f;
 	char *p;
 
+	if (st->nr == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 16;
+		st->frame = xrealloc(st->frame, st->cap * sizeof(*st->frame));
+	}
+	f = &st->frame[st->nr++];
 	memset(f, 0, sizeof(*f));
 	f->name = xstrdup(name);
 	for (p = f->name; *p; p++)
@@ -59,6 +65,55 @@ const char *report_stack__comm(struct report *rep, uint32_t pid, char *buf,
 
 	snprintf(buf, len, "%s", comm ? comm : "");
 	return buf;
+}
+
+/* A chain frame: its function, then what is inlined there, outwards
+ * first (the innermost inlined function is the one executing). */
+static void add_chain_frame(struct stack *st, const struct report_frame *rf)
+{
+	struct stack_frame *f;
+	int i;
+
+	add_function(st, FRAME_FUNCTION, rf->context, rf->addr, &rf->res);
+	for (i = rf->nr_inlines; i-- > 0; ) {
+		f = add_frame(st, FRAME_FUNCTION, rf->context, rf->inlines[i]);
+		f->addr = rf->addr;
+		f->res = rf->res;
+	}
+}
+
+/*
+ * The sample's own function, leaf of its chain when there is one; the
+ * chain's frames before it.
+ */
+static void add_leaf_and_chain(struct report *rep, const struct hist_key *key,
+			       uint32_t context,
+			       const struct vmprof_resolved *res,
+			       struct stack *st)
+{
+	const struct report_chain *c = report_callchains__get(rep,
+							      key->chain);
+	struct report_frame rf;
+	const char *why;
+	unsigned int i;
+
+	if (!c || !c->nr) {
+		add_function(st, FRAME_FUNCTION, context, key->addr, res);
+		return;
+	}
+	why = report_callchains__end_frame(c);
+	if (why)
+		add_frame(st, FRAME_INCOMPLETE, context, why);
+	for (i = c->nr; i-- > 1; ) {
+		report_callchains__frame(rep, c, i, &rf);
+		add_chain_frame(st, &rf);
+	}
+	report_callchains__frame(rep, c, 0, &rf);
+	/* The leaf is the sample's: its address, as resolved for it. */
+	rf.addr = key->addr;
+	rf.res = *res;
+	rf.context = context;
+	add_chain_frame(st, &rf);
 }
 
 void report_stack(struct report *rep, const struct hist_key *key,
@@ -95,7 +150,7 @@ void report_stack(struct report *rep, const struct hist_key *key,
 		add_frame(st, FRAME_VM, 0, "host");
 	}
 	add_frame(st, FRAME_CONTEXT, context, vmprof_context__name(context));
-	add_function(st, FRAME_FUNCTION, context, key->addr, &res);
+	add_leaf_and_chain(rep, key, context, &res, st);
 	if (key->charged) {
 		snprintf(buf, sizeof(buf), "exit:%s",
 			 vmprof_exit__name(isa, key->exit_reason, name,
@@ -113,7 +168,10 @@ void report_stack__release(struct stack *st)
 
 	for (i = 0; i < st->nr; i++)
 		free(st->frame[i].name);
+	free(st->frame);
+	st->frame = NULL;
 	st->nr = 0;
+	st->cap = 0;
 }
 
 char *report_stack__join(const struct stack *st)

@@ -12,9 +12,13 @@
  * The frames the stack formats (folded, svg, perf-script, pprof) give a
  * sample, root first (docs/formats.md):
  *
- *   vm:PID COMM [; vcpuN | vmm-thread] ; CONTEXT ; FUNCTION
- *                                      [; exit:REASON ; VMM_FUNCTION]
+ *   vm:PID COMM [; vcpuN | vmm-thread] ; CONTEXT [; [incomplete: WHY]]
+ *          [; CALLER...] ; FUNCTION [; exit:REASON ; VMM_FUNCTION]
  *
+ * The callers are the guest call chain of a recording made with
+ * --call-graph (outermost first, functions inlined at a frame after it);
+ * a chain that could not be unwound to its end starts with a frame that
+ * says why.
  * and "host ; CONTEXT ; FUNCTION" for system-wide samples outside any VM.
  * The vCPU frame is there with --split-vcpu.  A VMM sample charged to the
  * guest instruction that caused the exit (domain-switch) stands on the
@@ -22,15 +26,15 @@
  * own time plus the VMM's work for it, split by exit reason and by the
  * VMM function that did the work.
  */
-#define STACK_MAX_FRAMES	6
-
 enum stack_frame_kind {
 	FRAME_VM,
 	FRAME_VCPU,
 	FRAME_CONTEXT,
-	FRAME_FUNCTION,		/* guest, host or VMM function of the sample */
+	FRAME_FUNCTION,		/* guest, host or VMM function of the sample,
+				 * and its guest callers */
 	FRAME_EXIT,
 	FRAME_VMM_FUNCTION,	/* the VMM's function of a charged sample */
+	FRAME_INCOMPLETE,	/* the chain ends early: why */
 };
 
 struct stack_frame {
@@ -44,7 +48,8 @@ struct stack_frame {
 
 struct stack {
 	unsigned int nr;
-	struct stack_frame frame[STACK_MAX_FRAMES];
+	unsigned int cap;
+	struct stack_frame *frame;
 };
 
 /* Fill st for key; release it with report_stack__release(). */

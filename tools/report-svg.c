@@ -157,7 +157,8 @@ static void color(const struct node *n, char *buf, size_t len)
 	unsigned int r, g, bl;
 
 	switch (n->kind == FRAME_EXIT ? 100 :
-		n->kind == FRAME_VM || n->kind == FRAME_VCPU ? 101 :
+		n->kind == FRAME_VM || n->kind == FRAME_VCPU ||
+		n->kind == FRAME_INCOMPLETE ? 101 :
 		n->context) {
 	case VMPROF_CTX_GUEST_KERNEL:	/* hot: red to orange */
 		r = 205 + 50 * a / 255;

@@ -13,6 +13,7 @@
 #include "demangle.h"
 #include "exit-reasons.h"
 #include "names.h"
+#include "report-callchain.h"
 #include "report.h"
 #include "util.h"
 
@@ -254,6 +255,8 @@ void report__init(struct report *rep)
 	hashmap__init(&rep->vms, sizeof(struct vm_entry), u32_eq);
 	hashmap__init(&rep->task_map, sizeof(struct task_map_entry), u64_eq);
 	rep->demangle = true;
+	rep->cg.threshold = 0.5;
+	rep->cg.max_stack = UNWIND_MAX_FRAMES;
 	rep->pass = PASS_AGGREGATE;
 	rep->resolver = vmprof_resolver__new();
 }
@@ -268,6 +271,7 @@ void report__clear_rows(struct report *rep)
 		free(rep->rows[i]->exits);
 		free(rep->rows[i]->srcline);
 		free(rep->rows[i]->inlined);
+		free(rep->rows[i]->chains);
 		free(rep->rows[i]);
 	}
 	free(rep->rows);
@@ -325,10 +329,78 @@ void report__exit(struct report *rep)
 	for (i = 0; i < ARRAY_SIZE(rep->strings); i++)
 		free(rep->strings[i]);
 	hist__exit(&rep->hist);
+	report_callchains__delete(rep->cc);
 	vmprof_resolver__delete(rep->resolver);
 }
 
 /* ---- reading the file ---- */
+
+int report__set_guests(struct report *rep, char *err, size_t len)
+{
+	bool lstar = rep->have_info &&
+		     (rep->info.info_flags & VMPROF_INFO_LSTAR);
+	size_t i;
+
+	if (rep->guests_set)
+		return 0;
+	rep->guests_set = true;
+	/* The LSTAR is the recorded VM's: the KASLR hint of its symbols
+	 * and of the symbols for every VM. */
+	for (i = 0; i < rep->nr_vm_guests; i++) {
+		struct report_vm_guest *v = &rep->vm_guests[i];
+
+		if (vmprof_resolver__set_guest(rep->resolver, v->pid, &v->opts,
+					       lstar && rep->info.pid > 0 &&
+					       (uint32_t)rep->info.pid ==
+					       v->pid, rep->info.guest_lstar,
+					       err, len))
+			return -1;
+	}
+	if (vmprof_resolver__set_guest(rep->resolver, 0, &rep->guest, lstar,
+				       rep->info.guest_lstar, err, len))
+		return -1;
+	if (rep->guest_modules &&
+	    vmprof_resolver__guest_modules(rep->resolver, rep->guest_modules,
+					   err, len))
+		return -1;
+	return 0;
+}
+
+bool report__callchains(const struct report *rep)
+{
+	return rep->have_info && rep->info.call_graph &&
+	       (rep->stacks || rep->cg.print != CG_PRINT_NONE);
+}
+
+/*
+ * Unwinding needs the guest symbols while the samples are read (where the
+ * guest kernel is, its tables): a recording with call chains gives them
+ * to the resolver at its first INFO record, and once the guest LSTAR is
+ * recorded (a later INFO) moves them by the KASLR offset it gives.
+ * Samples with a stack wait until then (guests_waiting()).
+ */
+static int callchain_info(struct report *rep)
+{
+	bool lstar = rep->info.info_flags & VMPROF_INFO_LSTAR;
+	char err[1024];
+
+	if (!rep->guests_set && report__set_guests(rep, err, sizeof(err)))
+		goto fail;
+	if (lstar && vmprof_resolver__needs_lstar(rep->resolver,
+						  rep->info.pid > 0 ?
+						  rep->info.pid : 0) &&
+	    vmprof_resolver__set_lstar(rep->resolver, rep->info.pid > 0 ?
+				       rep->info.pid : 0,
+				       rep->info.guest_lstar, err,
+				       sizeof(err)))
+		goto fail;
+	if (lstar && report__flush_deferred(rep, err, sizeof(err)))
+		goto fail;
+	return 0;
+fail:
+	snprintf(rep->abort_msg, sizeof(rep->abort_msg), "%s", err);
+	return -1;
+}
 
 static int on_info(void *ctx, const struct vmprof_file_info *info)
 {
@@ -336,6 +408,26 @@ static int on_info(void *ctx, const struct vmprof_file_info *info)
 
 	rep->info = *info;
 	rep->have_info = true;
+	if (!rep->cc && report__callchains(rep))
+		rep->cc = report_callchains__new();
+	if (rep->cc && rep->pass != PASS_TIMES)
+		return callchain_info(rep);
+	return 0;
+}
+
+static int on_guest_orc(void *ctx, const struct vmprof_file_guest_orc *o,
+			const char *name, const void *ip, const void *orc)
+{
+	report_callchains__orc(ctx, o, name, ip, orc);
+	return 0;
+}
+
+static int on_guest_stack(void *ctx, const struct vmprof_guest_stack_view *v)
+{
+	struct report *rep = ctx;
+
+	if (rep->pass != PASS_TIMES)
+		report_callchains__stack(rep, v);
 	return 0;
 }
 
@@ -581,15 +673,21 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 	/* Every VM of the file, for the error of a --vm name none has. */
 	if (rep->filter.nr_vm_names && vm)
 		find_vm(rep, vm);
-	if (!report_filter__sample(rep, s, vm))
+	if (report_callchains__defer(rep, s, vm))
 		return 0;
+	if (!report_filter__sample(rep, s, vm)) {
+		report_callchains__drop(rep);
+		return 0;
+	}
 	task = sample_task(rep, s, c);
 	if (report_filter__guest_tasks(&rep->filter) &&
 	    !task_wanted(rep, task)) {
 		rep->task_filtered++;
+		report_callchains__drop(rep);
 		return 0;
 	}
 	sample_key(rep, s, c, vm, task, &key);
+	key.chain = report_callchains__sample(rep, s, vm, key.charged);
 	if (rep->pass == PASS_PRINT) {
 		perf_script__sample(rep, s, &key);
 		return 0;
@@ -611,6 +709,15 @@ static int on_sample(void *ctx, const struct vmprof_file_sample *s)
 		rep->first_ns = s->time_ns;
 	if (s->time_ns > rep->last_ns)
 		rep->last_ns = s->time_ns;
+	return 0;
+}
+
+int report__flush_deferred(struct report *rep, char *err, size_t len)
+{
+	if (report_callchains__replay(rep, on_sample)) {
+		snprintf(err, len, "%s", rep->abort_msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -685,6 +792,8 @@ const struct vmprof_data_ops report_data_ops = {
 	.guest_module	= on_guest_module,
 	.guest_task	= on_guest_task,
 	.guest_exe	= on_guest_exe,
+	.guest_stack	= on_guest_stack,
+	.guest_orc	= on_guest_orc,
 	.unknown	= on_unknown,
 };
 
@@ -693,6 +802,7 @@ const struct vmprof_data_ops report_data_ops = {
 const struct vmprof_data_ops report_sample_ops = {
 	.sample		= on_sample,
 	.guest_task	= on_guest_task,
+	.guest_stack	= on_guest_stack,
 };
 
 /* ---- totals ---- */
@@ -990,6 +1100,13 @@ void report__resolve(struct report *rep, const struct hist_key *key,
 		key->pid : 0, key->addr, out);
 }
 
+void report__resolve_guest(struct report *rep, uint32_t vm, uint64_t addr,
+			   struct vmprof_resolved *out)
+{
+	sym_cache_init(rep);
+	resolve(rep, rep->sym_cache, SPACE_GUEST, vm, addr, out);
+}
+
 void report__resolve_vmm(struct report *rep, const struct hist_key *key,
 			 struct vmprof_resolved *out)
 {
@@ -1162,6 +1279,77 @@ static void add_exit_count(struct report_exit_count **v, size_t *nr,
 	(*nr)++;
 }
 
+static void row_add_chain(struct report_row *row, uint32_t id,
+			  uint32_t start, const struct hist_entry *e)
+{
+	struct report_row_chain *c;
+
+	if (!(row->nr_chains & (row->nr_chains - 1)))
+		row->chains = xrealloc(row->chains, (row->nr_chains ?
+				       row->nr_chains * 2 : 1) *
+				       sizeof(*row->chains));
+	c = &row->chains[row->nr_chains++];
+	c->id = id;
+	c->start = start;
+	c->samples = e->samples;
+	c->period = e->period;
+}
+
+/*
+ * --children: the functions that called the sampled one get its samples
+ * in their Children column, each once however often it recurs, and the
+ * chain from there outwards.  Their rows are keyed as the sample's, with
+ * the caller's symbol, dso and context, and no exit or VMM function.
+ */
+static void add_caller_rows(struct report *rep, struct hashmap *rows,
+			    const struct report_row *leaf_key,
+			    struct report_row *leaf,
+			    const struct hist_entry *e)
+{
+	const struct report_chain *c = report_callchains__get(rep,
+							      e->key.chain);
+	struct report_row *seen[UNWIND_MAX_FRAMES + 1];
+	unsigned int nr_seen = 0, i, k;
+
+	seen[nr_seen++] = leaf;
+	for (i = c->nr; i-- > 1; ) {
+		struct report_frame f;
+		struct report_row key, *row;
+
+		report_callchains__frame(rep, c, i, &f);
+		if (!report_filter__function(rep, &f.res))
+			continue;
+		key = *leaf_key;
+		key.exit = HIST_NO_EXIT;
+		key.vmm_symbol = NULL;
+		key.vmm_dso = NULL;
+		if (rep->sort_has[SORT_SYM]) {
+			key.symbol = f.res.symbol ? f.res.symbol : "[unknown]";
+			key.unknown = !f.res.symbol;
+			key.address = key.unknown ? f.addr : 0;
+		}
+		if (rep->sort_has[SORT_SYM] || rep->sort_has[SORT_DSO])
+			key.dso = f.res.dso;
+		if (rep->sort_has[SORT_SYM] || rep->sort_has[SORT_CONTEXT])
+			key.context = f.context;
+		key.hash = row_hash(&key);
+		row = row_get(rows, &key);
+		/* Outermost first: a recursion counts where it starts. */
+		for (k = 0; k < nr_seen && seen[k] != row; k++)
+			;
+		if (k < nr_seen)
+			continue;
+		seen[nr_seen++] = row;
+		row->children_samples += e->samples;
+		row->children_period += e->period;
+		row_add_chain(row, e->key.chain, i, e);
+		if (!row->hot_samples && !key.unknown) {
+			row->hot_addr = f.addr;
+			row->hot = f.res;
+		}
+	}
+}
+
 static int exit_count_cmp(const void *a, const void *b)
 {
 	const struct report_exit_count *x = a, *y = b;
@@ -1290,12 +1478,17 @@ static int cmp_str(const char *a, const char *b)
 	return strcmp(a, b);
 }
 
+/* With --children rows go by Children, as in perf. */
+static bool sort_children;
+
 static int row_cmp(const void *pa, const void *pb)
 {
 	const struct report_row *a = *(struct report_row * const *)pa;
 	const struct report_row *b = *(struct report_row * const *)pb;
 	int c;
 
+	if (sort_children && a->children_period != b->children_period)
+		return a->children_period > b->children_period ? -1 : 1;
 	/* perf's order: by period (what Overhead is), then samples. */
 	if (a->period != b->period)
 		return a->period > b->period ? -1 : 1;
@@ -1411,6 +1604,13 @@ void report__build(struct report *rep)
 		row = row_get(&rows, &key);
 		row->samples += e->samples;
 		row->period += e->period;
+		row->children_samples += e->samples;
+		row->children_period += e->period;
+		if (e->key.chain) {
+			row_add_chain(row, e->key.chain, 0, e);
+			if (rep->cg.children)
+				add_caller_rows(rep, &rows, &key, row, e);
+		}
 		if (e->key.charged) {
 			struct report_exit *x;
 
@@ -1436,14 +1636,18 @@ void report__build(struct report *rep)
 		rep->rows[n++] = *rp;
 	rep->nr_rows = n;
 	hashmap__exit(&rows);
+	sort_children = rep->cg.children && rep->cc;
 	qsort(rep->rows, n, sizeof(*rep->rows), row_cmp);
 	if (rep->percent_limit > 0) {
 		/* Rows are sorted by period: the hidden ones are the tail. */
-		while (n && 100.0 * rep->rows[n - 1]->period <
+		while (n && 100.0 * (sort_children ?
+				     rep->rows[n - 1]->children_period :
+				     rep->rows[n - 1]->period) <
 		       rep->percent_limit * rep->total_period) {
 			struct report_row *r = rep->rows[--n];
 
 			free(r->exits);
+			free(r->chains);
 			free(r);
 		}
 		rep->nr_rows = n;

@@ -50,6 +50,33 @@ enum report_format {
 	FORMAT_PPROF,		/* report-pprof.c */
 };
 
+/* How call chains are shown (-g, perf's --call-graph print types). */
+enum report_cg_print {
+	CG_PRINT_GRAPH,		/* a tree under each row (perf's default) */
+	CG_PRINT_FLAT,		/* each chain in full */
+	CG_PRINT_FOLDED,	/* each chain on one line, ';' between */
+	CG_PRINT_NONE,		/* not shown */
+};
+
+struct report_cg_opts {
+	bool given;		/* -g / --call-graph / --children given */
+	enum report_cg_print print;
+	double threshold;	/* hide chains under this percent */
+	bool caller;		/* root first (perf's order with --children) */
+	bool order_given;
+	bool children;		/* Children column and caller rows */
+	bool children_given;
+	unsigned int max_stack;	/* frames kept, innermost first */
+};
+
+/* A chain through a row: the frames outwards from start. */
+struct report_row_chain {
+	uint32_t id;		/* report_callchains__get() */
+	uint32_t start;		/* frame of the row's function */
+	uint64_t samples;
+	uint64_t period;
+};
+
 /* A sample waiting in perf-script's reorder window. */
 struct report_sample {
 	uint64_t time_ns;
@@ -121,6 +148,12 @@ struct report_row {
 	struct vmprof_resolved hot;
 	char *srcline;		/* NULL if none */
 	char *inlined;		/* NULL if none */
+	/* Call chains (report -g): the chains through this row, and with
+	 * --children the period of every sample under the function. */
+	struct report_row_chain *chains;
+	size_t nr_chains;
+	uint64_t children_samples;
+	uint64_t children_period;
 };
 
 struct report_func_count {
@@ -182,6 +215,7 @@ struct report {
 	size_t nr_vm_guests;
 	const char *guest_modules;	/* --guest-modules */
 	const char *guest_root;		/* --guest-root */
+	struct report_cg_opts cg;	/* -g, --children, --max-stack */
 
 	/* From the file. */
 	struct vmprof_file_info info;
@@ -208,6 +242,11 @@ struct report {
 	size_t nr_tasks, cap_tasks;
 	struct hashmap task_map;	/* (ring, guest tid) -> task */
 	uint64_t task_filtered;		/* samples the guest filters left */
+
+	/* Guest call chains (report-callchain.c); NULL without. */
+	struct report_callchains *cc;
+	bool guests_set;	/* the resolver has the guest symbols */
+	char abort_msg[1024];	/* why a callback stopped the reading */
 
 	/* Aggregation. */
 	struct hist hist;
@@ -296,6 +335,21 @@ size_t report__vms(struct report *rep, uint32_t **pids);
 /* With --vm NAME, also the VMs the filters left no sample of. */
 size_t report__all_vms(struct report *rep, uint32_t **pids);
 uint64_t report__vm_samples(struct report *rep, uint32_t pid);
+
+/*
+ * Give the resolver the guest symbol options, with the recorded LSTAR
+ * as the KASLR hint; once (later calls do nothing).  -1 with err set
+ * when the symbols do not fit.
+ */
+int report__set_guests(struct report *rep, char *err, size_t len);
+/* Count the samples kept until the guest symbols were known. */
+int report__flush_deferred(struct report *rep, char *err, size_t len);
+
+/* Resolve a guest address of the VM vm (a chain frame). */
+void report__resolve_guest(struct report *rep, uint32_t vm, uint64_t addr,
+			   struct vmprof_resolved *out);
+/* Call chains are read from the recording and shown. */
+bool report__callchains(const struct report *rep);
 
 /* The VMM function that did the work of a charged sample. */
 void report__resolve_vmm(struct report *rep, const struct hist_key *key,

@@ -48,6 +48,7 @@ struct guest_syms {
 	uint32_t pid;
 	struct vmprof_elf *elf;
 	char *elf_name;
+	char *elf_path;
 	char *desc;		/* the file(s) given, for messages */
 	uint64_t elf_offset;
 	struct vmprof_kallsyms *map;
@@ -144,6 +145,7 @@ void vmprof_resolver__delete(struct vmprof_resolver *r)
 	for (i = 0; i < r->nr_guests; i++) {
 		vmprof_elf__close(r->guests[i].elf);
 		free(r->guests[i].elf_name);
+		free(r->guests[i].elf_path);
 		free(r->guests[i].desc);
 		vmprof_kallsyms__free(r->guests[i].map);
 	}
@@ -230,7 +232,8 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 		if (!g->elf)
 			return -1;
 		g->elf_name = xstrdup(basename_of(opts->vmlinux));
-		if (!vmprof_elf__nr_symbols(g->elf))
+		g->elf_path = xstrdup(opts->vmlinux);
+		if (!vmprof_elf__nr_symbols(g->elf) && !map_path)
 			pr_warn("%s has no symbols (a stripped or compressed kernel?): guest samples will be [unknown]; give the vmlinux with symbols (Debian: /usr/lib/debug/boot/vmlinux-VERSION from linux-image-VERSION-dbg) or --guest-kallsyms",
 				opts->vmlinux);
 	}
@@ -388,6 +391,25 @@ uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 	if (src)
 		*src = g ? g->kaslr_src : VMPROF_KASLR_NONE;
 	return g ? g->kaslr_offset : 0;
+}
+
+const char *vmprof_resolver__guest_vmlinux(const struct vmprof_resolver *r,
+					   uint32_t pid, uint64_t *offset)
+{
+	const struct guest_syms *g = guest_of(r, pid);
+
+	if (!g || !g->elf_path)
+		return NULL;
+	*offset = g->kaslr_offset;
+	return g->elf_path;
+}
+
+int vmprof_resolver__inlines(const struct vmprof_resolved *res,
+			     const char **names, int max)
+{
+	if (!res->elf)
+		return 0;
+	return vmprof_elf__inlines(res->elf, res->elf_addr, names, max);
 }
 
 int vmprof_resolver__guest_modules(struct vmprof_resolver *r,

@@ -80,6 +80,13 @@ bool vmprof_resolver__guest_user_elf(const struct vmprof_resolver *r,
 uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 				       uint32_t pid,
 				       enum vmprof_kaslr_source *src);
+/*
+ * The guest kernel file of the VM pid (--guest-vmlinux), for its unwind
+ * tables, and the offset its link addresses move by in the guest; NULL
+ * if there is none.
+ */
+const char *vmprof_resolver__guest_vmlinux(const struct vmprof_resolver *r,
+					   uint32_t pid, uint64_t *offset);
 
 /*
  * What 'vmprof record --guest-introspect' learnt of the guest (one VM),
@@ -118,6 +125,14 @@ void vmprof_resolver__host_kernel(struct vmprof_resolver *r, uint64_t addr,
 				  struct vmprof_resolved *out);
 void vmprof_resolver__host_user(struct vmprof_resolver *r, uint32_t pid,
 				uint64_t addr, struct vmprof_resolved *out);
+
+/*
+ * The functions inlined at a resolved address, innermost first (up to
+ * max, names valid while the resolver lives); 0 when the symbols have
+ * no DWARF.
+ */
+int vmprof_resolver__inlines(const struct vmprof_resolved *res,
+			     const char **names, int max);
 
 /* "file:line" and inline chain for a resolved address; 0 if found. */
 int vmprof_resolver__srcline(const struct vmprof_resolved *res, char *line,

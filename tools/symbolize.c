@@ -193,6 +193,32 @@ int vmprof_elf__srcline(struct vmprof_elf *e, uint64_t addr, char *line,
 	return 0;
 }
 
+int vmprof_elf__inlines(struct vmprof_elf *e, uint64_t addr,
+			const char **names, int max)
+{
+	Dwarf_Die *cudie, *scopes = NULL;
+	Dwarf_Addr bias;
+	int i, n, nr = 0;
+
+	if (addr < e->low || addr >= e->high)
+		return 0;
+	cudie = dwfl_module_addrdie(e->mod, addr, &bias);
+	if (!cudie)
+		return 0;
+	n = dwarf_getscopes(cudie, addr - bias, &scopes);
+	for (i = 0; i < n && nr < max; i++) {
+		const char *name;
+
+		if (dwarf_tag(&scopes[i]) != DW_TAG_inlined_subroutine)
+			continue;
+		name = die_name(&scopes[i]);
+		if (name)
+			names[nr++] = name;
+	}
+	free(scopes);
+	return nr;
+}
+
 int vmprof_elf__offset_to_vaddr(struct vmprof_elf *e, uint64_t off,
 				uint64_t *vaddr)
 {

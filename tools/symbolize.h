@@ -41,6 +41,13 @@ int vmprof_elf__find_symbol(struct vmprof_elf *e, const char *name,
 int vmprof_elf__srcline(struct vmprof_elf *e, uint64_t addr, char *line,
 			size_t line_len, char *inlined, size_t inl_len);
 
+/*
+ * The functions inlined at addr, innermost first: at most max names
+ * (libdw's strings, valid while e is open).  Returns how many.
+ */
+int vmprof_elf__inlines(struct vmprof_elf *e, uint64_t addr,
+			const char **names, int max);
+
 /* The link address of file offset off, through the PT_LOAD headers. */
 int vmprof_elf__offset_to_vaddr(struct vmprof_elf *e, uint64_t off,
 				uint64_t *vaddr);
