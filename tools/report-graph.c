@@ -431,10 +431,8 @@ void report_graph__json_stats(struct report *rep, struct json_writer *j)
 {
 	int cls, e;
 
-	if (!rep->cc) {
-		json__null(j, "call_chains");
+	if (!rep->cc)
 		return;
-	}
 	json__begin_object(j, "call_chains");
 	json__string(j, "method", report_callchains__method(rep));
 	for (cls = 0; cls < STACK_CLASS__MAX; cls++) {

@@ -39,7 +39,8 @@ _vmprof()
 		-s --sort -F --fields --percent-limit --vm --pid --tid --comm
 		--vcpu --time --dsos -S --symbols --format --stdio --split-vcpu
 		--header-only -o --output --exits --guest-root --guest-comm
-		--guest-pid --guest-tid -h --help"
+		--guest-pid --guest-tid -g --call-graph -G --inverted
+		--children --no-children --max-stack -h --help"
 	local list_opts="--format --name -h --help"
 	local buildid_cache_opts="-a --add -r --remove -l --list -h --help"
 	local top_opts="-p --pid --vm -e --event -F --freq --switch
@@ -48,8 +49,8 @@ _vmprof()
 	local events="cycles instructions cache-misses branch-misses cpu-clock"
 	local formats="text json folded svg perf-script pprof"
 	local sort_keys="sym dso context vcpu exit vm vmm_sym comm pid tid"
-	local fields="overhead samples period vmm exits sym dso context vcpu
-		exit vm vmm_sym comm pid tid srcline"
+	local fields="overhead children samples period vmm exits sym dso context
+		vcpu exit vm vmm_sym comm pid tid srcline"
 
 	local i cmd=
 	for ((i = 1; i < cword; i++)); do
@@ -123,8 +124,14 @@ _vmprof()
 		--vm|--pid)
 			_vmprof_vms "${words[0]}" pids
 			return ;;
+		--call-graph)
+			local pre=${cur%"${cur##*,}"}
+			COMPREPLY=($(compgen -P "$pre" -W "graph flat folded none caller callee" -- "${cur##*,}"))
+			compopt -o nospace 2>/dev/null
+			return ;;
 		--kaslr-offset|--vcpu|--percent-limit|--tid|--comm|--time|\
-		--dsos|-S|--symbols|--guest-comm|--guest-pid|--guest-tid)
+		--dsos|-S|--symbols|--guest-comm|--guest-pid|--guest-tid|\
+		--max-stack)
 			return ;;
 		esac
 		COMPREPLY=($(compgen -W "$report_opts" -- "$cur"))
