@@ -238,8 +238,7 @@ void dwarf_unwind(struct dwarf_unwinder *u, const struct unwind_input *in,
 	if (res->end == UNWIND_END_DEPTH || ret == 0)
 		return;
 	if (u->read_failed)
-		unwind_result__stop(res, unwind_input__missing(in,
-							       u->failed_addr),
+		unwind_result__stop(res, unwind_input__missing(in),
 				    res->frame[res->nr - 1].ip);
 	else
 		unwind_result__stop(res, UNWIND_END_NO_INFO,

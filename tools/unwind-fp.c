@@ -64,8 +64,7 @@ void fp_unwind(const struct unwind_input *in,
 		}
 		if (!unwind_input__read(in, bp, &next) ||
 		    !unwind_input__read(in, bp + 8, &ret)) {
-			unwind_result__stop(res, unwind_input__missing(in, bp),
-					    ip);
+			unwind_result__stop(res, unwind_input__missing(in), ip);
 			return;
 		}
 		if (!ret) {

@@ -305,9 +305,9 @@ static bool get_reg(const struct unwind_input *in,
 }
 
 static bool missing(const struct unwind_input *in, struct unwind_result *res,
-		    uint64_t addr, uint64_t ip)
+		    uint64_t ip)
 {
-	return unwind_result__stop(res, unwind_input__missing(in, addr), ip);
+	return unwind_result__stop(res, unwind_input__missing(in), ip);
 }
 
 /* One step outwards; false when the chain ends (res->end says why). */
@@ -365,7 +365,7 @@ static bool orc_step(const struct orc_unwinder *u,
 	}
 	if (indirect) {
 		if (!unwind_input__read(in, sp, &sp))
-			return missing(in, res, sp, st->ip);
+			return missing(in, res, st->ip);
 		if (e.sp_reg == ORC_REG_SP_INDIRECT)
 			sp += e.sp_offset;
 	}
@@ -373,14 +373,14 @@ static bool orc_step(const struct orc_unwinder *u,
 	switch (e.type) {
 	case ORC_TYPE_CALL:
 		if (!unwind_input__read(in, sp - 8, &st->ip))
-			return missing(in, res, sp - 8, orig_ip);
+			return missing(in, res, orig_ip);
 		st->sp = sp;
 		st->regs = REGS_NONE;
 		st->prev_regs = REGS_NONE;
 		break;
 	case ORC_TYPE_REGS:
 		if (!unwind_input__has(in, sp, PT_REGS_SIZE))
-			return missing(in, res, sp + PT_REGS_SIZE - 8, orig_ip);
+			return missing(in, res, orig_ip);
 		unwind_input__read(in, sp + 8 * PT_IP, &st->ip);
 		unwind_input__read(in, sp + 8 * PT_SP, &st->sp);
 		st->regs = REGS_FULL;
@@ -389,8 +389,7 @@ static bool orc_step(const struct orc_unwinder *u,
 		break;
 	case ORC_TYPE_REGS_PARTIAL:
 		if (!unwind_input__has(in, sp, IRET_FRAME_SIZE))
-			return missing(in, res, sp + IRET_FRAME_SIZE - 8,
-				       orig_ip);
+			return missing(in, res, orig_ip);
 		unwind_input__read(in, sp, &st->ip);
 		unwind_input__read(in, sp + 8 * (PT_SP - PT_IP), &st->sp);
 		if (st->regs == REGS_FULL || st->regs == REGS_SAMPLE) {
@@ -413,7 +412,7 @@ static bool orc_step(const struct orc_unwinder *u,
 		break;
 	case ORC_REG_PREV_SP:
 		if (!unwind_input__read(in, sp + e.bp_offset, &st->bp))
-			return missing(in, res, sp + e.bp_offset, orig_ip);
+			return missing(in, res, orig_ip);
 		st->bp_known = true;
 		break;
 	case ORC_REG_BP:
@@ -421,7 +420,7 @@ static bool orc_step(const struct orc_unwinder *u,
 			return unwind_result__stop(res, UNWIND_END_NO_REGISTER,
 						   orig_ip);
 		if (!unwind_input__read(in, st->bp + e.bp_offset, &st->bp))
-			return missing(in, res, st->bp + e.bp_offset, orig_ip);
+			return missing(in, res, orig_ip);
 		break;
 	default:
 		return unwind_result__stop(res, UNWIND_END_BAD_INFO, orig_ip);
@@ -435,8 +434,7 @@ static bool orc_step(const struct orc_unwinder *u,
 	st->signal = u->v6_4 ? e.signal : e.type != ORC_TYPE_CALL;
 	if (st->regs == REGS_FULL || st->regs == REGS_IRET) {
 		if (!unwind_input__read(in, st->regs_addr + 8 * PT_CS, &cs))
-			return missing(in, res, st->regs_addr + 8 * PT_CS,
-				       orig_ip);
+			return missing(in, res, orig_ip);
 		if ((cs & 3) == 3) {
 			/* Entered from user space: its IP ends the chain. */
 			unwind_result__add(res, st->ip, UNWIND_FRAME_USER);

@@ -78,12 +78,10 @@ bool unwind_input__read(const struct unwind_input *in, uint64_t addr,
  * to memory that was not copied at all (the stack of an exception, a page
  * the guest had not mapped).
  */
-enum unwind_end unwind_input__missing(const struct unwind_input *in,
-				      uint64_t addr)
+enum unwind_end unwind_input__missing(const struct unwind_input *in)
 {
 	unsigned int i;
 
-	(void)addr;
 	for (i = 0; i < in->nr_segs; i++)
 		if (in->segs[i].end == VMPROF_STACK_END_SIZE)
 			return UNWIND_END_TRUNCATED;

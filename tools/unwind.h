@@ -91,9 +91,8 @@ bool unwind_input__has(const struct unwind_input *in, uint64_t addr,
 		       size_t len);
 /* The segment holding addr, or -1. */
 int unwind_input__seg(const struct unwind_input *in, uint64_t addr);
-/* Why memory at addr is missing: TRUNCATED or UNCAPTURED. */
-enum unwind_end unwind_input__missing(const struct unwind_input *in,
-				      uint64_t addr);
+/* Why memory the chain needs is missing: TRUNCATED or UNCAPTURED. */
+enum unwind_end unwind_input__missing(const struct unwind_input *in);
 
 void unwind_result__init(struct unwind_result *res);
 /* Append a frame; false (and end = DEPTH) when the result is full. */
