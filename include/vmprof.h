@@ -479,6 +479,7 @@ struct vmprof_guest_task {
 
 /* Flags of a guest stack capture. */
 #define VMPROF_STACK_USER	(1U << 0)	/* the guest was in user mode */
+#define VMPROF_STACK_UNREAD	(1U << 1)	/* its memory could not be read */
 
 /* vmprof_stack_seg.kind: which guest stack a segment was copied from. */
 #define VMPROF_STACK_SEG_TASK	1	/* the guest task's kernel stack */

@@ -99,15 +99,21 @@ static void vmprof_ring_drop(struct vmprof_ring *r)
 }
 
 /*
- * Write one record on this CPU's ring.  Called with interrupts disabled
- * (hardirq or NMI).  Returns false if the record was dropped.
+ * Begin a group of records of at most @max bytes on this CPU's ring: a
+ * sample and the records that go with it, kept or dropped together.
+ * Called with interrupts disabled (hardirq or NMI).  False if the sample
+ * was dropped (the ring is full, or another writer is active on it);
+ * else the caller puts its records and commits.  The group stays private
+ * until vmprof_ring_commit() publishes it: parts of it may be written in
+ * any order, and rewritten.
  */
-bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len)
+bool vmprof_ring_begin(struct vmprof_session *s, struct vmprof_ring_txn *t,
+		       u32 max)
 {
 	struct vmprof_rings *rings = s->rings;
 	struct vmprof_ring *r = &rings->ring[smp_processor_id()];
 	long pending;
-	u64 need, used;
+	u64 need;
 
 	if (local_cmpxchg(&r->busy, 0, 1) != 0) {
 		vmprof_ring_drop(r);
@@ -115,9 +121,9 @@ bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len)
 	}
 
 	pending = local_read(&r->lost_pending);
-	need = len + (pending ? sizeof(struct vmprof_lost) : 0);
-	used = vmprof_ring_used(r);
-	if (r->mask + 1 - used < need) {
+	need = max + (pending ? sizeof(struct vmprof_lost) : 0);
+	t->used = vmprof_ring_used(r);
+	if (r->mask + 1 - t->used < need) {
 		vmprof_ring_drop(r);
 		local_set(&r->busy, 0);
 		return false;
@@ -138,16 +144,83 @@ bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len)
 		/* An NMI may have added to it meanwhile: keep the rest. */
 		local_sub(pending, &r->lost_pending);
 	}
-	vmprof_ring_copy(r, r->head, rec, len);
-	r->head += len;
+	t->s = s;
+	t->r = r;
+	t->pos = r->head;
+	t->end = r->head + max;
+	return true;
+}
+
+/* Append @len bytes to the group. */
+void vmprof_ring_put(struct vmprof_ring_txn *t, const void *src, u32 len)
+{
+	if (WARN_ON_ONCE(len > t->end - t->pos))
+		len = t->end - t->pos;
+	vmprof_ring_copy(t->r, t->pos, src, len);
+	t->pos += len;
+}
+
+/* Rewrite @len bytes at @at, a position of the group written before. */
+void vmprof_ring_patch(struct vmprof_ring_txn *t, u64 at, const void *src,
+		       u32 len)
+{
+	if (WARN_ON_ONCE(at < t->r->head || at + len > t->pos))
+		return;
+	vmprof_ring_copy(t->r, at, src, len);
+}
+
+/*
+ * Append up to @len bytes that @fill writes straight into the ring (in
+ * one or two pieces, the ring wrapping); @fill returns the bytes it
+ * wrote, fewer when it could not go on.  Returns the bytes appended.
+ */
+u32 vmprof_ring_fill(struct vmprof_ring_txn *t, u32 len,
+		     u32 (*fill)(void *ctx, void *dst, u32 len), void *ctx)
+{
+	struct vmprof_ring *r = t->r;
+	u32 done = 0;
+
+	if (WARN_ON_ONCE(len > t->end - t->pos))
+		len = t->end - t->pos;
+	while (done < len) {
+		u64 off = t->pos & r->mask;
+		u32 n = min_t(u64, len - done, r->mask + 1 - off);
+		u32 got = fill(ctx, r->data + off, n);
+
+		t->pos += got;
+		done += got;
+		if (got < n)
+			break;
+	}
+	return done;
+}
+
+/* Publish the group: it counts as one sample written. */
+void vmprof_ring_commit(struct vmprof_ring_txn *t)
+{
+	struct vmprof_ring *r = t->r;
+	u64 len = t->pos - r->head;
+
+	r->head = t->pos;
 	local_inc(&r->written);
 	WRITE_ONCE(r->ctl->written, local_read(&r->written));
 	/* Pairs with the reader's load-acquire of data_head. */
 	smp_store_release(&r->ctl->data_head, r->head);
 	local_set(&r->busy, 0);
 
-	if (used + need >= r->watermark)
-		irq_work_queue(&s->wakeup);
+	if (t->used + len >= r->watermark)
+		irq_work_queue(&t->s->wakeup);
+}
+
+/* Write one record on this CPU's ring; false if it was dropped. */
+bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len)
+{
+	struct vmprof_ring_txn t;
+
+	if (!vmprof_ring_begin(s, &t, len))
+		return false;
+	vmprof_ring_put(&t, rec, len);
+	vmprof_ring_commit(&t);
 	return true;
 }
 

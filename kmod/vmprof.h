@@ -358,6 +358,24 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 struct vmprof_rings *vmprof_rings_alloc(u32 data_pages, u32 watermark);
 void vmprof_rings_free(struct vmprof_rings *rings);
 bool vmprof_ring_write(struct vmprof_session *s, const void *rec, u32 len);
+
+/* A group of records being written on this CPU's ring (ring.c). */
+struct vmprof_ring_txn {
+	struct vmprof_session *s;
+	struct vmprof_ring *r;
+	u64 pos;			/* next byte of the group */
+	u64 end;			/* the group's room ends here */
+	u64 used;			/* bytes unread when it began */
+};
+
+bool vmprof_ring_begin(struct vmprof_session *s, struct vmprof_ring_txn *t,
+		       u32 max);
+void vmprof_ring_put(struct vmprof_ring_txn *t, const void *src, u32 len);
+void vmprof_ring_patch(struct vmprof_ring_txn *t, u64 at, const void *src,
+		       u32 len);
+u32 vmprof_ring_fill(struct vmprof_ring_txn *t, u32 len,
+		     u32 (*fill)(void *ctx, void *dst, u32 len), void *ctx);
+void vmprof_ring_commit(struct vmprof_ring_txn *t);
 bool vmprof_rings_readable(struct vmprof_rings *rings);
 void vmprof_rings_totals(struct vmprof_rings *rings, u64 *written, u64 *lost);
 

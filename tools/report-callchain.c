@@ -179,15 +179,20 @@ void report_callchains__stack(struct report *rep,
 	memcpy(cc->in.regs, v->regs, sizeof(cc->in.regs));
 	cc->in.user = v->flags & VMPROF_STACK_USER;
 	cc->in.segs = cc->segs;
-	cc->in.nr_segs = v->nr_segs;
+	/* Unused segments (len 0) are left out. */
 	for (i = 0; i < v->nr_segs; i++) {
+		struct unwind_seg *seg = &cc->segs[cc->in.nr_segs];
+
+		if (!v->segs[i].len)
+			continue;
 		memcpy(cc->buf + off, v->data[i], v->segs[i].len);
-		cc->segs[i].addr = v->segs[i].addr;
-		cc->segs[i].len = v->segs[i].len;
-		cc->segs[i].kind = v->segs[i].kind;
-		cc->segs[i].end = v->segs[i].end;
-		cc->segs[i].data = cc->buf + off;
+		seg->addr = v->segs[i].addr;
+		seg->len = v->segs[i].len;
+		seg->kind = v->segs[i].kind;
+		seg->end = v->segs[i].end;
+		seg->data = cc->buf + off;
 		off += v->segs[i].len;
+		cc->in.nr_segs++;
 	}
 	cc->pending = true;
 }

@@ -4,7 +4,9 @@
 # /init of vmprof's Linux guest (copied into the initramfs by mkinitramfs.sh).
 #
 # Kernel command line: vmprof.workload=net|rx|ipi|cpu|two|idle, vmprof.seconds=N,
-# vmprof.late=N (load the late modules N seconds into the workload).
+# vmprof.late=N (load the late modules N seconds into the workload),
+# vmprof.kallsyms=TTY (write /proc/kallsyms to /dev/TTY once the modules
+# are loaded: tests/unwind/capture.py reads it from a second serial port).
 # Every line meant for the test starts with "VMPROF-GUEST ":
 #   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
 #   VMPROF-GUEST kaslr _text=0x.. entry_SYSCALL_64=0x..    runtime addresses,
@@ -13,6 +15,8 @@
 #                                                          symbol (kallsyms)
 #   VMPROF-GUEST module NAME .text=0x..                    where each loaded
 #                                   module's code is, to symbolize samples in it
+#   VMPROF-GUEST module-section NAME SECTION 0x..          its code sections
+#                                   and ORC unwind tables
 #   VMPROF-GUEST workload WL start / VMPROF-GUEST workload WL end elapsed=Ns
 #   VMPROF-GUEST late module NAME .text=0x.. modules=N     a late module
 #                                   loaded; N modules loaded now
@@ -67,6 +71,7 @@ for arg in $(cat /proc/cmdline); do
 	vmprof.workload=*) workload=${arg#*=} ;;
 	vmprof.seconds=*) seconds=${arg#*=} ;;
 	vmprof.late=*) late=${arg#*=} ;;
+	vmprof.kallsyms=*) kallsyms_tty=${arg#*=} ;;
 	esac
 done
 
@@ -88,7 +93,12 @@ while read -r mod; do
 	# samples in the driver (module addresses are not covered by KASLR's
 	# single offset).
 	grep " [tT] .*\[$mod\]\$" /proc/kallsyms | sed 's/^/VMPROF-GUEST ksym /'
+	for sec in .text .text.unlikely .exit.text .orc_unwind_ip .orc_unwind; do
+		[ -e "/sys/module/$mod/sections/$sec" ] &&
+			say "module-section $mod $sec $(cat "/sys/module/$mod/sections/$sec")"
+	done
 done </lib/modules/load.order
+[ -n "${kallsyms_tty:-}" ] && cat /proc/kallsyms > "/dev/$kallsyms_tty"
 
 stat_line() {
 	# $1: interface; /proc/net/dev on stdin.  /proc/net/dev, not
