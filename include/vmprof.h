@@ -158,8 +158,9 @@
  *    and -ENXIO, perf's limits (sample rate, locked memory), pids in the
  *    opener's namespace, EPOLLHUP wakes waiters, ENABLE and DISABLE take
  *    0 only, ioctl numbers whatever struct size they carry
+ * 4: guest stacks (VMPROF_ATTACH_GUEST_STACK)
  */
-#define VMPROF_ABI_MINOR	3
+#define VMPROF_ABI_MINOR	4
 
 /*
  * Not listed in Documentation/userspace-api/ioctl/ioctl-number.rst (as of
@@ -203,6 +204,21 @@ struct vmprof_version {
  * is encrypted are profiled as without it (VMPROF_INFO_GUEST_PROTECTED).
  */
 #define VMPROF_ATTACH_GUEST_TASK (1U << 2)
+/*
+ * ABI 1.3.  At each guest sample, and at each VMM sample charged to the
+ * guest instruction that exited (domain-switch), copy the guest's
+ * registers (guest_regs) and a bounded copy of its stacks (at most
+ * guest_stack_size bytes) into a VMPROF_RECORD_GUEST_STACK record right
+ * before the sample, for call chains unwound in user space.  In guest
+ * user mode the copy is of the user stack from RSP; in the guest kernel
+ * of the stack RSP is on, up to its top, and from the interrupt stack on
+ * to the interrupted task's stack (guest_top_of_stack and
+ * guest_irq_stack_ptr say where those are; without them, bytes from RSP).
+ * A copy also stops at the first page that cannot be read; nothing in
+ * the guest changes.  This reads what the tenant has in its VM: it needs
+ * CAP_SYS_ADMIN (-EPERM), and a VM (-EINVAL with VMPROF_MODE_SYSTEM).
+ */
+#define VMPROF_ATTACH_GUEST_STACK (1U << 3)
 
 #define VMPROF_RING_PAGES_DEFAULT	64
 #define VMPROF_RING_PAGES_MAX		4096
@@ -227,9 +243,28 @@ struct vmprof_attach {
 	__u32 guest_task_comm;	/* offsetof(struct task_struct, comm) */
 	__u32 guest_reserved0;
 	__u64 guest_reserved[2];
+	/* VER2 (ABI 1.3), for VMPROF_ATTACH_GUEST_STACK; else zero. */
+	__u64 guest_regs;	/* VMPROF_REG_* to copy: IP and SP at least,
+				 * general registers, IP and FLAGS only */
+	__u32 guest_stack_size;	/* bytes of stack per sample, a multiple of
+				 * 8, at most VMPROF_STACK_SIZE_MAX */
+	__u32 guest_thread_size; /* the guest kernel's stack size (THREAD_SIZE,
+				  * of its interrupt stacks too), a power of
+				  * 2 from 4 KiB to 64 KiB; 0: 16 KiB */
+	__u64 guest_top_of_stack; /* %gs-relative address of the guest's
+				   * per-CPU top of the running task's
+				   * kernel stack (cpu_current_top_of_stack,
+				   * pcpu_hot.top_of_stack), with KASLR
+				   * applied; 0: unknown */
+	__u64 guest_irq_stack_ptr; /* %gs-relative address of its per-CPU
+				    * hardirq_stack_ptr; 0: unknown */
+	__u64 guest_stack_reserved[2];
 };
 #define VMPROF_ATTACH_SIZE_VER0	72
 #define VMPROF_ATTACH_SIZE_VER1	112
+#define VMPROF_ATTACH_SIZE_VER2	160
+
+#define VMPROF_STACK_SIZE_MAX	65280
 
 /* vmprof_info.isa */
 #define VMPROF_ISA_UNKNOWN	0
@@ -379,6 +414,7 @@ struct vmprof_ring_ctl {
 #define VMPROF_RECORD_SAMPLE	1
 #define VMPROF_RECORD_LOST	2
 #define VMPROF_RECORD_GUEST_TASK 3	/* ABI 1.2 */
+#define VMPROF_RECORD_GUEST_STACK 4	/* ABI 1.3 */
 
 struct vmprof_record_header {
 	__u32 type;		/* VMPROF_RECORD_* */
@@ -476,6 +512,22 @@ struct vmprof_guest_task {
 #define VMPROF_REG_R14		22
 #define VMPROF_REG_R15		23
 #define VMPROF_REG_NR		24	/* non-ABI */
+
+/*
+ * ABI 1.3: the guest's registers and stacks at a sample
+ * (VMPROF_ATTACH_GUEST_STACK), on the ring right before the SAMPLE
+ * record it belongs to, in the same ring write.  Then __u64 regs[], one
+ * per bit of regs_mask in VMPROF_REG_* order; nr_segs struct
+ * vmprof_stack_seg (a segment of len 0 is unused); each segment's len
+ * bytes, padded to 8.  header.size covers it all.
+ */
+struct vmprof_guest_stack {
+	struct vmprof_record_header header;	/* type GUEST_STACK */
+	__u64 regs_mask;	/* VMPROF_REG_* */
+	__u16 nr_segs;
+	__u16 flags;		/* VMPROF_STACK_* */
+	__u32 reserved;
+};
 
 /* Flags of a guest stack capture. */
 #define VMPROF_STACK_USER	(1U << 0)	/* the guest was in user mode */

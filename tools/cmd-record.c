@@ -78,6 +78,16 @@ static const char record_usage[] =
 "                          or debuginfod\n"
 "      --guest-root DIR    a copy of the guest's root file system, where\n"
 "                          --guest-introspect looks for the kernel\n"
+"  -g                      guest call chains: --call-graph orc\n"
+"      --call-graph MODE[,SIZE]\n"
+"                          copy the guest's registers and up to SIZE\n"
+"                          bytes of its stack at each guest sample\n"
+"                          (default 8192, at most 65280), for call\n"
+"                          chains that 'vmprof report' unwinds with\n"
+"                          MODE: orc (the guest kernel's ORC tables),\n"
+"                          fp (frame pointers) or dwarf (the DWARF of a\n"
+"                          guest vmlinux); this reads the tenant's\n"
+"                          memory: root only\n"
 "  -q, --quiet             no status line or summary (the status line\n"
 "                          shows only on a terminal)\n"
 "  -h, --help              show this help\n"
@@ -94,7 +104,13 @@ enum {
 	OPT_GUEST_INTROSPECT,
 	OPT_GUEST_VMLINUX,
 	OPT_GUEST_ROOT,
+	OPT_CALL_GRAPH,
 };
+
+/* perf's default --call-graph dwarf size. */
+#define DEFAULT_STACK_SIZE	8192
+/* Ring pages with guest stacks, unless -m says: samples are larger. */
+#define CALL_GRAPH_RING_PAGES	512
 
 static const struct option record_options[] = {
 	{ "pid",	required_argument,	NULL, 'p' },
@@ -111,6 +127,7 @@ static const struct option record_options[] = {
 	{ "guest-introspect", no_argument,	NULL, OPT_GUEST_INTROSPECT },
 	{ "guest-vmlinux", required_argument,	NULL, OPT_GUEST_VMLINUX },
 	{ "guest-root",	required_argument,	NULL, OPT_GUEST_ROOT },
+	{ "call-graph",	required_argument,	NULL, OPT_CALL_GRAPH },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "help",	no_argument,		NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -152,6 +169,9 @@ struct record {
 	uint64_t samples;
 	uint64_t lost;
 	uint64_t unknown;
+	uint64_t stacks;	/* guest stacks written */
+	uint64_t stack_bytes;	/* their bytes */
+	uint64_t bad_stacks;	/* malformed ones left out */
 	bool status_tty;
 	int status_len;		/* of the status line shown, 0: none */
 	uint32_t stop_reason;
@@ -218,6 +238,34 @@ static int parse_pages(const char *arg, bool sizes, uint64_t *pages)
 	return 0;
 }
 
+/* --call-graph MODE[,SIZE], perf's spelling. */
+static int parse_call_graph(struct vmprof_session *s, const char *arg)
+{
+	char *copy = xstrdup(arg), *comma = strchr(copy, ',');
+	uint64_t size = DEFAULT_STACK_SIZE;
+	int ret = -1;
+
+	if (comma)
+		*comma++ = 0;
+	s->call_graph = vmprof_call_graph__parse(copy);
+	if (!s->call_graph) {
+		pr_usage("record",
+			 "--call-graph takes orc, fp or dwarf, then ,SIZE, not '%s'",
+			 arg);
+	} else if (comma && (parse_u64(comma, &size, 10) || size < 8 ||
+			     size > VMPROF_STACK_SIZE_MAX)) {
+		pr_usage("record",
+			 "--call-graph %s,SIZE takes a stack size from 8 to %u bytes, not '%s'",
+			 copy, VMPROF_STACK_SIZE_MAX, comma);
+	} else {
+		/* As perf: rounded up to whole 8-byte words. */
+		s->stack_size = (size + 7) & ~7ULL;
+		ret = 0;
+	}
+	free(copy);
+	return ret;
+}
+
 static int parse_options(struct record *rec, int argc, char **argv)
 {
 	struct vmprof_session *s = &rec->s;
@@ -229,7 +277,7 @@ static int parse_options(struct record *rec, int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:ae:F:c:o:d:m:qh",
+	while ((c = getopt_long(argc, argv, "+:p:ae:F:c:o:d:m:gqh",
 				record_options, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -327,6 +375,14 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			}
 			s->ring_pages = v;
 			break;
+		case 'g':
+			if (parse_call_graph(s, "orc"))
+				return -1;
+			break;
+		case OPT_CALL_GRAPH:
+			if (parse_call_graph(s, optarg))
+				return -1;
+			break;
 		case 'q':
 			rec->quiet = true;
 			break;
@@ -370,6 +426,13 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			 "--guest-vmlinux and --guest-root go with --guest-introspect");
 		return -1;
 	}
+	if (s->system && s->call_graph) {
+		pr_usage("record",
+			 "-g/--call-graph copies one VM's stacks: give it with -p or --vm, not -a");
+		return -1;
+	}
+	if (s->call_graph && !s->ring_pages)
+		s->ring_pages = CALL_GRAPH_RING_PAGES;
 	if (optind < argc)
 		rec->command = argv + optind;
 	if (!s->mode)
@@ -563,6 +626,24 @@ static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
 		describe_vm(rec, s.pid);
 		return vmprof_writer__add(&rec->w, VMPROF_REC_SAMPLE, &s,
 					  sizeof(s), NULL, 0);
+	}
+	case VMPROF_RECORD_GUEST_STACK: {
+		const void *body;
+		char msg[128];
+		size_t len;
+
+		body = vmprof_ring_guest_stack__body(h, &len, msg, sizeof(msg));
+		if (!body) {
+			/* Its sample is kept, without a stack. */
+			if (!rec->bad_stacks++)
+				pr_warn("a guest stack from the module is not well formed (%s): left out",
+					msg);
+			return 0;
+		}
+		rec->stack_bytes += len;
+		rec->stacks++;
+		return vmprof_writer__add(&rec->w, VMPROF_REC_GUEST_STACK,
+					  body, len, NULL, 0);
 	}
 	case VMPROF_RECORD_LOST: {
 		struct vmprof_file_lost l;
@@ -1020,6 +1101,12 @@ out:
 				"the recording to standard output", size / 1e6,
 				(unsigned long long)rec.samples,
 				(unsigned long long)rec.lost);
+			if (rec.s.call_graph)
+				fprintf(stderr,
+					"vmprof: %llu guest stacks, %.0f bytes each on average\n",
+					(unsigned long long)rec.stacks,
+					rec.stacks ? (double)rec.stack_bytes /
+						     rec.stacks : 0.0);
 		}
 	}
 	stop_child(&rec);

@@ -132,10 +132,11 @@ static size_t min_body(__u32 type)
  * against the record before its bytes are looked at.  Returns 0, or -1
  * with what is wrong in msg.
  */
-static int parse_guest_stack(const unsigned char *body, size_t blen,
-			     struct vmprof_guest_stack_view *v, char *msg,
-			     size_t msglen)
+int vmprof_guest_stack__parse(const void *data, size_t blen,
+			      struct vmprof_guest_stack_view *v, char *msg,
+			      size_t msglen)
 {
+	const unsigned char *body = data;
 	struct vmprof_file_guest_stack h;
 	size_t pos = sizeof(h), nregs, i;
 	unsigned int r;
@@ -502,7 +503,7 @@ static int parse_record(const unsigned char *rec, __u32 type, __u32 size,
 		struct vmprof_guest_stack_view v;
 		char msg[128];
 
-		if (parse_guest_stack(body, blen, &v, msg, sizeof(msg))) {
+		if (vmprof_guest_stack__parse(body, blen, &v, msg, sizeof(msg))) {
 			set_result(res, VMPROF_DATA_CORRUPT, off, "%s", msg);
 			return -1;
 		}

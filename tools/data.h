@@ -199,6 +199,15 @@ struct vmprof_file_guest_orc {
 	__u32 reserved;
 };
 
+/*
+ * Check the body of a GUEST_STACK record (blen bytes; every count and
+ * length against it) and describe it in v.  Returns 0, or -1 with what
+ * is wrong in msg.
+ */
+int vmprof_guest_stack__parse(const void *body, size_t blen,
+			      struct vmprof_guest_stack_view *v, char *msg,
+			      size_t msglen);
+
 /* VMPROF_REC_VM_NAME: the name of a VM as `vmprof list` shows it
  * (libvirt's domain, QEMU's -name, else the VMM's comm), written before
  * the VM's first sample; the same body as COMM.  The last one of a pid

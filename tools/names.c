@@ -7,6 +7,7 @@
 
 #include <vmprof.h>
 
+#include "data.h"
 #include "names.h"
 #include "util.h"
 
@@ -78,4 +79,54 @@ uint32_t vmprof_context__parse(const char *name)
 uint32_t vmprof_mode__parse(const char *name)
 {
 	return rlookup(mode_names, ARRAY_SIZE(mode_names), name);
+}
+
+static const char * const call_graph_names[] = {
+	[VMPROF_CALL_GRAPH_ORC] = "orc",
+	[VMPROF_CALL_GRAPH_FP] = "fp",
+	[VMPROF_CALL_GRAPH_DWARF] = "dwarf",
+};
+
+uint32_t vmprof_call_graph__parse(const char *name)
+{
+	uint32_t i;
+
+	for (i = 1; i < ARRAY_SIZE(call_graph_names); i++)
+		if (!strcmp(name, call_graph_names[i]))
+			return i;
+	return 0;
+}
+
+const char *vmprof_call_graph__name(uint32_t method)
+{
+	if (method && method < ARRAY_SIZE(call_graph_names))
+		return call_graph_names[method];
+	return "none";
+}
+
+#define REG(r)	(1ULL << VMPROF_REG_##r)
+
+/*
+ * What each unwinder reads from the sampled frame: IP and SP always (and
+ * FLAGS, for the interrupt flag); frame pointers BP; ORC BP and the
+ * registers its entry code may use as the frame's base (DI, DX, R10,
+ * R13); DWARF's CFI may name any general register.
+ */
+uint64_t vmprof_call_graph__regs(uint32_t method)
+{
+	uint64_t base = REG(IP) | REG(SP) | REG(FLAGS);
+
+	switch (method) {
+	case VMPROF_CALL_GRAPH_ORC:
+		return base | REG(BP) | REG(DI) | REG(DX) | REG(R10) |
+		       REG(R13);
+	case VMPROF_CALL_GRAPH_FP:
+		return base | REG(BP);
+	case VMPROF_CALL_GRAPH_DWARF:
+		return base | REG(AX) | REG(BX) | REG(CX) | REG(DX) |
+		       REG(SI) | REG(DI) | REG(BP) | REG(R8) | REG(R9) |
+		       REG(R10) | REG(R11) | REG(R12) | REG(R13) | REG(R14) |
+		       REG(R15);
+	}
+	return 0;
 }

@@ -21,6 +21,16 @@ struct cc_vm {
 	struct dwarf_unwinder *dwarf;
 };
 
+/* A frame's function and what is inlined there, once per address. */
+struct frame_cache_entry {
+	uint64_t addr;		/* the address looked up */
+	uint32_t vm;
+	uint32_t pad;
+	struct vmprof_resolved res;
+	const char *inlines[REPORT_FRAME_INLINES];
+	int nr_inlines;
+};
+
 /* The index entry of a chain: its frames are those of chains[id]. */
 /* A guest module's ORC tables (GUEST_ORC records). */
 struct cc_module_orc {
@@ -66,6 +76,7 @@ struct report_callchains {
 	struct report_chain *chains;
 	size_t nr_chains, cap_chains;
 	struct hashmap index;	/* of struct chain_entry */
+	struct hashmap frames;	/* of struct frame_cache_entry */
 
 	struct cc_deferred **deferred;
 	size_t nr_deferred, deferred_bytes;
@@ -86,11 +97,20 @@ static bool chain_eq(const void *entry, const void *key)
 	       !memcmp(a->frame, b->frame, a->nr * sizeof(*a->frame));
 }
 
+static bool frame_cache_eq(const void *entry, const void *key)
+{
+	const struct frame_cache_entry *a = entry, *b = key;
+
+	return a->addr == b->addr && a->vm == b->vm;
+}
+
 struct report_callchains *report_callchains__new(void)
 {
 	struct report_callchains *cc = xcalloc(1, sizeof(*cc));
 
 	hashmap__init(&cc->index, sizeof(struct chain_entry), chain_eq);
+	hashmap__init(&cc->frames, sizeof(struct frame_cache_entry),
+		      frame_cache_eq);
 	cc->nr_chains = 1;
 	cc->cap_chains = 64;
 	cc->chains = xcalloc(cc->cap_chains, sizeof(*cc->chains));
@@ -121,6 +141,7 @@ void report_callchains__delete(struct report_callchains *cc)
 		free(cc->chains[i].frame);
 	free(cc->chains);
 	hashmap__exit(&cc->index);
+	hashmap__exit(&cc->frames);
 	free(cc->buf);
 	free(cc);
 }
@@ -486,17 +507,31 @@ void report_callchains__frame(struct report *rep,
 			      struct report_frame *f)
 {
 	const struct unwind_frame *u = &c->frame[i];
-	uint64_t at = u->flags & UNWIND_FRAME_RETURN ? u->ip - 1 : u->ip;
+	struct frame_cache_entry key = {
+		.addr = u->flags & UNWIND_FRAME_RETURN ? u->ip - 1 : u->ip,
+		.vm = c->vm,
+	}, *e;
+	bool added;
 
 	memset(f, 0, sizeof(*f));
 	f->addr = u->ip;
 	f->flags = u->flags;
 	f->context = u->flags & UNWIND_FRAME_USER ? VMPROF_CTX_GUEST_USER :
 						    VMPROF_CTX_GUEST_KERNEL;
-	report__resolve_guest(rep, c->vm, at, &f->res);
-	if (f->res.symbol)
-		f->nr_inlines = vmprof_resolver__inlines(&f->res, f->inlines,
-							 REPORT_FRAME_INLINES);
+	e = hashmap__insert(&rep->cc->frames,
+			    hash_u64(key.addr ^ ((uint64_t)key.vm << 48)), &key,
+			    &added);
+	if (added) {
+		e->addr = key.addr;
+		e->vm = key.vm;
+		report__resolve_guest(rep, c->vm, key.addr, &e->res);
+		if (e->res.symbol)
+			e->nr_inlines = vmprof_resolver__inlines(
+				&e->res, e->inlines, REPORT_FRAME_INLINES);
+	}
+	f->res = e->res;
+	f->nr_inlines = e->nr_inlines;
+	memcpy(f->inlines, e->inlines, sizeof(f->inlines));
 }
 
 const char *report_callchains__end_frame(const struct report_chain *c)

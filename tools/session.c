@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "data.h"
 #include "names.h"
 #include "procfs.h"
 #include "session.h"
@@ -91,6 +92,13 @@ static int do_attach(struct vmprof_session *s, uint32_t event)
 		at.guest_task_tgid = s->guest.guest_task_tgid;
 		at.guest_task_comm = s->guest.guest_task_comm;
 	}
+	if (s->call_graph) {
+		at.flags |= VMPROF_ATTACH_GUEST_STACK;
+		at.guest_regs = vmprof_call_graph__regs(s->call_graph);
+		at.guest_stack_size = s->stack_size;
+		at.guest_top_of_stack = s->guest_top_of_stack;
+		at.guest_irq_stack_ptr = s->guest_irq_stack_ptr;
+	}
 	return ioctl(s->fd, VMPROF_IOC_ATTACH, &at);
 }
 
@@ -152,6 +160,12 @@ static void limit_frequency(struct vmprof_session *s)
 static int attach(struct vmprof_session *s)
 {
 	limit_frequency(s);
+	if (s->call_graph && s->version.abi_minor < 4) {
+		pr_err("the vmprof module (version %s, ABI %u.%u) does not copy guest stacks (ABI 1.4): install the module of this vmprof (%s) for -g",
+		       s->version.module_version, s->version.abi_major,
+		       s->version.abi_minor, vmprof_version());
+		return -1;
+	}
 	if (!do_attach(s, s->event))
 		return 0;
 	if (errno == ENOENT && !s->event_given &&
@@ -380,6 +394,26 @@ void vmprof_session__file_info(const struct vmprof_session *s,
 	fi->start_realtime_ns = start_realtime_ns;
 	fi->abi_major = s->version.abi_major;
 	fi->abi_minor = s->version.abi_minor;
+	fi->call_graph = s->call_graph;
+	fi->stack_size = s->call_graph ? s->stack_size : 0;
+}
+
+const void *vmprof_ring_guest_stack__body(const struct vmprof_record_header *h,
+					  size_t *len, char *msg,
+					  size_t msglen)
+{
+	struct vmprof_guest_stack_view v;
+	const void *body = h + 1;
+
+	*len = h->size - sizeof(*h);
+	if (h->size < sizeof(struct vmprof_guest_stack)) {
+		snprintf(msg, msglen, "GUEST_STACK record of %u bytes",
+			 h->size);
+		return NULL;
+	}
+	if (vmprof_guest_stack__parse(body, *len, &v, msg, msglen))
+		return NULL;
+	return body;
 }
 
 void vmprof_ring_sample__to_file(const struct vmprof_record_header *h,

@@ -37,6 +37,12 @@ struct vmprof_session {
 	 */
 	bool guest_task;
 	struct vmprof_attach guest;
+	/* Guest stacks (record -g): VMPROF_CALL_GRAPH_*, 0 none. */
+	uint32_t call_graph;
+	uint32_t stack_size;	/* bytes per sample */
+	/* Where the guest kernel's stacks are (its BTF), 0: unknown. */
+	uint64_t guest_top_of_stack;
+	uint64_t guest_irq_stack_ptr;
 
 	/* The session. */
 	int fd;
@@ -83,5 +89,10 @@ void vmprof_ring_lost__to_file(const struct vmprof_ring *ring,
 void vmprof_ring_guest_task__to_file(const struct vmprof_ring *ring,
 				     const struct vmprof_record_header *h,
 				     struct vmprof_file_guest_task *t);
+/* The body of a GUEST_STACK file record; NULL if the ring record is not
+ * well formed (what is wrong in msg). */
+const void *vmprof_ring_guest_stack__body(const struct vmprof_record_header *h,
+					  size_t *len, char *msg,
+					  size_t msglen);
 
 #endif /* VMPROF_SESSION_H */

@@ -32,7 +32,7 @@ _vmprof()
 	local record_opts="-p --pid --vm -a --all-cpus -e --event -F --freq
 		-c --count --switch -o --output -d --duration --ring-pages
 		-m --mmap-pages --guest-introspect --guest-vmlinux --guest-root
-		-q --quiet -h --help"
+		-g --call-graph -q --quiet -h --help"
 	local report_opts="-i --input --guest-vmlinux --guestvmlinux
 		--guest-system-map --guest-kallsyms --guestkallsyms
 		--guest-modules --guestmodules --kaslr-offset --no-demangle
@@ -83,6 +83,9 @@ _vmprof()
 			return ;;
 		--switch)
 			COMPREPLY=($(compgen -W "cpu domain" -- "$cur"))
+			return ;;
+		--call-graph)
+			COMPREPLY=($(compgen -W "orc fp dwarf" -- "$cur"))
 			return ;;
 		-o|--output|--guest-vmlinux)
 			_filedir
@@ -157,6 +160,9 @@ _vmprof()
 			return ;;
 		--switch)
 			COMPREPLY=($(compgen -W "cpu domain" -- "$cur"))
+			return ;;
+		--call-graph)
+			COMPREPLY=($(compgen -W "orc fp dwarf" -- "$cur"))
 			return ;;
 		--guest-vmlinux|--guest-system-map|--guest-kallsyms)
 			_filedir
