@@ -264,6 +264,20 @@ int vmprof_kallsyms__find(const struct vmprof_kallsyms *ks, const char *name,
 	return -1;
 }
 
+int vmprof_kallsyms__kernel_start(const struct vmprof_kallsyms *ks,
+				  uint64_t *addr)
+{
+	size_t i;
+
+	for (i = 0; i < ks->nr; i++) {
+		if (!ks->syms[i].module[0] && ks->syms[i].addr) {
+			*addr = ks->syms[i].addr;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int vmprof_kallsyms__apply_modules(struct vmprof_kallsyms *ks,
 				   const char *path, char *err,
 				   size_t errlen)

@@ -36,6 +36,9 @@ const struct vmprof_ksym *vmprof_kallsyms__lookup(
 	const struct vmprof_kallsyms *ks, uint64_t addr);
 int vmprof_kallsyms__find(const struct vmprof_kallsyms *ks, const char *name,
 			  uint64_t *addr);
+/* The lowest address of a kernel (not module) function; 0 if any. */
+int vmprof_kallsyms__kernel_start(const struct vmprof_kallsyms *ks,
+				  uint64_t *addr);
 
 /*
  * Module placement from a copy of /proc/modules ("NAME SIZE REFS DEPS

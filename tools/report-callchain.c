@@ -311,6 +311,9 @@ static struct cc_vm *vm_unwinders(struct report *rep, uint32_t pid)
 	memset(v, 0, sizeof(*v));
 	v->pid = pid;
 	path = vmprof_resolver__guest_vmlinux(rep->resolver, pid, &offset);
+	if (path)
+		pr_debug("VM %u: guest kernel image %s, moved by 0x%llx", pid,
+			 path, (unsigned long long)offset);
 	if (method == VMPROF_CALL_GRAPH_ORC) {
 		if (!path) {
 			pr_warn("the recording asks for ORC unwinding, which needs the guest kernel's image (--guest-vmlinux, a vmlinuz or vmlinux): guest kernel call chains end at the sampled function");

@@ -393,14 +393,25 @@ uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 	return g ? g->kaslr_offset : 0;
 }
 
+/*
+ * A kernel image without symbols (Debian's vmlinuz) cannot place itself:
+ * the start of its .text (_text) is where the guest symbols (kallsyms,
+ * System.map) have their lowest kernel function.
+ */
 const char *vmprof_resolver__guest_vmlinux(const struct vmprof_resolver *r,
 					   uint32_t pid, uint64_t *offset)
 {
 	const struct guest_syms *g = guest_of(r, pid);
+	uint64_t text, link;
 
 	if (!g || !g->elf_path)
 		return NULL;
 	*offset = g->kaslr_offset;
+	if (vmprof_elf__nr_symbols(g->elf))
+		*offset = g->elf_offset;
+	else if (g->map && !vmprof_kallsyms__kernel_start(g->map, &text) &&
+		 !vmprof_elf__section_addr(g->elf, ".text", &link))
+		*offset = text + g->map_offset - link;
 	return g->elf_path;
 }
 

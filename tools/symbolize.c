@@ -219,6 +219,29 @@ int vmprof_elf__inlines(struct vmprof_elf *e, uint64_t addr,
 	return nr;
 }
 
+int vmprof_elf__section_addr(struct vmprof_elf *e, const char *name,
+			     uint64_t *addr)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(e->mod, &bias);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx))
+		return -1;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr mem, *sh = gelf_getshdr(scn, &mem);
+		const char *n = sh ? elf_strptr(elf, shstrndx, sh->sh_name) :
+				     NULL;
+
+		if (n && !strcmp(n, name)) {
+			*addr = sh->sh_addr + bias;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 int vmprof_elf__offset_to_vaddr(struct vmprof_elf *e, uint64_t off,
 				uint64_t *vaddr)
 {

@@ -48,6 +48,10 @@ int vmprof_elf__srcline(struct vmprof_elf *e, uint64_t addr, char *line,
 int vmprof_elf__inlines(struct vmprof_elf *e, uint64_t addr,
 			const char **names, int max);
 
+/* The address of the section called name; 0 if found. */
+int vmprof_elf__section_addr(struct vmprof_elf *e, const char *name,
+			     uint64_t *addr);
+
 /* The link address of file offset off, through the PT_LOAD headers. */
 int vmprof_elf__offset_to_vaddr(struct vmprof_elf *e, uint64_t off,
 				uint64_t *vaddr);
