@@ -252,8 +252,11 @@ def run_linux(kver, initrd, n, prefix, breakpoints):
     try:
         text = wait_for(log, "VMPROF-GUEST workload net start", q, 900)
         info = parse_serial(text)
+        # The guest's tty ends lines with CRLF.
+        kallsyms = open(kslog, errors="replace").read().replace("\r", "")
+        open(kslog, "w").write(kallsyms)
         syms, percpu = {}, {}
-        for line in open(kslog, errors="replace"):
+        for line in kallsyms.splitlines():
             f = line.split()
             if len(f) >= 3:
                 syms.setdefault(f[2], int(f[0], 16))

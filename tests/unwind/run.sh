@@ -24,7 +24,9 @@ set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/vmprof-unwind-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# UNWIND_KEEP=1 keeps the captures and reports for a look.
+[ "${UNWIND_KEEP:-0}" = 1 ] && echo "unwind: files in $T" ||
+	trap 'rm -rf "$T"' EXIT
 VMPROF=$TOP/tools/vmprof
 npass=0
 nfail=0
