@@ -30,6 +30,14 @@
  *   stats samples= lost= filtered= vcpus= alive= enabled= running=
  *         flags= missed= v0=1 (v0=1: the STATS record of vmprof 0.1)
  *   raw type=N size=N         a record of a type vmprof does not know
+ *   stack [user=1] ip=A sp=A [bp=A] [REG=V...] seg=ADDR:KIND:END:W0/W1/...
+ *                             a GUEST_STACK record (before its sample):
+ *                             registers by their names (ax bx cx dx si di
+ *                             bp sp ip flags r8..r15), segments of 64-bit
+ *                             words (KIND task irq user other, END top
+ *                             size fault); several seg= allowed
+ *   orc name=N start=A end=A iptable=A ip=HEX orc=HEX
+ *                             a GUEST_ORC record: the raw tables as hex
  *   end time=NS reason=N
  *   guest-kernel release=R build-id=HEX|file:PATH kaslr=N lstar=N
  *          flags=lstar-ok,lstar-bad,la57,tasks
@@ -39,6 +47,7 @@
  *   guest-task cpu= pid= tid= comm= task= vcpu= time=
  *   guest-exe pid= start= end= bias= path=P build-id=HEX|file:PATH
  *   sample ... gpid=N gtid=N   the sample's guest task (flag set)
+ * info also takes callgraph=orc|fp|dwarf and stacksize=N.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -49,6 +58,17 @@
 #include "names.h"
 #include "symbolize.h"
 #include "symfind.h"
+
+static const char * const reg_names[VMPROF_REG_NR] = {
+	[VMPROF_REG_AX] = "ax", [VMPROF_REG_BX] = "bx", [VMPROF_REG_CX] = "cx",
+	[VMPROF_REG_DX] = "dx", [VMPROF_REG_SI] = "si", [VMPROF_REG_DI] = "di",
+	[VMPROF_REG_BP] = "bp", [VMPROF_REG_SP] = "sp", [VMPROF_REG_IP] = "ip",
+	[VMPROF_REG_FLAGS] = "flags", [VMPROF_REG_R8] = "r8",
+	[VMPROF_REG_R9] = "r9", [VMPROF_REG_R10] = "r10",
+	[VMPROF_REG_R11] = "r11", [VMPROF_REG_R12] = "r12",
+	[VMPROF_REG_R13] = "r13", [VMPROF_REG_R14] = "r14",
+	[VMPROF_REG_R15] = "r15",
+};
 
 static const char *cur_line;
 static int lineno;
@@ -229,6 +249,22 @@ static void guest_module(struct vmprof_data_writer *w, struct kv *kv, int n)
 			   tlen);
 }
 
+/* The bytes of a hex string, into buf (at most cap). */
+static size_t hexbytes(const char *s, unsigned char *buf, size_t cap)
+{
+	size_t i, l = strlen(s);
+	unsigned int v;
+
+	if (l % 2 || l / 2 > cap)
+		die("bad hex");
+	for (i = 0; i < l / 2; i++) {
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			die("bad hex");
+		buf[i] = v;
+	}
+	return l / 2;
+}
+
 static int hexbyte(const char *s)
 {
 	unsigned int v;
@@ -305,6 +341,13 @@ int main(int argc, char **argv)
 			fi.start_realtime_ns = 1700000000000000000ULL;
 			fi.abi_major = VMPROF_ABI_MAJOR;
 			fi.abi_minor = VMPROF_ABI_MINOR;
+			if (get(kv, n, "callgraph")) {
+				fi.call_graph = vmprof_call_graph__parse(
+					get(kv, n, "callgraph"));
+				if (!fi.call_graph)
+					die("bad callgraph=");
+				fi.stack_size = getnum(kv, n, "stacksize", 8192);
+			}
 			vmprof_writer__add(&w, VMPROF_REC_INFO, &fi, sizeof(fi),
 					   NULL, 0);
 		} else if (!strcmp(d, "string")) {
@@ -486,6 +529,99 @@ int main(int argc, char **argv)
 					   getnum(kv, n, "v0", 0) ?
 					   VMPROF_FILE_STATS_SIZE_V0 :
 					   sizeof(st), NULL, 0);
+		} else if (!strcmp(d, "stack")) {
+			static unsigned char body[65536];
+			struct vmprof_file_guest_stack h;
+			struct vmprof_stack_seg segs[VMPROF_STACK_SEGS_MAX];
+			static unsigned char data[VMPROF_STACK_SEGS_MAX][16384];
+			size_t pos = sizeof(h), i;
+			unsigned int r, nseg = 0;
+			int k;
+
+			memset(&h, 0, sizeof(h));
+			h.flags = getnum(kv, n, "user", 0) ? VMPROF_STACK_USER :
+							      0;
+			for (r = 0; r < VMPROF_REG_NR; r++) {
+				uint64_t v;
+
+				if (!reg_names[r] || !get(kv, n, reg_names[r]))
+					continue;
+				v = getnum(kv, n, reg_names[r], 0);
+				h.regs_mask |= 1ULL << r;
+				memcpy(body + pos, &v, 8);
+				pos += 8;
+			}
+			for (k = 1; k < n; k++) {
+				char kind[16], end[16], *w, *save = NULL;
+				unsigned long long addr;
+				struct vmprof_stack_seg *sg = &segs[nseg];
+				int off = 0;
+
+				if (strcmp(kv[k].key, "seg"))
+					continue;
+				if (nseg == VMPROF_STACK_SEGS_MAX ||
+				    sscanf(kv[k].val, "%llx:%15[a-z]:%15[a-z]:%n",
+					   &addr, kind, end, &off) != 3 || !off)
+					die("bad seg=ADDR:KIND:END:WORDS");
+				memset(sg, 0, sizeof(*sg));
+				sg->addr = addr;
+				sg->kind = !strcmp(kind, "task") ? VMPROF_STACK_SEG_TASK :
+					   !strcmp(kind, "irq") ? VMPROF_STACK_SEG_IRQ :
+					   !strcmp(kind, "user") ? VMPROF_STACK_SEG_USER :
+					   VMPROF_STACK_SEG_OTHER;
+				sg->end = !strcmp(end, "top") ? VMPROF_STACK_END_TOP :
+					  !strcmp(end, "size") ? VMPROF_STACK_END_SIZE :
+					  VMPROF_STACK_END_FAULT;
+				for (w = strtok_r(kv[k].val + off, "/", &save); w;
+				     w = strtok_r(NULL, "/", &save)) {
+					uint64_t v = num(w);
+
+					if (sg->len + 8 > sizeof(data[0]))
+						die("segment too long");
+					memcpy(data[nseg] + sg->len, &v, 8);
+					sg->len += 8;
+				}
+				nseg++;
+			}
+			h.nr_segs = nseg;
+			memcpy(body + pos, segs, nseg * sizeof(segs[0]));
+			pos += nseg * sizeof(segs[0]);
+			for (i = 0; i < nseg; i++) {
+				memcpy(body + pos, data[i], segs[i].len);
+				pos += segs[i].len;
+			}
+			memcpy(body, &h, sizeof(h));
+			vmprof_writer__add(&w, VMPROF_REC_GUEST_STACK, body, pos,
+					   NULL, 0);
+		} else if (!strcmp(d, "orc")) {
+			static unsigned char ip[65536], orc[98304], tail[200000];
+			struct vmprof_file_guest_orc o;
+			const char *name = get(kv, n, "name");
+			size_t nip, norc, pos = 0, nl;
+
+			if (!name || !get(kv, n, "ip") || !get(kv, n, "orc"))
+				die("orc needs name=, ip= and orc=");
+			nip = hexbytes(get(kv, n, "ip"), ip, sizeof(ip));
+			norc = hexbytes(get(kv, n, "orc"), orc, sizeof(orc));
+			if (nip % 4 || norc != nip / 4 * 6)
+				die("orc: ip= and orc= of unequal entries");
+			memset(&o, 0, sizeof(o));
+			o.text_start = getnum(kv, n, "start", 0);
+			o.text_end = getnum(kv, n, "end", 0);
+			o.ip_table = getnum(kv, n, "iptable", 0);
+			o.pid = getnum(kv, n, "pid", 0);
+			o.nr = nip / 4;
+			nl = strlen(name);
+			o.name_len = nl;
+			memset(tail, 0, sizeof(tail));
+			memcpy(tail, name, nl);
+			pos = (nl + 7) & ~7UL;
+			memcpy(tail + pos, ip, nip);
+			pos += (nip + 7) & ~7UL;
+			memcpy(tail + pos, orc, norc);
+			pos += (norc + 7) & ~7UL;
+			vmprof_writer__add(&w, VMPROF_REC_GUEST_ORC, &o,
+					   sizeof(o), tail, pos);
 		} else if (!strcmp(d, "raw")) {
 			static const char zero[4096];
 			unsigned long long size = getnum(kv, n, "size", 16);

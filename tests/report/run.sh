@@ -19,6 +19,7 @@
 #
 #   bash tests/report/run.sh              run from anywhere
 #   UPDATE_GOLDEN=1 bash tests/report/run.sh   rewrite the golden files
+#   REPORT_CHECKS="check_callchain" bash tests/report/run.sh   some checks
 set -u
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -951,8 +952,16 @@ EOF
 . "$HERE/symbols.sh"
 . "$HERE/vmlist.sh"
 . "$HERE/guest.sh"
+. "$HERE/callchain.sh"
 
 suite() {
+	# REPORT_CHECKS="check_a check_b": only those (while working on them).
+	if [ -n "${REPORT_CHECKS:-}" ]; then
+		for c in $REPORT_CHECKS; do
+			"$c"
+		done
+		return
+	fi
 	check_help
 	check_record_errors
 	check_basic
@@ -960,6 +969,8 @@ suite() {
 	check_domain
 	check_sort
 	check_golden
+	check_callchain
+	check_callchain_corrupt
 	check_corrupt
 	check_truncated
 	check_unknown_records
@@ -998,10 +1009,12 @@ fi
 VMPROF=$TOP/tools/vmprof
 guest_build && guest_setup
 suite
-check_write_error
-check_perf
-check_scaling
-check_install
+if [ -z "${REPORT_CHECKS:-}" ]; then
+	check_write_error
+	check_perf
+	check_scaling
+	check_install
+fi
 
 # The same suite under AddressSanitizer and UBSan.
 if [ "${VMPROF_NO_ASAN:-0}" != 1 ]; then
