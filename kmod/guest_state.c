@@ -414,3 +414,79 @@ bool vmprof_guest_memory_protected(struct kvm_vcpu *vcpu)
 		return false;
 	return vmprof_vmcb_misc_ctl(vmcb) & VMPROF_VMCB_SEV;
 }
+
+/* KVM's index in vcpu->arch.regs of each general register, plus one. */
+static const u8 vmprof_kvm_gpr[VMPROF_REG_NR] = {
+	[VMPROF_REG_AX] = VCPU_REGS_RAX + 1,
+	[VMPROF_REG_BX] = VCPU_REGS_RBX + 1,
+	[VMPROF_REG_CX] = VCPU_REGS_RCX + 1,
+	[VMPROF_REG_DX] = VCPU_REGS_RDX + 1,
+	[VMPROF_REG_SI] = VCPU_REGS_RSI + 1,
+	[VMPROF_REG_DI] = VCPU_REGS_RDI + 1,
+	[VMPROF_REG_BP] = VCPU_REGS_RBP + 1,
+	[VMPROF_REG_R8] = VCPU_REGS_R8 + 1,
+	[VMPROF_REG_R9] = VCPU_REGS_R9 + 1,
+	[VMPROF_REG_R10] = VCPU_REGS_R10 + 1,
+	[VMPROF_REG_R11] = VCPU_REGS_R11 + 1,
+	[VMPROF_REG_R12] = VCPU_REGS_R12 + 1,
+	[VMPROF_REG_R13] = VCPU_REGS_R13 + 1,
+	[VMPROF_REG_R14] = VCPU_REGS_R14 + 1,
+	[VMPROF_REG_R15] = VCPU_REGS_R15 + 1,
+};
+
+/*
+ * The guest's registers for a stack capture, in VMPROF_REG_* order, with
+ * the same contract as vmprof_guest_read() (@rip is what it read).  KVM
+ * saved the general registers into vcpu->arch.regs when the guest
+ * exited, RSP too on SVM (svm_vcpu_run() copies it from the VMCB); on VMX
+ * RSP stays in the VMCS, as RFLAGS, and on SVM RFLAGS is the VMCB's.
+ * Returns the registers read (VMPROF_REG_* bits).
+ */
+u64 vmprof_guest_read_gprs(struct kvm_vcpu *vcpu, u64 rip, u64 *regs)
+{
+	u64 mask = BIT_ULL(VMPROF_REG_IP), v;
+	struct vmcb *vmcb;
+	unsigned int r;
+
+	if (vcpu->arch.guest_state_protected)
+		return 0;
+	for (r = 0; r < VMPROF_REG_NR; r++) {
+		if (!vmprof_kvm_gpr[r])
+			continue;
+		regs[r] = vcpu->arch.regs[vmprof_kvm_gpr[r] - 1];
+		mask |= BIT_ULL(r);
+	}
+	regs[VMPROF_REG_IP] = rip;
+	switch (vmprof_isa) {
+	case VMPROF_ISA_SVM:
+		regs[VMPROF_REG_SP] = vcpu->arch.regs[VCPU_REGS_RSP];
+		mask |= BIT_ULL(VMPROF_REG_SP);
+		vmcb = vmprof_svm_vmcb(vcpu);
+		if (READ_ONCE(vmprof_vmcb_state) == VMCB_OK && vmcb) {
+			regs[VMPROF_REG_FLAGS] = vmcb->save.rflags;
+			mask |= BIT_ULL(VMPROF_REG_FLAGS);
+		}
+		break;
+	case VMPROF_ISA_VMX:
+		if (vmprof_vmread(GUEST_RSP, &v)) {
+			regs[VMPROF_REG_SP] = v;
+			mask |= BIT_ULL(VMPROF_REG_SP);
+		}
+		if (vmprof_vmread(GUEST_RFLAGS, &v)) {
+			regs[VMPROF_REG_FLAGS] = v;
+			mask |= BIT_ULL(VMPROF_REG_FLAGS);
+		}
+		break;
+	}
+	return mask;
+}
+
+/* The guest's per-CPU base: KERNEL_GS_BASE unless GS.base is it. */
+u64 vmprof_guest_percpu_base(const struct vmprof_guest_paging *p)
+{
+	if (p->cpl == 0 && (s64)p->gs_base < 0)
+		return p->gs_base;
+	if ((s64)p->kernel_gs_base < 0)
+		return p->kernel_gs_base;
+	return (s64)p->gs_base < 0 ? p->gs_base : 0;
+}

@@ -113,16 +113,6 @@ u32 vmprof_guest_task_info_flags(struct vmprof_session *s)
 	return flags;
 }
 
-/* The guest's per-CPU base: KERNEL_GS_BASE unless GS.base is it. */
-static u64 vmprof_guest_percpu_base(const struct vmprof_guest_paging *p)
-{
-	if (p->cpl == 0 && vmprof_guest_kernel_addr(p->gs_base))
-		return p->gs_base;
-	if (vmprof_guest_kernel_addr(p->kernel_gs_base))
-		return p->kernel_gs_base;
-	return vmprof_guest_kernel_addr(p->gs_base) ? p->gs_base : 0;
-}
-
 /* Read the current task pointer, trying the PTI kernel page table. */
 static u64 vmprof_guest_current(struct vmprof_gwalk *w, u64 addr)
 {
@@ -183,9 +173,11 @@ static bool vmprof_guest_task_read(struct vmprof_session *s,
  * Overflow handler, inside KVM's guest window on @vcpu's thread: write
  * the guest sample @smp, with its guest task when the session reads
  * them, preceded by a GUEST_TASK record when this ring has not heard of
- * the task as it is now.  The two go in one ring write, so that they are
- * kept or dropped together and the ring counts one sample.  Bounded: at
- * most VMPROF_SAMPLE_READS copies of guest memory.
+ * the task as it is now, and by the guest's stack when the session
+ * copies stacks (guest_stack.c).  They go in one ring write, so that
+ * they are kept or dropped together and the ring counts one sample.
+ * Bounded: at most VMPROF_SAMPLE_READS copies of guest memory for the
+ * task.
  */
 /*
  * What reading the guest's task costs, for the benchmark (bench/
@@ -226,21 +218,22 @@ static bool vmprof_guest_task_read_timed(struct vmprof_session *s,
 void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 			       struct vmprof_sample *smp)
 {
-	struct {
-		struct vmprof_guest_task rec;
-		struct vmprof_sample smp;
-	} both;
+	struct vmprof_stack_src src, *stack = NULL;
+	struct vmprof_guest_task rec;
 	struct vmprof_task_seen t, *e;
 
 	BUILD_BUG_ON(VMPROF_TASK_CACHE != 1 << 6);
-	BUILD_BUG_ON(sizeof(both) != sizeof(both.rec) + sizeof(both.smp));
+	if (s->attr.flags & VMPROF_ATTACH_GUEST_STACK) {
+		vmprof_guest_stack_src(s, vcpu, smp->guest_rip, &src);
+		stack = &src;
+	}
 	if (!s->task_cache) {
-		vmprof_ring_write(s, smp, sizeof(*smp));
+		vmprof_sample_group_write(s, NULL, 0, stack, smp);
 		return;
 	}
 	if (!vmprof_guest_task_read_timed(s, vcpu, &t)) {
 		atomic64_inc(&s->guest_unread);
-		vmprof_ring_write(s, smp, sizeof(*smp));
+		vmprof_sample_group_write(s, NULL, 0, stack, smp);
 		return;
 	}
 	smp->guest_pid = t.pid;
@@ -249,19 +242,18 @@ void vmprof_guest_sample_write(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 	e = &this_cpu_ptr(s->task_cache)->e[hash_32(t.tid, 6)];
 	if (e->task == t.task && e->tid == t.tid && e->pid == t.pid &&
 	    !memcmp(e->comm, t.comm, TASK_COMM_LEN)) {
-		vmprof_ring_write(s, smp, sizeof(*smp));
+		vmprof_sample_group_write(s, NULL, 0, stack, smp);
 		return;
 	}
-	memset(&both.rec, 0, sizeof(both.rec));
-	both.rec.header.type = VMPROF_RECORD_GUEST_TASK;
-	both.rec.header.size = sizeof(both.rec);
-	both.rec.time_ns = smp->time_ns;
-	both.rec.task = t.task;
-	both.rec.pid = t.pid;
-	both.rec.tid = t.tid;
-	both.rec.vcpu = smp->vcpu;
-	memcpy(both.rec.comm, t.comm, TASK_COMM_LEN);
-	both.smp = *smp;
-	if (vmprof_ring_write(s, &both, sizeof(both)))
+	memset(&rec, 0, sizeof(rec));
+	rec.header.type = VMPROF_RECORD_GUEST_TASK;
+	rec.header.size = sizeof(rec);
+	rec.time_ns = smp->time_ns;
+	rec.task = t.task;
+	rec.pid = t.pid;
+	rec.tid = t.tid;
+	rec.vcpu = smp->vcpu;
+	memcpy(rec.comm, t.comm, TASK_COMM_LEN);
+	if (vmprof_sample_group_write(s, &rec, sizeof(rec), stack, smp))
 		*e = t;
 }

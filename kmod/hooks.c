@@ -140,6 +140,8 @@ static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
 	u32 reason = vmprof_guest_exit(vcpu, &slot->exit_rip, &t->guest_lstar);
 
 	vmprof_slot_exit_account(t, slot, reason, now);
+	/* For the VMM samples charged to it, when stacks are copied. */
+	vmprof_guest_stack_exit(t, slot, vcpu, slot->exit_rip);
 }
 
 /* The VMM's time on the exit before this entry, into the exit table. */
@@ -500,7 +502,9 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 	if (!slot)
 		return;
 	t = pc->target;
-	if (unlikely(!vmprof_guest_exit_fast(vcpu, &reason, &slot->exit_rip,
+	/* A session that copies stacks keeps each exit's registers. */
+	if (unlikely(atomic_read(&t->stack_sessions) ||
+		     !vmprof_guest_exit_fast(vcpu, &reason, &slot->exit_rip,
 					     &t->guest_lstar)))
 		return vmprof_kvm_exit_slow(vcpu);
 	now = rdtsc();

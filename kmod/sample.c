@@ -120,8 +120,11 @@ static void vmprof_fill_guest(struct vmprof_sample *smp,
 	smp->flags |= VMPROF_SAMPLE_VCPU_THREAD;
 }
 
-/* The last exit of this vCPU, which the VMM is working on now. */
-static void vmprof_fill_exit(struct vmprof_sample *smp,
+/*
+ * The last exit of this vCPU, which the VMM is working on now.  True if
+ * it was read from the vCPU itself (kvm_exit has not told of it yet).
+ */
+static bool vmprof_fill_exit(struct vmprof_sample *smp,
 			     struct vmprof_vcpu_slot *slot,
 			     struct kvm_vcpu *vcpu, bool held)
 {
@@ -149,9 +152,30 @@ static void vmprof_fill_exit(struct vmprof_sample *smp,
 			smp->exit_reason = r.exit_reason;
 			smp->exit_guest_rip = r.rip;
 			smp->flags |= VMPROF_SAMPLE_EXIT;
+			return true;
 		}
 		break;
 	}
+	return false;
+}
+
+/*
+ * A VMM sample charged to the guest instruction that exited, with the
+ * stack the guest had there when the session copies stacks: read from
+ * the vCPU while the exit is not traced yet, else kept by the exit.
+ */
+static void vmprof_charged_write(struct vmprof_session *s,
+				 struct vmprof_vcpu_slot *slot,
+				 struct kvm_vcpu *vcpu, bool live,
+				 const struct vmprof_sample *smp)
+{
+	struct vmprof_stack_src src;
+
+	if (live)
+		vmprof_guest_stack_src(s, vcpu, smp->exit_guest_rip, &src);
+	else if (!vmprof_guest_stack_src_exit(s, slot, &src))
+		memset(&src, 0, sizeof(src));
+	vmprof_sample_group_write(s, NULL, 0, &src, smp);
 }
 
 void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
@@ -171,7 +195,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	struct vmprof_vcpu_slot *slot = NULL;
 	struct kvm_vcpu *vcpu = NULL;
 	struct vmprof_guest_regs r;
-	bool user, held, in_guest, sw_clock;
+	bool user, held, in_guest, sw_clock, live;
 	enum vmprof_tick_when when;
 	u64 stamp;
 
@@ -248,7 +272,12 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 			  task_tgid_nr_ns(current, s->pid_ns);
 	}
 	if (slot) {
-		vmprof_fill_exit(&smp, slot, vcpu, held);
+		live = vmprof_fill_exit(&smp, slot, vcpu, held);
+		if ((s->attr.flags & VMPROF_ATTACH_GUEST_STACK) &&
+		    (smp.flags & VMPROF_SAMPLE_EXIT)) {
+			vmprof_charged_write(s, slot, vcpu, live, &smp);
+			return;
+		}
 	} else if (vcpu) {
 		/* System-wide: a vCPU thread of some VM, inside KVM_RUN. */
 		smp.vcpu = vcpu->vcpu_idx;

@@ -110,9 +110,9 @@ static int vmprof_check_attach(const struct vmprof_attach *at)
 	if (at->reserved0 || memchr_inv(at->reserved, 0, sizeof(at->reserved)))
 		return -EINVAL;
 	if (at->flags & ~(VMPROF_ATTACH_FREQ | VMPROF_ATTACH_DRY_RUN |
-			  VMPROF_ATTACH_GUEST_TASK))
+			  VMPROF_ATTACH_GUEST_TASK | VMPROF_ATTACH_GUEST_STACK))
 		return -EINVAL;
-	if (vmprof_guest_task_check(at))
+	if (vmprof_guest_task_check(at) || vmprof_guest_stack_check(at))
 		return -EINVAL;
 	if ((at->flags & VMPROF_ATTACH_DRY_RUN) &&
 	    at->mode == VMPROF_MODE_SYSTEM)
@@ -438,10 +438,13 @@ int vmprof_session_attach(struct vmprof_session *s,
 	err = vmprof_guest_task_attach(s);
 	if (err)
 		goto err_base;
+	err = vmprof_guest_stack_attach(s);
+	if (err)
+		goto err_task;
 	if (!(attr->flags & VMPROF_ATTACH_DRY_RUN)) {
 		err = vmprof_hooks_get();
 		if (err)
-			goto err_task;
+			goto err_stack;
 		s->hooked = true;
 	}
 	s->attached = true;	/* from here on, release undoes it all */
@@ -455,6 +458,8 @@ int vmprof_session_attach(struct vmprof_session *s,
 	mutex_unlock(&s->lock);
 	return 0;
 
+err_stack:
+	vmprof_guest_stack_free(s);
 err_task:
 	vmprof_guest_task_free(s);
 err_base:
@@ -685,6 +690,7 @@ void vmprof_session_destroy(struct vmprof_session *s)
 	synchronize_rcu();
 	irq_work_sync(&s->wakeup);
 	vmprof_guest_task_free(s);
+	vmprof_guest_stack_free(s);
 	list_for_each_entry_safe(th, next, &threads, node)
 		vmprof_thread_free(th);
 	if (s->target)

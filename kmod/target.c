@@ -295,6 +295,7 @@ static void vmprof_target_free(struct vmprof_target *t)
 	put_pid(t->tgid);
 	free_percpu(t->exits);
 	bitmap_free(t->new_vcpus);
+	kvfree(t->exit_stacks);
 	kvfree(t);
 	atomic_dec(&vmprof_objects.targets);
 }

@@ -138,6 +138,11 @@ struct vmprof_target {
 	struct task_struct *new_threads[VMPROF_NEW_THREADS];
 	struct work_struct new_vcpu_work;
 	struct vmprof_guest_mem gmem;		/* guest_mem.c */
+	/* The guest's state at each vCPU's last exit, by slot, while
+	 * stack_sessions domain-switch sessions copy stacks
+	 * (guest_stack.c); allocated once, under lock, freed with it. */
+	struct vmprof_exit_stack *exit_stacks;
+	atomic_t stack_sessions;
 	struct vmprof_vcpu_slot slots[];	/* KVM_MAX_VCPUS */
 };
 
@@ -193,6 +198,7 @@ struct vmprof_session {
 	struct vmprof_exit_counter *exits_base;	/* snapshot at ENABLE */
 	/* VMPROF_ATTACH_GUEST_TASK (guest_task.c); NULL without it. */
 	struct vmprof_task_cache __percpu *task_cache;
+	bool stack_exits;		/* counted in target->stack_sessions */
 	atomic64_t guest_unread;
 };
 
@@ -338,6 +344,41 @@ u32 vmprof_gva_read(struct vmprof_gwalk *w, u64 gva, void *dst, u32 len);
 
 /* guest_read.c */
 long vmprof_guest_read_ioctl(void __user *uarg);
+
+/* guest_state.c, for guest_stack.c and guest_task.c */
+u64 vmprof_guest_read_gprs(struct kvm_vcpu *vcpu, u64 rip, u64 *regs);
+u64 vmprof_guest_percpu_base(const struct vmprof_guest_paging *p);
+
+/* The guest's state a stack is copied in (guest_stack.c). */
+struct vmprof_stack_src {
+	const struct vmprof_memslots *slots;	/* NULL: memory unreadable */
+	struct vmprof_guest_paging p;
+	bool paging_ok;
+	u64 regs_mask;				/* VMPROF_REG_* in regs */
+	u64 regs[VMPROF_REG_NR];
+};
+
+/* The guest's state at a vCPU's last exit (guest_stack.c). */
+struct vmprof_exit_stack {
+	u32 seq;				/* odd while written */
+	struct vmprof_stack_src src;		/* without slots */
+};
+
+/* guest_stack.c */
+int vmprof_guest_stack_check(const struct vmprof_attach *at);
+int vmprof_guest_stack_attach(struct vmprof_session *s);
+void vmprof_guest_stack_free(struct vmprof_session *s);
+void vmprof_guest_stack_exit(struct vmprof_target *t,
+			     struct vmprof_vcpu_slot *slot,
+			     struct kvm_vcpu *vcpu, u64 rip);
+void vmprof_guest_stack_src(struct vmprof_session *s, struct kvm_vcpu *vcpu,
+			    u64 rip, struct vmprof_stack_src *src);
+bool vmprof_guest_stack_src_exit(struct vmprof_session *s,
+				 struct vmprof_vcpu_slot *slot,
+				 struct vmprof_stack_src *src);
+bool vmprof_sample_group_write(struct vmprof_session *s, const void *pre,
+			       u32 pre_len, const struct vmprof_stack_src *src,
+			       const struct vmprof_sample *smp);
 
 /* guest_task.c */
 int vmprof_guest_task_check(const struct vmprof_attach *at);

@@ -481,8 +481,9 @@ static int open_introspect(struct record *rec)
 	const struct vmprof_version *v = &rec->s.version;
 
 	if (v->abi_minor < 2) {
-		pr_err("the vmprof module (version %s, ABI %u.%u) cannot read guest memory: --guest-introspect needs ABI 1.2; install the module that comes with this vmprof",
-		       v->module_version, v->abi_major, v->abi_minor);
+		pr_err("the vmprof module (version %s, ABI %u.%u) cannot read guest memory: %s needs ABI 1.2; install the module that comes with this vmprof",
+		       v->module_version, v->abi_major, v->abi_minor,
+		       rec->introspect ? "--guest-introspect" : "-g");
 		return -1;
 	}
 	rec->in_open = !vmprof_introspect__open(&rec->in, rec->s.fd,
@@ -493,8 +494,15 @@ static int open_introspect(struct record *rec)
 		return 0;
 	}
 	memset(&rec->s.guest, 0, sizeof(rec->s.guest));
-	rec->s.guest_task = vmprof_introspect__attach(&rec->in,
-						      &rec->s.guest);
+	if (rec->introspect)
+		rec->s.guest_task = vmprof_introspect__attach(&rec->in,
+							      &rec->s.guest);
+	if (rec->s.call_graph) {
+		vmprof_introspect__stacks(&rec->in, &rec->s.guest_top_of_stack,
+					  &rec->s.guest_irq_stack_ptr);
+		rec->in.module_orc = rec->s.call_graph ==
+				     VMPROF_CALL_GRAPH_ORC;
+	}
 	return 0;
 }
 
@@ -1027,7 +1035,8 @@ int cmd_record(int argc, char **argv)
 
 	if (vmprof_session__open(&rec.s))
 		goto out;
-	if (rec.introspect && open_introspect(&rec))
+	/* Call chains need the guest kernel too: its stacks, its modules. */
+	if ((rec.introspect || rec.s.call_graph) && open_introspect(&rec))
 		goto out;
 	if (vmprof_session__attach(&rec.s))
 		goto out;

@@ -204,6 +204,21 @@ static int load_current_task(const struct btf *btf,
 	return 0;
 }
 
+/* A per-CPU variable of its own, or the field of pcpu_hot it became. */
+static uint64_t percpu_var(const struct btf *btf, struct vmprof_kimage *img,
+			   const char *var, const char *hot_field)
+{
+	uint64_t addr;
+	uint32_t off;
+
+	if (!vmprof_kimage__find(img, var, &addr))
+		return addr;
+	if (!vmprof_kimage__find(img, "pcpu_hot", &addr) &&
+	    (off = off_or_none(btf, "pcpu_hot", hot_field)) != LAYOUT_NONE)
+		return addr + off;
+	return 0;
+}
+
 int vmprof_guest_layout__load(struct vmprof_guest_layout *l,
 			      struct vmprof_kimage *img, char *err,
 			      size_t errlen)
@@ -218,6 +233,8 @@ int vmprof_guest_layout__load(struct vmprof_guest_layout *l,
 	memset(l, 0xff, sizeof(*l));
 	l->percpu_relocated = false;
 	l->current_task = 0;
+	l->top_of_stack = 0;
+	l->irq_stack_ptr = 0;
 	l->modules = 0;
 	if (vmprof_kimage__section(img, ".BTF", &data, &size, NULL)) {
 		snprintf(err, errlen,
@@ -255,6 +272,13 @@ int vmprof_guest_layout__load(struct vmprof_guest_layout *l,
 	l->mount_parent = off_or_none(btf, "mount", "mnt_parent");
 	l->mount_mountpoint = off_or_none(btf, "mount", "mnt_mountpoint");
 	load_modules(btf, l);
+	l->mod_num_orcs = off_or_none(btf, "module", "arch.num_orcs");
+	l->mod_orc_ip = off_or_none(btf, "module", "arch.orc_unwind_ip");
+	l->mod_orc = off_or_none(btf, "module", "arch.orc_unwind");
+	l->top_of_stack = percpu_var(btf, img, "cpu_current_top_of_stack",
+				     "top_of_stack");
+	l->irq_stack_ptr = percpu_var(btf, img, "hardirq_stack_ptr",
+				      "hardirq_stack_ptr");
 	if (vmprof_kimage__find(img, "modules", &l->modules))
 		l->modules = 0;
 	if (l->task_pid == LAYOUT_NONE || l->task_tgid == LAYOUT_NONE ||

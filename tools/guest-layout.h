@@ -50,6 +50,18 @@ struct vmprof_guest_layout {
 	 */
 	uint64_t current_task;
 	bool percpu_relocated;
+	/*
+	 * Where the running task's kernel stack ends and the CPU's
+	 * interrupt stack is (cpu_current_top_of_stack and hardirq_stack_ptr,
+	 * or pcpu_hot's top_of_stack and hardirq_stack_ptr), for the copies
+	 * of its stacks (record -g); link addresses as current_task, 0 if
+	 * the kernel has none.
+	 */
+	uint64_t top_of_stack;
+	uint64_t irq_stack_ptr;
+	/* struct module's ORC tables: arch.num_orcs, orc_unwind_ip,
+	 * orc_unwind. */
+	uint32_t mod_num_orcs, mod_orc_ip, mod_orc;
 	/* Link addresses of the module list head (struct list_head). */
 	uint64_t modules;
 };

@@ -192,6 +192,24 @@ void vmprof_introspect__close(struct vmprof_introspect *in)
 			 (unsigned long long)in->gm.ioctls);
 }
 
+/* A per-CPU address as the guest uses it, %gs-relative. */
+static uint64_t percpu_addr(const struct vmprof_introspect *in, uint64_t link)
+{
+	if (!link)
+		return 0;
+	return in->layout.percpu_relocated ? runtime(in, link) : link;
+}
+
+void vmprof_introspect__stacks(struct vmprof_introspect *in, uint64_t *top,
+			       uint64_t *irq)
+{
+	*top = *irq = 0;
+	if (!in->have_layout || !in->vci.have_kaslr)
+		return;
+	*top = percpu_addr(in, in->layout.top_of_stack);
+	*irq = percpu_addr(in, in->layout.irq_stack_ptr);
+}
+
 bool vmprof_introspect__attach(struct vmprof_introspect *in,
 			       struct vmprof_attach *at)
 {
@@ -481,6 +499,58 @@ struct introspect_mod {
 };
 
 /* Whether module @name at @base was written; if not, remembers it. */
+/* Entries of a module's ORC tables at most: 1 MiB of them. */
+#define MODULE_ORCS_MAX	(1u << 20) / 10
+
+/*
+ * The module's ORC unwind tables, for record --call-graph orc, as the
+ * guest kernel keeps them once it loaded the module: sorted, in its
+ * memory, each ip entry an offset from its own address.
+ */
+static void write_module_orc(struct vmprof_introspect *in,
+			     struct vmprof_data_writer *w, uint64_t mod,
+			     const char *name, uint64_t base, uint32_t size)
+{
+	const struct vmprof_guest_layout *l = &in->layout;
+	struct vmprof_file_guest_orc o;
+	size_t nl = strlen(name), ipl, orcl, tail_len;
+	uint64_t ip, orc;
+	unsigned char *tail;
+	uint32_t nr;
+
+	if (l->mod_num_orcs == LAYOUT_NONE || l->mod_orc_ip == LAYOUT_NONE ||
+	    l->mod_orc == LAYOUT_NONE ||
+	    vmprof_gmem__ku32(&in->gm, mod + l->mod_num_orcs, &nr) ||
+	    vmprof_gmem__ku64(&in->gm, mod + l->mod_orc_ip, &ip) ||
+	    vmprof_gmem__ku64(&in->gm, mod + l->mod_orc, &orc) ||
+	    !nr || nr > MODULE_ORCS_MAX || !ip || !orc)
+		return;
+	ipl = ((size_t)nr * 4 + 7) & ~7UL;
+	orcl = ((size_t)nr * 6 + 7) & ~7UL;
+	tail_len = ((nl + 7) & ~7UL) + ipl + orcl;
+	tail = xcalloc(1, tail_len);
+	memcpy(tail, name, nl);
+	if (vmprof_gmem__kread(&in->gm, ip, tail + ((nl + 7) & ~7UL),
+			       nr * 4) ||
+	    vmprof_gmem__kread(&in->gm, orc, tail + ((nl + 7) & ~7UL) + ipl,
+			       nr * 6)) {
+		pr_debug("guest module %s: its ORC tables could not be read",
+			 name);
+		free(tail);
+		return;
+	}
+	memset(&o, 0, sizeof(o));
+	o.text_start = base;
+	o.text_end = base + size;
+	o.ip_table = ip;
+	o.pid = in->gm.pid;
+	o.nr = nr;
+	o.name_len = nl;
+	vmprof_writer__add(w, VMPROF_REC_GUEST_ORC, &o, sizeof(o), tail,
+			   tail_len);
+	free(tail);
+}
+
 static bool module_seen(struct vmprof_introspect *in, const char *name,
 			uint64_t base)
 {
@@ -551,6 +621,8 @@ void vmprof_introspect__write_modules(struct vmprof_introspect *in,
 			}
 			write_module(w, name, base, size, bid, bid_len, secs,
 				     nsec, symbols, symbols_len);
+			if (in->module_orc)
+				write_module_orc(in, w, mod, name, base, size);
 			free(secs);
 			free(symbols);
 			in->nr_modules++;

@@ -46,6 +46,7 @@ struct vmprof_introspect {
 	struct introspect_proc *procs;	/* guest processes met */
 	size_t nr_procs, cap_procs;
 	size_t nr_modules;
+	bool module_orc;		/* GUEST_ORC after each GUEST_MODULE */
 	struct introspect_mod *mods;	/* the modules written */
 	size_t cap_mods;
 };
@@ -59,6 +60,14 @@ int vmprof_introspect__open(struct vmprof_introspect *in, int fd, pid_t pid,
 			    const struct vmprof_symfind *sf,
 			    const char *vmlinux);
 void vmprof_introspect__close(struct vmprof_introspect *in);
+
+/*
+ * For record -g: the %gs-relative addresses of the guest's per-CPU top of
+ * the task stack and interrupt stack pointer (0 when unknown), and
+ * whether the modules' ORC tables go with the module records.
+ */
+void vmprof_introspect__stacks(struct vmprof_introspect *in, uint64_t *top,
+			       uint64_t *irq);
 
 /* Whether samples can carry guest tasks; fills the attach fields. */
 bool vmprof_introspect__attach(struct vmprof_introspect *in,

@@ -398,12 +398,20 @@ uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
  * the start of its .text (_text) is where the guest symbols (kallsyms,
  * System.map) have their lowest kernel function.
  */
-const char *vmprof_resolver__guest_vmlinux(const struct vmprof_resolver *r,
+const char *vmprof_resolver__guest_vmlinux(struct vmprof_resolver *r,
 					   uint32_t pid, uint64_t *offset)
 {
 	const struct guest_syms *g = guest_of(r, pid);
+	enum vmprof_sym_source src;
 	uint64_t text, link;
 
+	if (!g && r->have_gk && (r->gk.flags & VMPROF_GUEST_KERNEL_KASLR)) {
+		/* The image found by the build-id the recording has. */
+		const char *path = vmprof_resolver__guest_kernel_file(r, &src);
+
+		*offset = r->gk.kaslr_offset;
+		return path;
+	}
 	if (!g || !g->elf_path)
 		return NULL;
 	*offset = g->kaslr_offset;

@@ -81,11 +81,12 @@ uint64_t vmprof_resolver__kaslr_offset(const struct vmprof_resolver *r,
 				       uint32_t pid,
 				       enum vmprof_kaslr_source *src);
 /*
- * The guest kernel file of the VM pid (--guest-vmlinux), for its unwind
- * tables, and the offset its link addresses move by in the guest; NULL
- * if there is none.
+ * The guest kernel file of the VM pid, for its unwind tables: the one
+ * given (--guest-vmlinux), else the one found by the recorded build-id;
+ * and the offset its link addresses move by in the guest.  NULL if there
+ * is none.
  */
-const char *vmprof_resolver__guest_vmlinux(const struct vmprof_resolver *r,
+const char *vmprof_resolver__guest_vmlinux(struct vmprof_resolver *r,
 					   uint32_t pid, uint64_t *offset);
 
 /*

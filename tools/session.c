@@ -189,8 +189,10 @@ static int attach(struct vmprof_session *s)
 		       (int)s->pid, comm_of(s));
 		break;
 	case EPERM:
-		if (s->guest_task) {
-			pr_err("--guest-introspect reads the tenant's memory: it needs CAP_SYS_ADMIN (run as root)");
+		if (s->guest_task || s->call_graph) {
+			pr_err("%s reads the tenant's memory: it needs CAP_SYS_ADMIN (run as root)",
+			       s->guest_task ? "--guest-introspect" :
+			       "-g/--call-graph");
 			break;
 		}
 		pr_err("the rings (%u pages per CPU) would lock more memory than this user may, as perf's buffers (the vmprof module's ring_mlock_kb per CPU, plus RLIMIT_MEMLOCK): use a smaller --ring-pages, or CAP_IPC_LOCK",

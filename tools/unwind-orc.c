@@ -8,16 +8,14 @@
  * there is no frame-pointer guess for code without ORC data (BPF, ftrace
  * trampolines): such a chain ends, it is not made up.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include <elfutils/libdwelf.h>
 #include <gelf.h>
 #include <libelf.h>
 
+#include "kimage.h"
 #include "unwind-orc.h"
 #include "util.h"
 
@@ -511,20 +509,22 @@ int orc_unwinder__load_elf(struct orc_unwinder *u, const char *path,
 			   uint64_t kaslr_offset, char *err, size_t errlen)
 {
 	GElf_Shdr ip_sh, orc_sh, hdr_sh;
+	struct vmprof_kimage *img;
 	Elf_Scn *ip_scn, *orc_scn;
 	Elf_Data *ip_d, *orc_d;
-	size_t shstrndx, n;
+	size_t shstrndx, n, size;
+	const void *image;
 	uint64_t lo, hi;
-	Elf *elf;
-	int fd, ret = -1;
+	Elf *elf = NULL;
+	int ret = -1;
 
-	elf_version(EV_CURRENT);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %m", path);
+	/* A vmlinuz of any compression, or a vmlinux. */
+	img = vmprof_kimage__open(path, err, errlen);
+	if (!img)
 		return -1;
-	}
-	elf = dwelf_elf_begin(fd);
+	elf_version(EV_CURRENT);
+	image = vmprof_kimage__elf(img, &size);
+	elf = elf_memory((char *)image, size);
 	if (!elf || elf_kind(elf) != ELF_K_ELF ||
 	    elf_getshdrstrndx(elf, &shstrndx)) {
 		snprintf(err, errlen, "%s: not a kernel ELF or image", path);
@@ -558,6 +558,6 @@ int orc_unwinder__load_elf(struct orc_unwinder *u, const char *path,
 out:
 	if (elf)
 		elf_end(elf);
-	close(fd);
+	vmprof_kimage__close(img);
 	return ret;
 }

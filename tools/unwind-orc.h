@@ -38,9 +38,9 @@ int orc_unwinder__add(struct orc_unwinder *u, const char *name, uint64_t lo,
 		      const void *orc_data, size_t n);
 
 /*
- * The tables of a kernel ELF (a vmlinux, or the ELF inside a vmlinuz as
- * elfutils unpacks it), moved by the KASLR offset.  Returns 0, or -1 with
- * err set (no ORC tables, not an ELF).
+ * The tables of a kernel image (a vmlinuz, whatever its compression, or
+ * a vmlinux: kimage.h), moved by the KASLR offset.  Returns 0, or -1
+ * with err set (no ORC tables, not a kernel).
  */
 int orc_unwinder__load_elf(struct orc_unwinder *u, const char *path,
 			   uint64_t kaslr_offset, char *err, size_t errlen);
