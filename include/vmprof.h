@@ -63,9 +63,11 @@
  *       -EINVAL     (ABI 1.3) also a frequency above the host's
  *                   kernel.perf_event_max_sample_rate, as perf refuses it
  *       -ENOMEM     out of memory
- *       -EPERM      VMPROF_ATTACH_GUEST_TASK without CAP_SYS_ADMIN (1.2)
- *     A tool built for ABI 1.2 passes the VER1 size; a 1.1 module then
- *     answers -E2BIG if VMPROF_ATTACH_GUEST_TASK fields are set.
+ *       -EPERM      VMPROF_ATTACH_GUEST_TASK (1.2) or
+ *                   VMPROF_ATTACH_GUEST_STACK (1.3) without CAP_SYS_ADMIN
+ *     A tool built for ABI 1.2 passes the VER1 size, for 1.3 the VER2
+ *     size; an older module answers -E2BIG if fields it does not know
+ *     are set.
  *
  * VMPROF_IOC_ENABLE / VMPROF_IOC_DISABLE   argument 0:
  *     ioctl(fd, VMPROF_IOC_ENABLE, 0).

@@ -124,6 +124,61 @@ static unsigned long long max_sample_rate(void)
 	return rate;
 }
 
+/* A VMPROF_ATTACH_GUEST_STACK attach (ABI 1.4) that the module takes. */
+static struct vmprof_attach stack_attach(int pid)
+{
+	struct vmprof_attach at = good_attach(pid);
+
+	at.flags |= VMPROF_ATTACH_GUEST_STACK;
+	at.guest_regs = 1ULL << VMPROF_REG_IP | 1ULL << VMPROF_REG_SP |
+			1ULL << VMPROF_REG_BP;
+	at.guest_stack_size = 4096;
+	return at;
+}
+
+static void test_guest_stack_args(int vmm)
+{
+	struct vmprof_attach at;
+	int fd;
+
+	at = good_attach(vmm);
+	at.guest_stack_size = 4096;
+	attach_expect(vmm, at, EINVAL,
+		      "guest stack fields without VMPROF_ATTACH_GUEST_STACK are EINVAL");
+	at = stack_attach(vmm);
+	at.guest_regs = 1ULL << VMPROF_REG_BP;
+	attach_expect(vmm, at, EINVAL, "guest stack without IP and SP is EINVAL");
+	at = stack_attach(vmm);
+	at.guest_regs |= 1ULL << 10;	/* CS: not a register copied */
+	attach_expect(vmm, at, EINVAL, "a segment register is EINVAL");
+	at = stack_attach(vmm);
+	at.guest_stack_size = 0;
+	attach_expect(vmm, at, EINVAL, "a guest stack size of 0 is EINVAL");
+	at = stack_attach(vmm);
+	at.guest_stack_size = VMPROF_STACK_SIZE_MAX + 8;
+	attach_expect(vmm, at, EINVAL,
+		      "a guest stack size above VMPROF_STACK_SIZE_MAX is EINVAL");
+	at = stack_attach(vmm);
+	at.guest_stack_size = 4100;
+	attach_expect(vmm, at, EINVAL,
+		      "a guest stack size not a multiple of 8 is EINVAL");
+	at = stack_attach(vmm);
+	at.guest_thread_size = 12288;
+	attach_expect(vmm, at, EINVAL,
+		      "a guest thread size not a power of 2 is EINVAL");
+	at = stack_attach(vmm);
+	at.guest_stack_reserved[1] = 1;
+	attach_expect(vmm, at, EINVAL, "non-zero guest_stack_reserved is EINVAL");
+	at = stack_attach(-1);
+	at.mode = VMPROF_MODE_SYSTEM;
+	attach_expect(-1, at, EINVAL, "guest stacks system-wide are EINVAL");
+	at = stack_attach(vmm);
+	fd = dev_open();
+	check(ioctl(fd, VMPROF_IOC_ATTACH, &at) == 0,
+	      "a VM's guest stacks attach (root)", "errno %ld%ld", errno, 0);
+	close(fd);
+}
+
 static void test_attach_args(int vmm, int other)
 {
 	struct vmprof_attach at;
@@ -163,6 +218,7 @@ static void test_attach_args(int vmm, int other)
 	at.sample = max_sample_rate() + 1;
 	attach_expect(vmm, at, EINVAL,
 		      "a frequency above perf_event_max_sample_rate is EINVAL");
+	test_guest_stack_args(vmm);
 
 	memset(&big, 0, sizeof(big));
 	big.at = good_attach(vmm);
