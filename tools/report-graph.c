@@ -217,6 +217,8 @@ static size_t shown_kids(struct report *rep, struct cg_node *n)
 {
 	size_t i, k = 0;
 
+	if (!n->nr_kids)
+		return 0;
 	qsort(n->kids, n->nr_kids, sizeof(*n->kids), node_cmp);
 	for (i = 0; i < n->nr_kids; i++)
 		if (pct(n->kids[i].period, rep->total_period) >=

@@ -89,3 +89,20 @@ sample ctx=guest-user rip=0x401010 gpid=7 gtid=8 count=2
 sample ctx=guest-kernel rip=0xffffffffc0001004 gpid=7 gtid=8
 end reason=3
 EOF
+
+# Guest call chains (ABI 1.3): stacks before their samples, one cut by its
+# size, one whose second segment faulted, a user stack, a stack charged
+# to an exit, and a module's ORC tables (two entries).
+"$T/gen" "$C/data/callchain.data" <<EOF
+info mode=domain-switch event=cpu-clock isa=svm pid=4242 vcpus=1 callgraph=orc stacksize=4096 lstar=0xffffffff81001000
+stack ip=$rip sp=0xffffc90000003f00 bp=0xffffc90000003f10 seg=0xffffc90000003f00:task:top:0/0/0xffffc90000003f20/0xffffffff81001008/0/0
+sample ctx=guest-kernel rip=$rip count=2
+stack ip=$rip sp=0xffffc90000003f00 seg=0xffffc90000003f00:irq:size:0/0 seg=0xffffc90000007f00:task:fault:0
+sample ctx=guest-kernel rip=$rip
+stack user=1 ip=0x401010 sp=0x7ffc0000 bp=0x7ffc0010 seg=0x7ffc0000:user:top:0x401020/0/0x7ffc0020/0x401030
+sample ctx=guest-user rip=0x401010
+stack ip=$rip sp=0xffffc90000003f00 seg=0xffffc90000003f00:task:top:0/0
+sample ctx=vmm-kernel host-ip=0xffffffff81000010 exit-rip=$rip exit=0x7b count=1 pid=4242
+orc name=guestmod start=0xffffffffc0001000 end=0xffffffffc0002000 iptable=0xffffffffc0003000 ip=0000000010000000 orc=080001000000f0ff0000c200
+end reason=3
+EOF

@@ -66,14 +66,14 @@ vm:4242;guest-kernel;do_compute 1"
 	   awk '/ do_compute /{ f = 1 } f && /---_start$/ { ok = 1 } END { exit !ok }' "$T/out"; then
 		pass "callchain: text --no-children: the caller under the sampled function"
 	else
-		fail "callchain: text --no-children" "$(head -n 20 "$T/out" | tr '\n' '|')"
+		fail "callchain: text --no-children" "$(head -n 20 "$T/out" "$T/err" | tr '\n' '|')"
 	fi
 	run report -i "$T/cc.data" --guest-vmlinux "$G"
 	if [ "$RC" = 0 ] && grep -q '^# Children  *Self' "$T/out" &&
 	   grep -Eq '^ +(66|80)\.[0-9]+% +0\.00% .* _start ' "$T/out"; then
 		pass "callchain: text --children: _start's row holds its callees' samples"
 	else
-		fail "callchain: text --children" "$(head -n 20 "$T/out" | tr '\n' '|')"
+		fail "callchain: text --children" "$(head -n 20 "$T/out" "$T/err" | tr '\n' '|')"
 	fi
 	run report -i "$T/cc.data" --guest-vmlinux "$G" --format json
 	got=$(jget "$T/out" '([r["symbol"] for r in d["rows"]][:2], d["call_chains"]["guest_kernel"]["ends"]["truncated"], [c["frames"] for r in d["rows"] if r["symbol"] == "do_compute" for c in r["callchains"]])')

@@ -105,6 +105,31 @@ static int on_end(void *ctx, const struct vmprof_file_end *e)
 	return 0;
 }
 
+static int on_guest_stack(void *ctx,
+			  const struct vmprof_guest_stack_view *v)
+{
+	unsigned int i;
+
+	fold(ctx, &v->flags, sizeof(v->flags));
+	fold(ctx, v->regs, sizeof(v->regs));
+	/* Every segment's bytes are inside the record: read them all. */
+	for (i = 0; i < v->nr_segs; i++) {
+		fold(ctx, &v->segs[i], sizeof(v->segs[i]));
+		fold(ctx, v->data[i], v->segs[i].len);
+	}
+	return 0;
+}
+
+static int on_guest_orc(void *ctx, const struct vmprof_file_guest_orc *o,
+			const char *name, const void *ip, const void *orc)
+{
+	fold(ctx, o, sizeof(*o));
+	fold(ctx, name, o->name_len);
+	fold(ctx, ip, (size_t)o->nr * 4);
+	fold(ctx, orc, (size_t)o->nr * 6);
+	return 0;
+}
+
 static int on_unknown(void *ctx, __u32 type, __u64 off, __u32 size)
 {
 	fold(ctx, &type, sizeof(type));
@@ -123,6 +148,8 @@ static const struct vmprof_data_ops fuzz_ops = {
 	.exit_stats = on_exit_stats,
 	.stats = on_stats,
 	.end = on_end,
+	.guest_stack = on_guest_stack,
+	.guest_orc = on_guest_orc,
 	.unknown = on_unknown,
 };
 
