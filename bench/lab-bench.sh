@@ -10,6 +10,13 @@
 #          "probe" adds vmprof-probe sampling, without the vmprof tool)
 #   loss   a 4-vCPU guest at rising rates: samples and lost
 #   sys    getppid() syscall cost, to scale TCG times to a real host
+#   chain  a CPU-bound guest in long mode (kvm-run -L, its stack pointer
+#          on mapped memory): throughput and bytes per sample of vmprof
+#          record with and without --call-graph fp,SIZE (a copy of SIZE
+#          bytes of guest stack per sample; SIZE is LAB_BENCH_STACK,
+#          default 8192), next to perf record with and without
+#          --call-graph dwarf,SIZE on the VMM (the same copy of its own
+#          user stack)
 #   gtask  (not by default: LAB_BENCH_PARTS=gtask) a CPU-bound guest in
 #          long mode (kvm-run -L): throughput unprofiled, under
 #          vmprof-probe sampling, and under the same with
@@ -34,7 +41,7 @@ SETTLE=${LAB_BENCH_SETTLE:-1}	# s between a profiler's start and its window
 RATES=${LAB_BENCH_RATES:-"1000 10000"}
 LOSS_RATES=${LAB_BENCH_LOSS_RATES:-"1000 2000 5000 10000 20000 50000"}
 HIGHEST=${LOSS_RATES##* }
-PARTS=${LAB_BENCH_PARTS:-"sys slow exit loss"}
+PARTS=${LAB_BENCH_PARTS:-"sys slow exit loss chain"}
 EXIT_CFGS=${LAB_BENCH_EXIT_CFGS:-"none dry perfstat hooks cpu domain"}
 LOOP_ITERS=1000000		# kvm-run -i for the CPU-bound guest
 RAW=$LAB_OUT/bench.raw
@@ -78,7 +85,7 @@ window() {
 	secs=$(echo "$t1 - $t0" | bc -l)
 	echo "part=$part cfg=$cfg rate=$rate rep=$rep exits=$((c1 - c0))" \
 		"secs=$secs samples=${samples:-0} lost=${lost:-0}" \
-		"prof_secs=$(echo "$p1 - $prof_t0" | bc -l)" \
+		"prof_secs=$(echo "$p1 - $prof_t0" | bc -l) bytes=$bytes" \
 		"cpu0_busy=$(cpu_share $((b1 - b0)) "$secs")" \
 		"cpu1_busy=$(cpu_share $((g1 - g0)) "$secs")" \
 		"prof_cpu=$(cpu_share $((k1 - k0)) "$secs") $vm" |
@@ -139,6 +146,19 @@ for part in $PARTS; do
 		echo 0 > /sys/module/vmprof/parameters/guest_task_timing
 		echo "part=gtask_timing $(cat /sys/kernel/debug/vmprof/guest_task)" |
 			tee -a "$RAW" ;;
+	(chain)
+		start_kvm_run c -L -s 100000 -i "$LOOP_ITERS"
+		sleep 1
+		taskset -a -p -c 1 "$c_pid" > /dev/null
+		for rep in $(seq "$REPS"); do
+			window chain none 0 "$c_pid"
+			for rate in $RATES; do
+				for cfg in perfrec perfdwarf cpu cpug; do
+					window chain "$cfg" "$rate" "$c_pid"
+				done
+			done
+		done
+		stop_pid TERM "$c_pid" ;;
 	(exit)
 		start_kvm_run e -s 100000 -i 1
 		sleep 1

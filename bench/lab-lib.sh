@@ -83,16 +83,20 @@ stop_pid() {
 #   gtask     the same with VMPROF_ATTACH_GUEST_TASK (-G "$GTASK_ARGS")
 #   cpu       vmprof record (cpu-switch)
 #   domain    vmprof record --switch domain
+#   cpug      vmprof record --call-graph fp,SIZE: guest stacks of SIZE
+#             bytes ($LAB_BENCH_STACK, default 8192)
 #   perf      perf kvm --host --guest record -e cpu-clock
 #   perfrec   perf record -e cpu-clock
 #   perfstat  perf kvm stat record
+#   perfdwarf perf record -e cpu-clock --call-graph dwarf,SIZE: the same
+#             copy, of the VMM's own user stack
 prof_start() {
 	local cfg=$1 rate=$2 pid=$3
 	prof_cfg=$cfg
 	prof_err=$W/prof.err
 	prof_pid=
 	case $cfg in
-	(none|dry|perf|perfrec|perfstat) hooks_gone ;;
+	(none|dry|perf|perfrec|perfstat|perfdwarf) hooks_gone ;;
 	esac
 	prof_t0=$(now)
 	case $cfg in
@@ -109,11 +113,17 @@ prof_start() {
 		> /dev/null 2> "$prof_err" & ;;
 	(domain) taskset -c 0 "$VMPROF" record -p "$pid" -F "$rate" --switch domain \
 		-o "$W/v.data" > /dev/null 2> "$prof_err" & ;;
+	(cpug) taskset -c 0 "$VMPROF" record -p "$pid" -F "$rate" \
+		--call-graph "fp,${LAB_BENCH_STACK:-8192}" -o "$W/v.data" \
+		> /dev/null 2> "$prof_err" & ;;
 	(perf) taskset -c 0 perf kvm --host --guest record -e cpu-clock -F "$rate" \
 		-p "$pid" -o "$W/perf.data" > /dev/null 2> "$prof_err" & ;;
 	(perfrec) taskset -c 0 perf record -e cpu-clock -F "$rate" -p "$pid" \
 		-o "$W/perf.data" > /dev/null 2> "$prof_err" & ;;
 	(perfstat) taskset -c 0 perf kvm stat record -p "$pid" -o "$W/perf.data" \
+		> /dev/null 2> "$prof_err" & ;;
+	(perfdwarf) taskset -c 0 perf record -e cpu-clock -F "$rate" -p "$pid" \
+		--call-graph "dwarf,${LAB_BENCH_STACK:-8192}" -o "$W/perf.data" \
 		> /dev/null 2> "$prof_err" & ;;
 	esac
 	prof_pid=$!
@@ -128,11 +138,12 @@ prof_start() {
 	sleep "$SETTLE"
 }
 
-# prof_stop: stop it; set samples (what the tool says it recorded).  With
+# prof_stop: stop it; set samples (what the tool says it recorded) and
+# bytes (the size of its recording).  With
 # PROF_KEEP set to a directory, the recording is moved there as CFG.data.
 prof_stop() {
 	local cfg=$prof_cfg
-	samples=0 lost=0
+	samples=0 lost=0 bytes=0
 	[ -n "$prof_pid" ] || return 0
 	# Asynchronous commands of a script start with SIGINT ignored: the
 	# probe, which installs no handler, gets SIGTERM; the tools catch
@@ -142,12 +153,15 @@ prof_stop() {
 	(*) stop_pid INT "$prof_pid" ;;
 	esac
 	case $cfg in
-	(cpu|domain)
+	(cpu|domain|cpug)
 		samples=$(sed -n 's/.*: \([0-9]*\) samples, \([0-9]*\) lost$/\1/p' "$prof_err" | tail -n 1)
 		lost=$(sed -n 's/.*: \([0-9]*\) samples, \([0-9]*\) lost$/\2/p' "$prof_err" | tail -n 1) ;;
-	(perf|perfrec)
+	(perf|perfrec|perfdwarf)
 		samples=$(sed -n 's/.*(\([0-9]*\) samples).*/\1/p' "$prof_err" | tail -n 1) ;;
 	esac
+	for f in "$W/v.data" "$W/perf.data"; do
+		[ -e "$f" ] && bytes=$(stat -c %s "$f")
+	done
 	if [ -n "${PROF_KEEP:-}" ]; then
 		mkdir -p "$PROF_KEEP"
 		for f in "$W/v.data" "$W/perf.data"; do

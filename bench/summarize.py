@@ -271,6 +271,63 @@ def main():
                 f"(bar 95%): {'MET' if r >= 0.95 else 'MISSED'}; perf kvm "
                 f"stat {100 * p:.1f}%: {'MET' if r > p else 'MISSED'}")
 
+    # 5. call chains: the stack copy per sample
+    ch = [r for r in rows if r["part"] == "chain"]
+    if ch:
+        def cthr(cfg, rate):
+            return med([int(r["exits"]) * LOOP_ITERS / float(r["secs"])
+                        for r in ch if r["cfg"] == cfg and
+                        (cfg == "none" or int(r["rate"]) == rate)])
+
+        def cval(cfg, rate, f):
+            return med([f(r) for r in ch if r["cfg"] == cfg and
+                        int(r["rate"]) == rate and int(r["samples"]) > 0])
+
+        base = cthr("none", 0)
+        rates = sorted({int(r["rate"]) for r in ch if r["cfg"] != "none"})
+        say("### 5. Call chains: a stack copy per sample\n")
+        say("kvm-run in long mode (-L), 1 vCPU, its stack pointer on 2 MiB "
+            "of mapped memory, so that every copy is whole; vmprof copies "
+            "the guest's stack (`vmprof record --call-graph fp,8192`), "
+            "perf its own process's user stack (`perf record -e cpu-clock "
+            "--call-graph dwarf,8192 -p`); each against the same tool "
+            "without call chains.  Bytes per sample: the recording's size "
+            "over its samples (the file's metadata included).\n")
+        say("| tool | rate | slowdown | samples/s | bytes/sample | "
+            "of which the stack | cost of the stack per sample (TCG) | "
+            "real host, likely |")
+        say("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        names = {"cpu": "vmprof record", "cpug": "vmprof record -g (fp)",
+                 "perfrec": "perf record", "perfdwarf":
+                 "perf record --call-graph dwarf"}
+        plain = {"cpug": "cpu", "perfdwarf": "perfrec"}
+        for rate in rates:
+            for cfg in ("cpu", "cpug", "perfrec", "perfdwarf"):
+                t = cthr(cfg, rate)
+                if t != t:
+                    continue
+                sps = cval(cfg, rate, lambda r: int(r["samples"]) /
+                           float(r["prof_secs"]))
+                bps = cval(cfg, rate, lambda r: int(r.get("bytes", 0)) /
+                           int(r["samples"]))
+                extra = real = sb = "-"
+                if cfg in plain:
+                    t0 = cthr(plain[cfg], rate)
+                    sb = bps - cval(plain[cfg], rate, lambda r: int(
+                        r.get("bytes", 0)) / int(r["samples"]))
+                    sb = f"{sb:.0f}"
+                    # guest time lost per sample beyond the plain tool
+                    c = (1 - t / t0) / rate * 1e6
+                    extra = f"{c:.2f} us"
+                    if likely:
+                        real = f"{max(c, 0) / likely * 1000:.0f} ns"
+                    verdicts.append(
+                        f"{names[cfg]} @ {rate} Hz: {sb} bytes and "
+                        f"{c:.2f} us (TCG) per sample for the stack")
+                say(f"| {names[cfg]} | {rate} Hz | {base / t:.3f}x | "
+                    f"{sps:.0f} | {bps:.0f} | {sb} | {extra} | {real} |")
+        say("")
+
     # 4. loss
     loss = [r for r in rows if r["part"] == "loss"]
     if loss:

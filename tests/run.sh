@@ -5,7 +5,7 @@
 # (Intel VT-x under Bochs: tests/vmx, one boot of about two minutes).  Each check prints "PASS: name" or
 # "FAIL: name: why"; the last line is "N passed, N failed".
 #
-# usage: tests/run.sh [SUITE...]   suites: build report fuzz dkms lab vmx
+# usage: tests/run.sh [SUITE...]   suites: build report fuzz unwind dkms lab vmx
 set -uo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,7 +13,7 @@ cd "$repo"
 log=$(mktemp)
 times=
 trap 'rm -f "$log"' EXIT
-suites=${*:-build report fuzz dkms lab vmx}
+suites=${*:-build report fuzz unwind dkms lab vmx}
 
 # step NAME COMMAND...: run a step; its PASS/FAIL lines count.  A step that
 # fails without saying why gets a FAIL line of its own.
@@ -125,7 +125,7 @@ build_others() {
 
 # The lab tests that run an L2 Linux guest, which needs a TCG thread per
 # vCPU.
-LAB_L2_LINUX="t_linux t_introspect t_vhost t_smp"
+LAB_L2_LINUX="t_linux t_introspect t_vhost t_smp t_linuxcallchain"
 
 # lab_boot KERNEL TCG TIMEOUT TESTS...: one lab boot of KERNEL running the
 # lab tests TESTS ("all-but-linux": every one but those of LAB_L2_LINUX),
@@ -154,7 +154,8 @@ lab_boot() {
 # those, whose L2 Linux guest hangs in early boot there, with a TCG thread
 # per vCPU (tests/lab/lab.sh says why).  By default Debian 12's 6.1 runs
 # every test and the other kernels the essential ones (the module tests,
-# the ground-truth guest in both modes, which threads are profiled, a
+# the ground-truth guest in both modes, which threads are profiled, guest
+# call chains (LAB_CALLCHAIN=quick: what depends on the host kernel), a
 # Linux guest, the vhost datapath, whose worker changed kind in 6.4; on
 # 6.12 also the guest-task reader and, with 5-level paging, the
 # introspection of that Linux guest);
@@ -175,11 +176,13 @@ lab_suite() {
 	# 6.12's Linux guests run 5-level paging (L1's CPU has la57, L2 gets
 	# -cpu host): the introspection in both paging modes, and on a second
 	# guest kernel layout (pcpu_hot.current_task).
-	lab_boot 6.12 single 1200 t_module t_gt t_threads t_gtask
+	LAB_CALLCHAIN=quick lab_boot 6.12 single 1200 t_module t_gt t_threads \
+		t_gtask t_callchain
 	LAB_CPU=$LAB_CPU_LA57 lab_boot 6.12 multi 900 t_linux t_introspect \
 		t_vhost
 	for k in ${LAB_DEFAULT_KERNELS#6.1 6.12 }; do
-		lab_boot "$k" single 900 t_module t_gt t_threads
+		LAB_CALLCHAIN=quick lab_boot "$k" single 900 t_module t_gt \
+			t_threads t_callchain
 		lab_boot "$k" multi 900 t_linux t_vhost
 	done
 }
@@ -198,6 +201,10 @@ for s in $suites; do
 		;;
 	(fuzz)
 		step "fuzz: data and symbol files" bash tests/fuzz/run.sh
+		;;
+	(unwind)
+		step "unwind: guest stacks copied through QEMU's gdbstub" \
+			bash tests/unwind/run.sh
 		;;
 	(dkms)
 		step "dkms" bash tests/dkms.sh

@@ -121,6 +121,9 @@ static const uint8_t guest_code64[] = {
 #define PERCPU_GPA	0x20000		/* + 0x1000 per vCPU */
 #define TASKS_GPA	0x40000		/* + 0x2000 per vCPU: A, then B */
 #define CUR_OFF		0x100		/* %gs-relative current task */
+/* The stack pointer: 2 MiB of mapped memory above it, all that a guest
+ * stack copy (vmprof record -g) may read; the loop pushes nothing. */
+#define STACK_GPA	0x200000
 /* Debian 6.1's offsets in struct task_struct. */
 #define TASK_PID	2416
 #define TASK_TGID	2420
@@ -359,6 +362,7 @@ static void vcpu_create_long(struct vcpu *v, int id)
 	regs.rax = (uint64_t)id & 0xff;
 	regs.r8 = ALIAS_MAP + task_gpa(id, 0);
 	regs.r9 = ALIAS_MAP + task_gpa(id, 1);
+	regs.rsp = DIRECT_MAP + STACK_GPA;
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_REGS");
 }

@@ -57,10 +57,20 @@ guest_programs=$(ls "$repo"/tests/guest/build/busy-[ab] 2>/dev/null)
 if [ ! -e "$guest_initrd" ] ||
    [ "$repo/tests/guest/linux/init.sh" -nt "$guest_initrd" ] ||
    [ "$repo/tests/guest/linux/mkinitramfs.sh" -nt "$guest_initrd" ] ||
+   [ "$repo/tests/guest/linux/perf-fold.awk" -nt "$guest_initrd" ] ||
    [ -n "$(find $guest_programs -newer "$guest_initrd" 2>/dev/null)" ]; then
 	KVER=$kver ROOT=$root PROGRAMS="$guest_programs" \
 		sh "$repo/tests/guest/linux/mkinitramfs.sh" \
 		"$guest_initrd" >/dev/null
+fi
+# The same with this machine's perf, for t_linuxcallchain's comparison.
+perf_initrd=$repo/tests/guest/build/linux-guest-perf-$kver.cpio.gz
+if [ -x /usr/bin/perf ] && { [ ! -e "$perf_initrd" ] ||
+   [ "$guest_initrd" -nt "$perf_initrd" ] ||
+   [ /usr/bin/perf -nt "$perf_initrd" ]; }; then
+	KVER=$kver ROOT=$root PROGRAMS="$guest_programs" PERF=/usr/bin/perf \
+		sh "$repo/tests/guest/linux/mkinitramfs.sh" \
+		"$perf_initrd" >/dev/null
 fi
 # The kernel ELF inside L1's vmlinuz, for t_introspect's debuginfod
 # server (debuginfod indexes ELF files, not bzImages); unpacked here, as

@@ -80,6 +80,23 @@ gt_qemu() {
 		${gt_opts:-} -kernel "$GT_ELF" -append "$*" > "$log" 2>&1 &
 }
 
+# start_cg BUILD ARGS: the call-graph guest (tests/guest/cg), BUILD fp or
+# nofp, under real QEMU with KVM; sets cg_pid and cg_log and returns once
+# its first round is done.
+start_cg() {
+	local build=$1
+	shift
+	cg_log=$(mktemp)
+	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
+		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		-kernel "$GUEST_BUILD/cg-$build.boot" -append "$*" \
+		> "$cg_log" 2>&1 &
+	cg_pid=$!
+	wait_for_line "$cg_log" 'CG round 1 done' 300 && return 0
+	echo "lab: the call-graph guest did not start:"; cat "$cg_log"
+	return 1
+}
+
 # start_gt ARGS: the ground-truth guest under real QEMU with KVM; sets
 # gt_pid and gt_log and returns once its first round is done.
 start_gt() {
@@ -93,7 +110,8 @@ start_gt() {
 
 # start_linux_guest WORKLOAD SECONDS: Debian's kernel (the one L1 runs) as
 # an L2 guest under real QEMU with two e1000 NICs; sets linux_pid and
-# linux_log and returns once the workload has started.
+# linux_log and returns once the workload has started.  $LINUX_INITRD
+# names another initramfs (default the one without perf).
 start_linux_guest() {
 	local append=
 	# Under the lab's TCG, the L2 kernel finds CPUID's XSAVE size
@@ -109,7 +127,7 @@ start_linux_guest() {
 	linux_log=$(mktemp)
 	APPEND="$append" MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
 		"/boot/vmlinuz-$(uname -r)" \
-		"$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz" \
+		"${LINUX_INITRD:-$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz}" \
 		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
 	linux_pid=$!
 	wait_for_line "$linux_log" "VMPROF-GUEST workload $1 start" 600 &&

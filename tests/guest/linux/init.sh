@@ -6,7 +6,10 @@
 # Kernel command line: vmprof.workload=net|rx|ipi|cpu|two|idle, vmprof.seconds=N,
 # vmprof.late=N (load the late modules N seconds into the workload),
 # vmprof.kallsyms=TTY (write /proc/kallsyms to /dev/TTY once the modules
-# are loaded: tests/unwind/capture.py reads it from a second serial port).
+# are loaded: tests/unwind/capture.py reads it from a second serial port),
+# vmprof.perf=DELAY:SECONDS (net workload, an initramfs with perf: run
+# `perf record -g` on every CPU for SECONDS, DELAY seconds into the
+# workload, and print its folded kernel call chains at the end).
 # Every line meant for the test starts with "VMPROF-GUEST ":
 #   VMPROF-GUEST ready kver=.. workload=.. seconds=.. cpus=.. uptime=S.SS
 #   VMPROF-GUEST kaslr _text=0x.. entry_SYSCALL_64=0x..    runtime addresses,
@@ -22,6 +25,10 @@
 #                                   loaded; N modules loaded now
 #   VMPROF-GUEST net eth0 tx_packets=.. rx_packets=.. tx_bytes=.. rx_bytes=..
 #   VMPROF-GUEST net eth1 ...                              (net workload only)
+#   VMPROF-GUEST perf start uptime=S.SS / perf end kernel_samples=N
+#   VMPROF-GUEST perf-folded COUNT CHAIN                   perf's guest kernel
+#                                   call chains (vmprof.perf), root first,
+#                                   the most frequent first
 #   VMPROF-GUEST top LINE                                  busybox top's
 #                                   output, two frames (two workload only)
 #   VMPROF-GUEST done uptime=S.SS
@@ -72,6 +79,7 @@ for arg in $(cat /proc/cmdline); do
 	vmprof.seconds=*) seconds=${arg#*=} ;;
 	vmprof.late=*) late=${arg#*=} ;;
 	vmprof.kallsyms=*) kallsyms_tty=${arg#*=} ;;
+	vmprof.perf=*) perf_at=${arg#*=} ;;
 	esac
 done
 
@@ -160,8 +168,16 @@ workload_net() {
 	usleep 200000
 	say "workload net start uptime=$(up)"
 	t0=$(date +%s)
+	if [ -n "${perf_at:-}" ]; then
+		perf_record &
+		perf_pid=$!
+	fi
 	timeout "$seconds" nc 192.0.2.2 5001 </dev/zero >/dev/null
 	say "workload net end elapsed=$(($(date +%s) - t0))s"
+	if [ -n "${perf_at:-}" ]; then
+		wait "$perf_pid"
+		perf_report
+	fi
 	kill "$sink" 2>/dev/null
 	say "net eth0 $(stat_line eth0 </proc/net/dev)"
 	say "net eth1 $(nsenter -t "$peer" -n cat /proc/net/dev | stat_line eth1)"
@@ -206,6 +222,25 @@ workload_ipi() {
 	timeout "$seconds" taskset 1 sh -c 'while :; do echo; done' |
 		taskset 2 cat >/dev/null
 	say "workload ipi end elapsed=$(($(date +%s) - t0))s"
+}
+
+# perf inside the guest, for comparison with what vmprof sees from the
+# host: cpu-clock (the guest has no PMU), kernel and user call chains.
+# Its chains are folded here (perf-fold.awk, as the host folds vmprof's)
+# and only the top ones printed: every console byte is a VM exit.
+perf_record() {
+	sleep "${perf_at%%:*}"
+	say "perf start uptime=$(up)"
+	perf record -q --no-buildid -e cpu-clock -F 997 -g -a \
+		-o /tmp/perf.data -- sleep "${perf_at#*:}" 2>/tmp/perf.err ||
+		say "error: perf record: $(tail -n 1 /tmp/perf.err)"
+}
+
+perf_report() {
+	perf script -i /tmp/perf.data -F ip,sym 2>/tmp/perf.err |
+		awk -f /lib/perf-fold.awk | sort -rn > /tmp/perf.folded
+	say "perf end kernel_samples=$(awk '{ s += $1 } END { print s + 0 }' /tmp/perf.folded)"
+	head -n 150 /tmp/perf.folded | sed 's/^/VMPROF-GUEST perf-folded /'
 }
 
 workload_cpu() {

@@ -22,6 +22,9 @@
 #   LATE_MODULES modules to include but load only when vmprof.late=N says
 #            (default dummy)
 #   PROGRAMS more (static) programs to put in /bin
+#   PERF     a perf binary to put in /bin with the shared libraries it
+#            needs, as this machine's dynamic linker finds them (e.g.
+#            /usr/bin/perf, Debian's linux-perf), for vmprof.perf=
 set -eu
 
 out=${1:?usage: mkinitramfs.sh OUT.cpio.gz}
@@ -61,6 +64,15 @@ chmod 755 "$root/init"
 for p in ${PROGRAMS:-}; do
 	cp "$p" "$root/bin/"
 done
+cp "$here/perf-fold.awk" "$root/lib/perf-fold.awk"
+if [ -n "${PERF:-}" ]; then
+	cp "$PERF" "$root/bin/perf"
+	# Each library (and the dynamic linker) at the path ldd names.
+	for lib in $(ldd "$PERF" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p'); do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+fi
 
 # Resolve module dependencies depth first, so that each order file lists
 # every module after the modules it needs.
