@@ -161,13 +161,40 @@ void vmprof_guest_stack_src(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 }
 
 /*
+ * A tick held back at entry is charged to the exit before that entry,
+ * whose registers were kept; but the guest has been entered since, and by
+ * the time the tick is taken it may have run (an emulated CPU was seen to
+ * run on for millions of instructions first), so its memory may no longer
+ * be that exit's.  The stack still is, as far as a chain goes, while the
+ * guest is at the same stack pointer and at most one instruction past
+ * the exit's (which KVM may have completed): its callers' frames are what
+ * they were.  Read in KVM's window for the interrupt that stopped it.
+ */
+static bool vmprof_guest_unmoved(struct kvm_vcpu *vcpu,
+				 const struct vmprof_stack_src *kept)
+{
+	struct vmprof_guest_regs r;
+	u64 now[VMPROF_REG_NR];
+
+	if (!vcpu || !vmprof_guest_read(vcpu, &r, false) ||
+	    !(vmprof_guest_read_gprs(vcpu, r.rip, now) &
+	      BIT_ULL(VMPROF_REG_SP)))
+		return false;
+	return now[VMPROF_REG_SP] == kept->regs[VMPROF_REG_SP] &&
+	       r.rip - kept->regs[VMPROF_REG_IP] < 16;
+}
+
+/*
  * The guest's state at the last exit of @slot's vCPU, for a VMM sample on
  * its thread, inside KVM_RUN or not.  The VM's memslots are not looked at
  * (outside KVM_RUN nothing says the VM is still there): the last copy is
- * used as it is.  False if the exit's registers were not kept.
+ * used as it is.  False if the exit's registers were not kept, or if the
+ * guest has been entered since and moved on (@vcpu: the sample's vCPU,
+ * when it is inside KVM_RUN on this CPU).
  */
 bool vmprof_guest_stack_src_exit(struct vmprof_session *s,
 				 struct vmprof_vcpu_slot *slot,
+				 struct kvm_vcpu *vcpu,
 				 struct vmprof_stack_src *src)
 {
 	struct vmprof_target *t = s->target;
@@ -183,6 +210,9 @@ bool vmprof_guest_stack_src_exit(struct vmprof_session *s,
 	*src = xs->src;
 	barrier();
 	if ((seq & 1) || seq != READ_ONCE(xs->seq) || !seq)
+		return false;
+	if (READ_ONCE(slot->state) == VMPROF_SLOT_GUEST &&
+	    !vmprof_guest_unmoved(vcpu, src))
 		return false;
 	src->slots = rcu_dereference_sched(t->gmem.slots);
 	return true;

@@ -173,7 +173,7 @@ static void vmprof_charged_write(struct vmprof_session *s,
 
 	if (live)
 		vmprof_guest_stack_src(s, vcpu, smp->exit_guest_rip, &src);
-	else if (!vmprof_guest_stack_src_exit(s, slot, &src))
+	else if (!vmprof_guest_stack_src_exit(s, slot, vcpu, &src))
 		memset(&src, 0, sizeof(src));
 	vmprof_sample_group_write(s, NULL, 0, &src, smp);
 }

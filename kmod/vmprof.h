@@ -375,6 +375,7 @@ void vmprof_guest_stack_src(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 			    u64 rip, struct vmprof_stack_src *src);
 bool vmprof_guest_stack_src_exit(struct vmprof_session *s,
 				 struct vmprof_vcpu_slot *slot,
+				 struct kvm_vcpu *vcpu,
 				 struct vmprof_stack_src *src);
 bool vmprof_sample_group_write(struct vmprof_session *s, const void *pre,
 			       u32 pre_len, const struct vmprof_stack_src *src,

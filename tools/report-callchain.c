@@ -9,6 +9,7 @@
 
 #include "hashmap.h"
 #include "report-callchain.h"
+#include "symbolize.h"
 #include "unwind-dwarf.h"
 #include "unwind-fp.h"
 #include "unwind-orc.h"
@@ -358,6 +359,9 @@ static bool guest_text(void *ctx, uint64_t addr)
 	struct vmprof_resolved res;
 
 	report__resolve_guest(t->rep, t->vm, addr - 1, &res);
+	/* An ELF's symbols name data too (a stack in .bss). */
+	if (res.symbol && res.elf)
+		return vmprof_elf__is_code(res.elf, res.elf_addr);
 	return res.symbol != NULL;
 }
 

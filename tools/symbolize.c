@@ -219,6 +219,25 @@ int vmprof_elf__inlines(struct vmprof_elf *e, uint64_t addr,
 	return nr;
 }
 
+bool vmprof_elf__is_code(struct vmprof_elf *e, uint64_t addr)
+{
+	GElf_Addr bias;
+	Elf *elf = dwfl_module_getelf(e->mod, &bias);
+	Elf_Scn *scn = NULL;
+
+	if (!elf)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr mem, *sh = gelf_getshdr(scn, &mem);
+
+		if (sh && (sh->sh_flags & SHF_EXECINSTR) &&
+		    (sh->sh_flags & SHF_ALLOC) && sh->sh_type != SHT_NOBITS &&
+		    addr - (sh->sh_addr + bias) < sh->sh_size)
+			return true;
+	}
+	return false;
+}
+
 int vmprof_elf__section_addr(struct vmprof_elf *e, const char *name,
 			     uint64_t *addr)
 {

@@ -48,6 +48,9 @@ int vmprof_elf__srcline(struct vmprof_elf *e, uint64_t addr, char *line,
 int vmprof_elf__inlines(struct vmprof_elf *e, uint64_t addr,
 			const char **names, int max);
 
+/* Whether addr (a link address) is in a section of code. */
+bool vmprof_elf__is_code(struct vmprof_elf *e, uint64_t addr);
+
 /* The address of the section called name; 0 if found. */
 int vmprof_elf__section_addr(struct vmprof_elf *e, const char *name,
 			     uint64_t *addr);

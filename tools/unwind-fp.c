@@ -36,12 +36,26 @@ void fp_unwind(const struct unwind_input *in,
 		unwind_result__stop(res, UNWIND_END_NO_REGISTER, ip);
 		return;
 	}
-	if (opts && opts->is_text && unwind_input__read(in, sp, &at_sp) &&
-	    code_addr(at_sp, in->user) && opts->is_text(opts->ctx, at_sp)) {
-		have_at_sp = true;
-		if (!unwind_result__add(res, at_sp,
-					UNWIND_FRAME_RETURN | uflag))
-			return;
+	if (opts && opts->is_text && unwind_input__read(in, sp, &at_sp)) {
+		uint64_t above;
+
+		/*
+		 * Right after the prologue's push %rbp, [RSP] is the
+		 * caller's RBP, still in RBP too, and the return address is
+		 * the word above it.
+		 */
+		if (bp && at_sp == bp &&
+		    unwind_input__read(in, sp + 8, &above) &&
+		    code_addr(above, in->user) &&
+		    opts->is_text(opts->ctx, above))
+			at_sp = above;
+		if (code_addr(at_sp, in->user) &&
+		    opts->is_text(opts->ctx, at_sp)) {
+			have_at_sp = true;
+			if (!unwind_result__add(res, at_sp,
+						UNWIND_FRAME_RETURN | uflag))
+				return;
+		}
 	}
 	/*
 	 * A zero frame pointer marks the outermost frame; in the sampled

@@ -17,7 +17,8 @@
  * optimized code): RBP is still the caller's frame, so the walk skips the
  * caller.  When is_text is given, the word at [RSP] is taken for that
  * caller if it is an address in the code is_text knows: at such points
- * it is the return address.
+ * it is the return address; or the word above it, when [RSP] holds RBP
+ * (the caller's frame pointer, just pushed by the prologue).
  */
 struct unwind_fp_opts {
 	/* Is addr code of the sampled program?  NULL: unknown. */

@@ -15,8 +15,9 @@ Each check prints "PASS: name" or "FAIL: name: why".
       frame pointers on the build without them: no wrong chain, and the
       chains that end early say so
   callchain-checks.py cg-domain NAME FOLDED
-      domain-switch: the VMM's work for cg_device_io's port I/O stands on
-      its whole chain, then exit:IOIO, then the VMM function
+      domain-switch: the VMM's work charged to an exit stands on a chain
+      of cg.c, then the exit reason, then the VMM function; most of it
+      on cg_device_io's whole chain and exit:IOIO
   callchain-checks.py complete NAME HEADER MIN_PERCENT
       the report header's guest kernel chains complete, at least
       MIN_PERCENT of them
@@ -27,6 +28,7 @@ Each check prints "PASS: name" or "FAIL: name: why".
       output) against those of perf -g inside the guest (its console's
       perf-folded lines): the heaviest chains of either are the other's
 """
+import itertools
 import re
 import sys
 
@@ -70,13 +72,14 @@ CG_WEIGHTS = {"cg_root_a;cg_mid": 40, "cg_root_b;cg_mid": 20,
               "cg_root_d": 10}
 
 
-# cg_main's printing of a round line, all inlined into it.
-CG_PRINT = [
-    "cg_start64;cg_main;cg_puts;cg_putc;inb",
-    "cg_start64;cg_main;cg_puts;cg_putc;outb",
-    "cg_start64;cg_main;cg_putu;cg_puts;cg_putc;inb",
-    "cg_start64;cg_main;cg_putu;cg_puts;cg_putc;outb",
-]
+# cg_main's printing of a round line, all inlined into it: DWARF names
+# some of the inlined functions (cg_putu, cg_puts, cg_putc, in that order)
+# and the port I/O.
+CG_PRINT = ["cg_start64;cg_main" + "".join(";" + f for f in fs) + io
+            for fs in itertools.chain.from_iterable(
+                itertools.combinations(("cg_putu", "cg_puts", "cg_putc"), k)
+                for k in range(4))
+            for io in ("", ";inb", ";outb")]
 
 
 def cg_prefixes():
@@ -162,8 +165,10 @@ def cg_broken(name, path):
 
 
 def cg_domain(name, path):
+    ok_chains = cg_prefixes()
     want = "cg_start64;cg_main;cg_root_io;cg_device_io"
-    total = good = 0
+    total = io = dev = early = 0
+    wrong = []
     vmm = {}
     for frames, n in folded(path):
         exits = [i for i, f in enumerate(frames) if f.startswith("exit:")]
@@ -171,17 +176,33 @@ def cg_domain(name, path):
             continue
         i = exits[0]
         total += n
-        guest = ";".join(f for f in frames[:i] if f not in ("inb", "outb"))
-        if guest == want and frames[i] == "exit:IOIO" and \
-           len(frames) > i + 1:
-            good += n
-            fn = frames[-1]
-            vmm[fn] = vmm.get(fn, 0) + n
+        if len(frames) <= i + 1:
+            wrong.append((";".join(frames), n))
+            continue
+        if incomplete(frames):
+            early += n
+            continue
+        guest = ";".join(frames[:i])
+        if guest not in ok_chains:
+            wrong.append((";".join(frames), n))
+            continue
+        if frames[i] != "exit:IOIO":
+            continue
+        io += n
+        if guest.startswith(want):
+            dev += n
+            vmm[frames[-1]] = vmm.get(frames[-1], 0) + n
     top = sorted(vmm.items(), key=lambda x: -x[1])[:3]
-    check(total > 0 and good >= 0.9 * total,
-          f"{name}: {good} of {total} VMM samples charged to an exit stand "
-          f"on {want};exit:IOIO;VMM_FUNCTION (top: {top})",
-          "the charged samples lack the guest's chain")
+    check(total > 0 and not wrong,
+          f"{name}: {total} VMM samples charged to an exit stand on a "
+          f"chain of cg.c, then the exit, then a VMM function",
+          f"{wrong[:4]}")
+    check(early <= 0.05 * total,
+          f"{name}: {early} of them without the guest's stack (<= 5%)")
+    check(io and dev >= 0.8 * io,
+          f"{name}: {dev} of the {io} charged to port I/O on "
+          f"{want};exit:IOIO (>= 80%; the rest print the round lines); "
+          f"top VMM functions {top}")
 
 
 def header_complete(name, path, min_pct):
