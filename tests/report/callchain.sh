@@ -113,6 +113,30 @@ EOF
 		fail "callchain: late LSTAR" "rc=$RC $(tr '\n' '|' <"$T/out") $(cat "$T/err")"
 	fi
 
+	# Frame pointers at the edge of a frame: right after the prologue's
+	# push %rbp, [RSP] is the caller's RBP and the return address is
+	# above it; a word at [RSP] that is no code (in a variable) is no
+	# caller.
+	local s=0xffffc90000010000 ret c1 data
+	ret=$(hex "$(sym "$G" _start) + 8 + $KASLR")
+	c1=$(hex "$A_COMPUTE + 1 + $KASLR")
+	data=$(hex "$(sym "$G" guest_ticks) + 8 + $KASLR")
+	gen ccp <<EOF || { fail "callchain: fixture" "prologue"; return; }
+info mode=cpu-switch event=cpu-clock isa=svm pid=4242 callgraph=fp stacksize=4096 lstar=$lstar
+stack ip=$c1 sp=$s bp=$(hex "$s + 0x20") seg=$s:task:top:$(hex "$s + 0x20")/$ret/0/0/0/0
+sample ctx=guest-kernel rip=$c1 pid=4242
+stack ip=$c1 sp=$s bp=$(hex "$s + 0x10") seg=$s:task:top:$data/0/$(hex "$s + 0x20")/$ret/0/0
+sample ctx=guest-kernel rip=$c1 pid=4242
+end
+EOF
+	run report -i "$T/ccp.data" --guest-vmlinux "$G" --format folded
+	if [ "$RC" = 0 ] &&
+	   [ "$(cat "$T/out")" = "vm:4242;guest-kernel;_start;do_compute 2" ]; then
+		pass "callchain: fp: the caller of a function that just pushed RBP; data at [RSP] is no caller"
+	else
+		fail "callchain: fp prologue" "rc=$RC $(tr '\n' '|' <"$T/out") $(cat "$T/err")"
+	fi
+
 	# --call-graph none: the profile of the same samples recorded
 	# without stacks, as before call chains.
 	run report -i "$T/cc.data" --guest-vmlinux "$G" --call-graph none

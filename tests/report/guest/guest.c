@@ -16,6 +16,9 @@ __asm__(".text\n"
 	".size entry_SYSCALL_64, . - entry_SYSCALL_64\n");
 #endif
 
+/* Data with a symbol: an address in it is no code (call chains). */
+unsigned long guest_ticks[4];
+
 static inline __attribute__((always_inline)) unsigned long
 mix_step(unsigned long x, unsigned long i)
 {
