@@ -88,6 +88,29 @@ vm:4242;guest-kernel;do_compute 1"
 	else
 		fail "callchain: perf-script" "$(head -n 8 "$T/out" | tr '\n' '|')"
 	fi
+	# The flame graph and pprof draw the same chains as folded.
+	run report -i "$T/cc.data" --guest-vmlinux "$G" --format folded
+	python3 "$HERE/formats-check.py" folded-json "$T/out" > "$T/cc-folded.json"
+	run report -i "$T/cc.data" --guest-vmlinux "$G" --format svg -o "$T/cc.svg"
+	if [ "$RC" = 0 ] && [ -z "$SAN_MSG" ] &&
+	   python3 "$HERE/formats-check.py" svg-folded "$T/cc.svg" > "$T/cc-svg.json" &&
+	   cmp -s "$T/cc-folded.json" "$T/cc-svg.json" &&
+	   grep -q '"vm:4242;guest-kernel;_start;do_io;exit:IOIO;kvm_arch_vcpu_ioctl_run": 1' "$T/cc-svg.json"; then
+		pass "callchain: svg: the flame graph's frames are the folded chains"
+	else
+		fail "callchain: svg" "rc=$RC $SAN_MSG $(cat "$T/cc-svg.json" 2>/dev/null) $(cat "$T/err")"
+	fi
+	run report -i "$T/cc.data" --guest-vmlinux "$G" --format pprof -o "$T/cc.pb.gz"
+	if [ "$RC" = 0 ] && [ -z "$SAN_MSG" ] &&
+	   gunzip -c "$T/cc.pb.gz" | protoc --decode=perftools.profiles.Profile \
+		--proto_path="$TOP/tools/proto" profile.proto > "$T/cc.pb.txt" 2> "$T/err" &&
+	   python3 "$HERE/formats-check.py" pprof-protoc "$T/cc.pb.txt" |
+	   python3 -c 'import json, sys; print(json.dumps({k: v[0] for k, v in json.load(sys.stdin)["stacks"].items()}, sort_keys=True))' > "$T/cc-pprof.json" &&
+	   cmp -s "$T/cc-folded.json" "$T/cc-pprof.json"; then
+		pass "callchain: pprof (decoded by protoc): the samples' locations are the folded chains"
+	else
+		fail "callchain: pprof" "rc=$RC $SAN_MSG $(cat "$T/cc-pprof.json" 2>/dev/null) $(head -c 300 "$T/err")"
+	fi
 	run report -i "$T/cc.data" --guest-vmlinux "$G" --format folded --max-stack 1
 	if [ "$RC" = 0 ] && ! grep -q '_start' "$T/out" && grep -q ';do_compute 3$' "$T/out"; then
 		pass "callchain: --max-stack 1: the sampled function alone"

@@ -11,8 +11,14 @@ tests/lab/t-formats.sh); each reads what another program wrote.
                          perftools.profiles.Profile' printed, as JSON
                          (the same summary as pprof-summary.js)
   folded-json FILE       a folded file as {"stack": count}, JSON
+  svg-folded FILE        the stacks of a flame graph that 'vmprof report
+                         --format svg' drew, rebuilt from its frames
+                         (name, samples, depth; a frame's own samples
+                         are those its children do not hold), as
+                         {"stack": count}, JSON, the root frame left out
 """
 import codecs
+import html
 import json
 import re
 import sys
@@ -122,9 +128,34 @@ def folded_json(path):
     print(json.dumps(d, sort_keys=True))
 
 
+def svg_folded(path):
+    frame = re.compile(r'<g class="f" id="f[0-9]+" data-n="([^"]*)" '
+                       r'data-s="[0-9]+" data-v="([0-9]+)" data-d="([0-9]+)">')
+    path_now = []       # [name, samples, samples of its children]
+    out = {}
+
+    def close(depth):
+        while len(path_now) > depth:
+            name, n, below = path_now[-1]
+            if n > below and len(path_now) > 1:
+                key = ';'.join(f[0] for f in path_now[1:])
+                out[key] = out.get(key, 0) + n - below
+            path_now.pop()
+
+    for m in frame.finditer(open(path, encoding='utf-8').read()):
+        name = html.unescape(m.group(1))
+        n, depth = int(m.group(2)), int(m.group(3))
+        close(depth)
+        if path_now:
+            path_now[-1][2] += n
+        path_now.append([name, n, 0])
+    close(0)
+    print(json.dumps(out, sort_keys=True))
+
+
 if __name__ == '__main__':
     cmds = {'collapse-perf': collapse_perf, 'pprof-protoc': pprof_protoc,
-            'folded-json': folded_json}
+            'folded-json': folded_json, 'svg-folded': svg_folded}
     if len(sys.argv) != 3 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](sys.argv[2])

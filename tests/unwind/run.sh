@@ -15,7 +15,7 @@
 #     the interrupt stack and the system call entry, to the user program.
 #
 # Output: "PASS: name" / "FAIL: name: why" lines.  Takes the lab's lock
-# (QEMU runs: one at a time on the machine).
+# (QEMU runs: one at a time on the machine, tests/lab/lab-lock.sh).
 #
 #   bash tests/unwind/run.sh
 #   UNWIND_PARTS=linux bash tests/unwind/run.sh     only some: cg linux
@@ -41,8 +41,9 @@ if ! make -s -C "$TOP/tools" >"$T/build.log" 2>&1 ||
 	exit 1
 fi
 
-exec 9> "${LAB_LOCK:-/tmp/vmprof-lab.lock}"
-flock 9
+# One lab at a time, machine-wide, in the order they came.
+. "$TOP/tests/lab/lab-lock.sh"
+lab_lock
 
 PARTS=" ${UNWIND_PARTS:-cg linux} "
 
