@@ -73,11 +73,11 @@ static const char record_usage[] =
 "                          'vmprof report' finds their symbols by itself\n"
 "                          (root only: this reads the tenant's memory)\n"
 "      --guest-vmlinux PATH  the guest kernel (vmlinuz or vmlinux), for\n"
-"                          --guest-introspect; default: found by its\n"
+"                          --guest-introspect and -g; default: found by its\n"
 "                          build-id in the build-id cache, --guest-root\n"
 "                          or debuginfod\n"
 "      --guest-root DIR    a copy of the guest's root file system, where\n"
-"                          --guest-introspect looks for the kernel\n"
+"                          --guest-introspect and -g look for the kernel\n"
 "  -g                      guest call chains: --call-graph orc\n"
 "      --call-graph MODE[,SIZE]\n"
 "                          copy the guest's registers and up to SIZE\n"
@@ -421,14 +421,16 @@ static int parse_options(struct record *rec, int argc, char **argv)
 		pr_usage("record", "--guest-introspect needs a VM: -p or --vm, not -a");
 		return -1;
 	}
-	if ((rec->guest_vmlinux || rec->guest_root) && !rec->introspect) {
-		pr_usage("record",
-			 "--guest-vmlinux and --guest-root go with --guest-introspect");
-		return -1;
-	}
 	if (s->system && s->call_graph) {
 		pr_usage("record",
 			 "-g/--call-graph copies one VM's stacks: give it with -p or --vm, not -a");
+		return -1;
+	}
+	/* Both identify the guest kernel: what -g needs too. */
+	if ((rec->guest_vmlinux || rec->guest_root) && !rec->introspect &&
+	    !s->call_graph) {
+		pr_usage("record",
+			 "--guest-vmlinux and --guest-root go with --guest-introspect or -g");
 		return -1;
 	}
 	if (s->call_graph && !s->ring_pages)

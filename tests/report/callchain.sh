@@ -194,6 +194,18 @@ EOF
 	else
 		fail "callchain: --children --format folded" "rc=$RC $(cat "$T/err")"
 	fi
+	# record: the guest kernel image is for -g as for --guest-introspect
+	# (a PID that cannot exist: the command line is all that is checked).
+	run record -p 1073741823 --guest-vmlinux "$G" -d 1 -o "$T/never.data"
+	local rc1=$RC err1
+	err1=$(cat "$T/err")
+	run record -p 1073741823 -g --guest-vmlinux "$G" -d 1 -o "$T/never.data"
+	if [ "$rc1" = 64 ] && grep -q "go with --guest-introspect or -g" <<< "$err1" &&
+	   [ "$RC" = 1 ] && ! grep -q "go with" "$T/err" && [ ! -e "$T/never.data" ]; then
+		pass "callchain: record --guest-vmlinux goes with -g, not alone"
+	else
+		fail "callchain: record --guest-vmlinux with -g" "rc=$rc1/$RC $err1 $(cat "$T/err")"
+	fi
 }
 
 # A GUEST_STACK record that does not fit is corrupt data, named.
