@@ -166,6 +166,11 @@ void report_callchains__orc(struct report *rep,
 
 	if (!cc)
 		return;
+	/* Read again (perf-script's second pass over the file). */
+	for (i = 0; i < cc->nr_mods; i++)
+		if (!memcmp(&cc->mods[i].hdr, o, sizeof(*o)) &&
+		    !strncmp(cc->mods[i].name, name, o->name_len))
+			return;
 	cc->mods = xrealloc(cc->mods, (cc->nr_mods + 1) * sizeof(*cc->mods));
 	m = &cc->mods[cc->nr_mods++];
 	m->hdr = *o;

@@ -410,15 +410,29 @@ static int on_info(void *ctx, const struct vmprof_file_info *info)
 	rep->have_info = true;
 	if (!rep->cc && report__callchains(rep))
 		rep->cc = report_callchains__new();
+	/* Made for GUEST_ORC records ahead of it, and not wanted. */
+	if (rep->cc && !report__callchains(rep)) {
+		report_callchains__delete(rep->cc);
+		rep->cc = NULL;
+	}
 	if (rep->cc && rep->pass != PASS_TIMES)
 		return callchain_info(rep);
 	return 0;
 }
 
+/*
+ * A guest module's ORC tables.  record writes them with the guest's
+ * modules, ahead of the INFO record that says whether the recording has
+ * call chains: they are kept until it comes.
+ */
 static int on_guest_orc(void *ctx, const struct vmprof_file_guest_orc *o,
 			const char *name, const void *ip, const void *orc)
 {
-	report_callchains__orc(ctx, o, name, ip, orc);
+	struct report *rep = ctx;
+
+	if (!rep->cc && !rep->have_info)
+		rep->cc = report_callchains__new();
+	report_callchains__orc(rep, o, name, ip, orc);
 	return 0;
 }
 

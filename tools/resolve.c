@@ -210,6 +210,35 @@ static struct guest_syms *guest_of(const struct vmprof_resolver *r,
 static int guest_set_lstar(struct guest_syms *g, uint64_t lstar, char *err,
 			   size_t errlen);
 
+/*
+ * The kallsyms table a kernel image carries for itself (a vmlinuz without
+ * .symtab: Debian's), at link addresses, as a --guest-kallsyms file would
+ * give them; the guest's LSTAR or the given offset moves them.  NULL if
+ * @path is no kernel image or its table cannot be decoded.
+ */
+static struct vmprof_kallsyms *image_kallsyms(const char *path)
+{
+	struct vmprof_kallsyms *ks = NULL;
+	struct vmprof_kimage *img;
+	char err[512], *text;
+	size_t len;
+
+	img = vmprof_kimage__open(path, err, sizeof(err));
+	if (!img)
+		return NULL;
+	text = vmprof_kimage__kallsyms_text(img, &len, err, sizeof(err));
+	if (text) {
+		ks = vmprof_kallsyms__parse(text, len);
+		free(text);
+	}
+	vmprof_kimage__close(img);
+	if (ks && !ks->nr) {
+		vmprof_kallsyms__free(ks);
+		ks = NULL;
+	}
+	return ks;
+}
+
 int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 			       const struct vmprof_guest_opts *opts,
 			       bool have_lstar, uint64_t lstar,
@@ -233,9 +262,12 @@ int vmprof_resolver__set_guest(struct vmprof_resolver *r, uint32_t pid,
 			return -1;
 		g->elf_name = xstrdup(basename_of(opts->vmlinux));
 		g->elf_path = xstrdup(opts->vmlinux);
-		if (!vmprof_elf__nr_symbols(g->elf) && !map_path)
-			pr_warn("%s has no symbols (a stripped or compressed kernel?): guest samples will be [unknown]; give the vmlinux with symbols (Debian: /usr/lib/debug/boot/vmlinux-VERSION from linux-image-VERSION-dbg) or --guest-kallsyms",
-				opts->vmlinux);
+		if (!vmprof_elf__nr_symbols(g->elf) && !map_path) {
+			g->map = image_kallsyms(opts->vmlinux);
+			if (!g->map)
+				pr_warn("%s has no symbols (a stripped or compressed kernel?): guest samples will be [unknown]; give the vmlinux with symbols (Debian: /usr/lib/debug/boot/vmlinux-VERSION from linux-image-VERSION-dbg) or --guest-kallsyms",
+					opts->vmlinux);
+		}
 	}
 	if (opts->system_map && opts->kallsyms) {
 		snprintf(err, errlen,
@@ -778,9 +810,12 @@ static void load_module(struct vmprof_resolver *r, struct guest_module *g)
 	free(path);
 }
 
-/* Guest kernel code by what the recording says the guest runs. */
+/*
+ * Guest kernel code by what the recording says the guest runs; with
+ * @modules_only, its modules only (the kernel's symbols were given).
+ */
 static bool guest_auto(struct vmprof_resolver *r, uint64_t addr,
-		       struct vmprof_resolved *out)
+		       struct vmprof_resolved *out, bool modules_only)
 {
 	struct guest_module *g = find_module(r, addr);
 	const struct vmprof_ksym *ks;
@@ -796,7 +831,7 @@ static bool guest_auto(struct vmprof_resolver *r, uint64_t addr,
 			out->symbol = ks->name;
 		return true;
 	}
-	if (!r->have_gk)
+	if (!r->have_gk || modules_only)
 		return false;
 	if (!r->auto_tried)
 		load_auto_kernel(r);
@@ -874,7 +909,7 @@ void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
 	const struct vmprof_ksym *ks;
 
 	if (!g) {
-		if (!guest_auto(r, addr, out))
+		if (!guest_auto(r, addr, out, false))
 			set_unknown(out, DSO_UNKNOWN);
 		return;
 	}
@@ -911,7 +946,7 @@ void vmprof_resolver__guest(struct vmprof_resolver *r, uint32_t pid,
 			return;
 		}
 	}
-	if (guest_auto(r, addr, out))
+	if (guest_auto(r, addr, out, true))
 		return;
 	set_unknown(out, DSO_UNKNOWN);
 }

@@ -139,10 +139,11 @@ def capture_one(g, stacks, kind):
 
 def write(path, caps, method, size, lstar=0, modules=()):
     w = vmprofdata.Writer(path)
-    w.info(VMM_PID, FREQ, lstar, method, size)
+    # The modules' tables ahead of INFO, where vmprof record writes them.
     for m in modules:
         w.guest_orc(m["name"], m["start"], m["end"], m["ip_table"], m["ip"],
                     m["orc"], VMM_PID)
+    w.info(VMM_PID, FREQ, lstar, method, size)
     t = 10 ** 9
     for c in caps:
         r = c["regs"]
