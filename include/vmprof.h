@@ -64,8 +64,8 @@
  *                   kernel.perf_event_max_sample_rate, as perf refuses it
  *       -ENOMEM     out of memory
  *       -EPERM      VMPROF_ATTACH_GUEST_TASK (1.2) or
- *                   VMPROF_ATTACH_GUEST_STACK (1.3) without CAP_SYS_ADMIN
- *     A tool built for ABI 1.2 passes the VER1 size, for 1.3 the VER2
+ *                   VMPROF_ATTACH_GUEST_STACK (1.4) without CAP_SYS_ADMIN
+ *     A tool built for ABI 1.2 passes the VER1 size, for 1.4 the VER2
  *     size; an older module answers -E2BIG if fields it does not know
  *     are set.
  *
@@ -207,7 +207,7 @@ struct vmprof_version {
  */
 #define VMPROF_ATTACH_GUEST_TASK (1U << 2)
 /*
- * ABI 1.3.  At each guest sample, and at each VMM sample charged to the
+ * ABI 1.4.  At each guest sample, and at each VMM sample charged to the
  * guest instruction that exited (domain-switch), copy the guest's
  * registers (guest_regs) and a bounded copy of its stacks (at most
  * guest_stack_size bytes) into a VMPROF_RECORD_GUEST_STACK record right
@@ -245,7 +245,7 @@ struct vmprof_attach {
 	__u32 guest_task_comm;	/* offsetof(struct task_struct, comm) */
 	__u32 guest_reserved0;
 	__u64 guest_reserved[2];
-	/* VER2 (ABI 1.3), for VMPROF_ATTACH_GUEST_STACK; else zero. */
+	/* VER2 (ABI 1.4), for VMPROF_ATTACH_GUEST_STACK; else zero. */
 	__u64 guest_regs;	/* VMPROF_REG_* to copy: IP and SP at least,
 				 * general registers, IP and FLAGS only */
 	__u32 guest_stack_size;	/* bytes of stack per sample, a multiple of
@@ -416,7 +416,7 @@ struct vmprof_ring_ctl {
 #define VMPROF_RECORD_SAMPLE	1
 #define VMPROF_RECORD_LOST	2
 #define VMPROF_RECORD_GUEST_TASK 3	/* ABI 1.2 */
-#define VMPROF_RECORD_GUEST_STACK 4	/* ABI 1.3 */
+#define VMPROF_RECORD_GUEST_STACK 4	/* ABI 1.4 */
 
 struct vmprof_record_header {
 	__u32 type;		/* VMPROF_RECORD_* */
@@ -516,7 +516,7 @@ struct vmprof_guest_task {
 #define VMPROF_REG_NR		24	/* non-ABI */
 
 /*
- * ABI 1.3: the guest's registers and stacks at a sample
+ * ABI 1.4: the guest's registers and stacks at a sample
  * (VMPROF_ATTACH_GUEST_STACK), on the ring right before the SAMPLE
  * record it belongs to, in the same ring write.  Then __u64 regs[], one
  * per bit of regs_mask in VMPROF_REG_* order; nr_segs struct

@@ -176,7 +176,7 @@ static bool vmprof_guest_unmoved(struct kvm_vcpu *vcpu,
 	struct vmprof_guest_regs r;
 	u64 now[VMPROF_REG_NR];
 
-	if (!vcpu || !vmprof_guest_read(vcpu, &r, false) ||
+	if (!vcpu || !vmprof_guest_read(vcpu, &r, VMPROF_READ_SAMPLE) ||
 	    !(vmprof_guest_read_gprs(vcpu, r.rip, now) &
 	      BIT_ULL(VMPROF_REG_SP)))
 		return false;

@@ -90,7 +90,7 @@ sample ctx=guest-kernel rip=0xffffffffc0001004 gpid=7 gtid=8
 end reason=3
 EOF
 
-# Guest call chains (ABI 1.3): stacks before their samples, one cut by its
+# Guest call chains (ABI 1.4): stacks before their samples, one cut by its
 # size, one whose second segment faulted, a user stack, a stack charged
 # to an exit, and a module's ORC tables (two entries).
 "$T/gen" "$C/data/callchain.data" <<EOF
