@@ -405,13 +405,14 @@ fail:
 static int on_info(void *ctx, const struct vmprof_file_info *info)
 {
 	struct report *rep = ctx;
+	bool first = !rep->have_info;
 
 	rep->info = *info;
 	rep->have_info = true;
 	if (!rep->cc && report__callchains(rep))
 		rep->cc = report_callchains__new();
-	/* Made for GUEST_ORC records ahead of it, and not wanted. */
-	if (rep->cc && !report__callchains(rep)) {
+	/* Made for GUEST_ORC records ahead of the first INFO, not wanted. */
+	if (first && rep->cc && !report__callchains(rep)) {
 		report_callchains__delete(rep->cc);
 		rep->cc = NULL;
 	}
