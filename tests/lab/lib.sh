@@ -111,7 +111,8 @@ start_gt() {
 # start_linux_guest WORKLOAD SECONDS: Debian's kernel (the one L1 runs) as
 # an L2 guest under real QEMU with two e1000 NICs; sets linux_pid and
 # linux_log and returns once the workload has started.  $LINUX_INITRD
-# names another initramfs (default the one without perf).
+# names another initramfs (default the one without perf), $APPEND adds to
+# the guest kernel's command line.
 start_linux_guest() {
 	local append=
 	# Under the lab's TCG, the L2 kernel finds CPUID's XSAVE size
@@ -125,7 +126,8 @@ start_linux_guest() {
 	(*) append=noxsave ;;
 	esac
 	linux_log=$(mktemp)
-	APPEND="$append" MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
+	APPEND="$append ${APPEND:-}" MEM=256 \
+		bash "$REPO/tests/guest/linux/run-guest.sh" \
 		"/boot/vmlinuz-$(uname -r)" \
 		"${LINUX_INITRD:-$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz}" \
 		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
