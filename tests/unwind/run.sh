@@ -65,7 +65,10 @@ cg_check() {
 	out=$("$VMPROF" report -i "$data" --guest-vmlinux "$elf" \
 		--format folded 2>"$T/err") ||
 		{ fail "$name: report" "$(cat "$T/err")"; return; }
+	# cg_main's printing of a round line, inlined into it: DWARF names
+	# some of the inlined functions, in this order, and the port I/O.
 	bad=$(sed 's/^vm:[0-9]*;guest-kernel;//; s/ [0-9]*$//' <<< "$out" |
+		grep -vxE 'cg_start64;cg_main(;cg_putu)?(;cg_puts)?(;cg_putc)?(;(inb|outb))?' |
 		while read -r chain; do
 			grep -qxF -- "$chain" <(while read -r c; do
 				echo "$c"
