@@ -280,11 +280,14 @@ static void op_enable(void)
 
 	if (fd < 0)
 		return;
+	/* Mostly the argument they take (0), sometimes garbage (EINVAL). */
 	if (below(3)) {
-		if (ioctl(fd, VMPROF_IOC_ENABLE, (unsigned long)rnd()) == 0)
+		if (ioctl(fd, VMPROF_IOC_ENABLE,
+			  one_in(4) ? (unsigned long)rnd() : 0UL) == 0)
 			nr_enabled++;
 	} else {
-		ioctl(fd, VMPROF_IOC_DISABLE, (unsigned long)rnd());
+		ioctl(fd, VMPROF_IOC_DISABLE,
+		      one_in(4) ? (unsigned long)rnd() : 0UL);
 	}
 }
 
