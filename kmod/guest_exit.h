@@ -59,7 +59,8 @@ static __always_inline bool vmprof_guest_exit_fast(struct kvm_vcpu *vcpu,
 	 * before tracing it); the VMCB keeps it until the next VMRUN.
 	 */
 	*rip = vmcb->save.rip;
-	if (unlikely(vmprof_want_lstar()))
+	/* Every exit until the target has one: tools wait for it. */
+	if (unlikely(!READ_ONCE(*lstar) || vmprof_want_lstar()))
 		vmprof_note_lstar(lstar, vmcb->save.lstar);
 	*reason = vmcb->control.exit_code;
 	return true;

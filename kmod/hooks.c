@@ -385,11 +385,24 @@ static struct vmprof_ftrace_hook vmprof_ftrace_hooks[] = {
 	},
 };
 
+/*
+ * Hooking rewrites the start of KVM functions that running vCPUs execute.
+ * A real CPU handles that (text_poke_bp); QEMU's multi-threaded TCG, which
+ * the lab needs for L2 Linux guests, can run a stale translation of it and
+ * freeze (docs/reliability.md): the lab turns the hooks off there.
+ */
+static bool entry_exit_ftrace = true;
+module_param(entry_exit_ftrace, bool, 0644);
+MODULE_PARM_DESC(entry_exit_ftrace,
+		 "time VM entries and exits with ftrace callbacks on KVM (software clock corrections)");
+
 static void vmprof_ftrace_hook(void)
 {
 	struct vmprof_ftrace_hook *h;
 	int err;
 
+	if (!READ_ONCE(entry_exit_ftrace))
+		return;
 	for (h = vmprof_ftrace_hooks;
 	     h < vmprof_ftrace_hooks + ARRAY_SIZE(vmprof_ftrace_hooks); h++) {
 		err = ftrace_set_filter(&h->ops, h->func, strlen(h->func), 1);

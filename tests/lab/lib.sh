@@ -113,6 +113,18 @@ start_gt() {
 # linux_log and returns once the workload has started.  $LINUX_INITRD
 # names another initramfs (default the one without perf), $APPEND adds to
 # the guest kernel's command line.
+# LAB_VMPROF_ARGS: module parameters for every load of vmprof.ko in this
+# boot (tests/run.sh turns the entry/exit ftrace hooks off under
+# multi-threaded TCG, which can freeze on the text they rewrite).
+insmod() {
+	if [ "${1:-}" = "$VMPROF_KO" ] && [ -n "${LAB_VMPROF_ARGS:-}" ]; then
+		# shellcheck disable=SC2086
+		command insmod "$@" $LAB_VMPROF_ARGS
+	else
+		command insmod "$@"
+	fi
+}
+
 start_linux_guest() {
 	local append=
 	# Under the lab's TCG, the L2 kernel finds CPUID's XSAVE size
