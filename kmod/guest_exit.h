@@ -59,8 +59,7 @@ static __always_inline bool vmprof_guest_exit_fast(struct kvm_vcpu *vcpu,
 	 * before tracing it); the VMCB keeps it until the next VMRUN.
 	 */
 	*rip = vmcb->save.rip;
-	/* Every exit until the target has one: tools wait for it. */
-	if (unlikely(!READ_ONCE(*lstar) || vmprof_want_lstar()))
+	if (unlikely(vmprof_want_lstar()))
 		vmprof_note_lstar(lstar, vmcb->save.lstar);
 	*reason = vmcb->control.exit_code;
 	return true;

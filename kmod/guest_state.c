@@ -271,7 +271,7 @@ u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 		return U32_MAX;
 	/* The exiting instruction: see vmprof_guest_exit_fast(). */
 	*rip = vmcb->save.rip;
-	if (!READ_ONCE(*lstar) || vmprof_want_lstar())
+	if (vmprof_want_lstar())
 		vmprof_note_lstar(lstar, vmcb->save.lstar);
 	return vmcb->control.exit_code;
 }
