@@ -439,16 +439,33 @@ static void update_stats(struct top *t, double secs)
 	t->nr_prev_exits = st.nr_exits;
 }
 
+/* Refreshes to wait for the guest LSTAR before showing symbols without. */
+#define TOP_LSTAR_WAITS	2
+
 /* A Linux guest's KASLR is undone from its LSTAR, which the module sees
  * at the guest's first exits: until then its symbols would be wrong. */
 static int check_lstar(struct top *t)
 {
 	struct vmprof_info info;
 
-	if (!t->waiting_lstar || vmprof_session__get_info(&t->s, &info) ||
-	    !(info.flags & VMPROF_INFO_LSTAR))
+	if ((!t->waiting_lstar && !t->lstar_unseen) ||
+	    vmprof_session__get_info(&t->s, &info))
 		return 0;
+	if (!(info.flags & VMPROF_INFO_LSTAR)) {
+		/*
+		 * The module reads LSTAR now and then at an exit; a view
+		 * must not stay empty meanwhile: as report does for a
+		 * recording without it, show the symbols unrelocated, and
+		 * say so on screen.
+		 */
+		if (t->waiting_lstar && ++t->lstar_waits >= TOP_LSTAR_WAITS) {
+			t->waiting_lstar = false;
+			t->lstar_unseen = true;
+		}
+		return 0;
+	}
 	t->waiting_lstar = false;
+	t->lstar_unseen = false;
 	if (vmprof_resolver__set_lstar(t->rep.resolver, 0, info.guest_lstar,
 				       t->error, sizeof(t->error)))
 		return -1;

@@ -255,6 +255,8 @@ static void functions(struct top *t, struct top_screen *scr, int width,
 		add(scr, TOP_LINE_INFO, "  (waiting for the guest's LSTAR to undo its KASLR; --kaslr-offset gives it)");
 		return;
 	}
+	if (t->lstar_unseen)
+		add(scr, TOP_LINE_INFO, "  (no guest LSTAR seen yet: guest symbols at their link addresses; --kaslr-offset gives the offset)");
 	if (!t->rep.nr_rows)
 		add(scr, TOP_LINE_INFO, "  (no samples yet)");
 	for (i = 0; i < nr; i++) {

@@ -52,6 +52,8 @@ struct top {
 	/* Aggregation: the report's histogram, decayed at each refresh. */
 	struct report rep;
 	bool waiting_lstar;	/* guest symbols need the LSTAR first */
+	unsigned int lstar_waits; /* refreshes spent waiting for it */
+	bool lstar_unseen;	/* gave up waiting: symbols unrelocated */
 	char error[1024];	/* why the view stopped, shown after it */
 
 	/* Rates over the last refresh interval. */
