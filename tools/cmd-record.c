@@ -514,24 +514,42 @@ static void write_str(struct record *rec, uint32_t key, const char *s)
 		vmprof_writer__string(&rec->w, key, s, strlen(s));
 }
 
-/* A VM's name, so that `report --vm NAME` finds the VM as `record --vm
- * NAME` did. */
-static void write_vm_name(struct record *rec, uint32_t pid, const char *name)
+/*
+ * A COMM or VM_NAME record (the same body) of process pid; nothing for a
+ * NULL text.  VM_NAME is there so that `report --vm NAME` finds the VM
+ * as `record --vm NAME` did.
+ */
+static void write_pid_text(struct record *rec, uint32_t type, uint32_t pid,
+			   const char *text)
 {
 	struct vmprof_file_comm c = { .pid = pid };
 
-	if (!name)
+	if (!text)
 		return;
-	c.len = strlen(name);
-	vmprof_writer__add(&rec->w, VMPROF_REC_VM_NAME, &c, sizeof(c), name,
-			   c.len);
+	c.len = strlen(text);
+	vmprof_writer__add(&rec->w, type, &c, sizeof(c), text, c.len);
+}
+
+/* The executable mappings of process pid (MMAP records); -1 if unread. */
+static int write_maps(struct record *rec, pid_t pid)
+{
+	struct procfs_map *maps = NULL;
+	size_t nr = 0, i;
+
+	if (procfs__exec_maps(pid, &maps, &nr))
+		return -1;
+	for (i = 0; i < nr; i++)
+		vmprof_writer__add(&rec->w, VMPROF_REC_MMAP, &maps[i].m,
+				   sizeof(maps[i].m), maps[i].path,
+				   maps[i].m.path_len);
+	procfs__free_maps(maps, nr);
+	return 0;
 }
 
 static void write_metadata(struct record *rec)
 {
-	struct procfs_map *maps = NULL;
 	struct utsname u;
-	size_t nr = 0, i, len;
+	size_t len;
 	char *ks, *cmd;
 
 	if (!uname(&u)) {
@@ -545,19 +563,12 @@ static void write_metadata(struct record *rec)
 	write_str(rec, VMPROF_STR_COMMAND, rec->cmdline);
 	if (!rec->s.system) {
 		write_str(rec, VMPROF_STR_VMM_COMM, rec->comm);
-		write_vm_name(rec, rec->s.pid, rec->vm_name);
+		write_pid_text(rec, VMPROF_REC_VM_NAME, rec->s.pid,
+			       rec->vm_name);
 		cmd = procfs__cmdline(rec->s.pid);
 		write_str(rec, VMPROF_STR_VMM_CMDLINE, cmd);
 		free(cmd);
-		if (!procfs__exec_maps(rec->s.pid, &maps, &nr)) {
-			for (i = 0; i < nr; i++)
-				vmprof_writer__add(&rec->w, VMPROF_REC_MMAP,
-						   &maps[i].m,
-						   sizeof(maps[i].m),
-						   maps[i].path,
-						   maps[i].m.path_len);
-			procfs__free_maps(maps, nr);
-		} else {
+		if (write_maps(rec, rec->s.pid)) {
 			pr_warn("cannot read /proc/%d/maps: VMM user-space samples will be [unknown]",
 				(int)rec->s.pid);
 		}
@@ -588,11 +599,9 @@ static bool pid_eq(const void *entry, const void *key)
  */
 static void describe_vm(struct record *rec, uint32_t pid)
 {
-	struct procfs_map *maps = NULL;
-	size_t nr = 0, i;
 	uint32_t *e;
 	bool added;
-	char *comm, *name;
+	char *text;
 
 	if (!rec->s.system || !pid)
 		return;
@@ -600,26 +609,13 @@ static void describe_vm(struct record *rec, uint32_t pid)
 	if (!added)
 		return;
 	*e = pid;
-	comm = procfs__comm(pid);
-	if (comm) {
-		struct vmprof_file_comm c = {
-			.pid = pid, .len = strlen(comm),
-		};
-
-		vmprof_writer__add(&rec->w, VMPROF_REC_COMM, &c, sizeof(c),
-				   comm, c.len);
-		free(comm);
-	}
-	name = vm_target__name(pid);
-	write_vm_name(rec, pid, name);
-	free(name);
-	if (!procfs__exec_maps(pid, &maps, &nr)) {
-		for (i = 0; i < nr; i++)
-			vmprof_writer__add(&rec->w, VMPROF_REC_MMAP, &maps[i].m,
-					   sizeof(maps[i].m), maps[i].path,
-					   maps[i].m.path_len);
-		procfs__free_maps(maps, nr);
-	}
+	text = procfs__comm(pid);
+	write_pid_text(rec, VMPROF_REC_COMM, pid, text);
+	free(text);
+	text = vm_target__name(pid);
+	write_pid_text(rec, VMPROF_REC_VM_NAME, pid, text);
+	free(text);
+	write_maps(rec, pid);
 }
 
 static int on_ring_record(void *ctx, const struct vmprof_ring *ring,
