@@ -168,7 +168,11 @@ void vmprof_guest_stack_src(struct vmprof_session *s, struct kvm_vcpu *vcpu,
  * be that exit's.  The stack still is, as far as a chain goes, while the
  * guest is at the same stack pointer and at most one instruction past
  * the exit's (which KVM may have completed): its callers' frames are what
- * they were.  Read in KVM's window for the interrupt that stopped it.
+ * they were.  The frame pointer must not have moved either: a guest that
+ * returned and came back down another call path to the same stack
+ * pointer and instruction (a polling loop reached from two callers)
+ * would give a chain of the old frames' registers over the new frames'
+ * bytes.  Read in KVM's window for the interrupt that stopped it.
  */
 static bool vmprof_guest_unmoved(struct kvm_vcpu *vcpu,
 				 const struct vmprof_stack_src *kept)
@@ -181,6 +185,7 @@ static bool vmprof_guest_unmoved(struct kvm_vcpu *vcpu,
 	      BIT_ULL(VMPROF_REG_SP)))
 		return false;
 	return now[VMPROF_REG_SP] == kept->regs[VMPROF_REG_SP] &&
+	       now[VMPROF_REG_BP] == kept->regs[VMPROF_REG_BP] &&
 	       r.rip - kept->regs[VMPROF_REG_IP] < 16;
 }
 

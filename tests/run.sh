@@ -136,7 +136,7 @@ LAB_NOT_DEFAULT="t_linuxcallchain"
 # its PASS and FAIL lines tagged with the kernel.  A boot that fails
 # without a FAIL line (a hang: lab.sh prints where L1 was) gets one.
 lab_boot() {
-	local k=$1 tcg=$2 timeout=$3 rc out
+	local k=$1 tcg=$2 timeout=$3 rc out start=$SECONDS
 	shift 3
 	out=$(mktemp)
 	# Multi-threaded TCG froze L1 while vmprof hooked KVM's functions
@@ -157,6 +157,8 @@ lab_boot() {
 		echo "FAIL: [$k] lab boot ($*): exit status $rc"
 	fi
 	rm -f "$out"
+	printf 'TIME: %5d s    lab %s, %s TCG: %s\n' $((SECONDS - start)) \
+		"$k" "$tcg" "$*"
 }
 
 # lab_boots_multi KERNEL TIMEOUT TESTS...: a boot with a TCG thread per
@@ -254,6 +256,7 @@ fi
 echo
 echo "How long each part took:"
 printf '%s' "$times"
+grep '^TIME: ' "$log" | sed 's/^TIME://'
 echo
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" != 0 ]

@@ -126,20 +126,8 @@ insmod() {
 }
 
 start_linux_guest() {
-	local append=
-	# Under the lab's TCG, the L2 kernel finds CPUID's XSAVE size
-	# inconsistent with the features it enabled ("XSAVE consistency
-	# problem: size 832 != kernel_size 576"), warns and disables XSAVE;
-	# 7.x kernels then oops in early boot (fpstate_reset on a NULL FPU,
-	# fpu__init_system_xstate), 6.x ones carry on.  A real CPU has no
-	# such inconsistency; noxsave keeps 7.x guests on FXSAVE from the start.
-	case $(uname -r) in
-	([1-6].*) ;;
-	(*) append=noxsave ;;
-	esac
 	linux_log=$(mktemp)
-	APPEND="$append ${APPEND:-}" MEM=256 \
-		bash "$REPO/tests/guest/linux/run-guest.sh" \
+	MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
 		"/boot/vmlinuz-$(uname -r)" \
 		"${LINUX_INITRD:-$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz}" \
 		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
