@@ -108,11 +108,6 @@ start_gt() {
 	return 1
 }
 
-# start_linux_guest WORKLOAD SECONDS: Debian's kernel (the one L1 runs) as
-# an L2 guest under real QEMU with two e1000 NICs; sets linux_pid and
-# linux_log and returns once the workload has started.  $LINUX_INITRD
-# names another initramfs (default the one without perf), $APPEND adds to
-# the guest kernel's command line.
 # LAB_VMPROF_ARGS: module parameters for every load of vmprof.ko in this
 # boot (tests/run.sh turns the entry/exit ftrace hooks off under
 # multi-threaded TCG, which can freeze on the text they rewrite).
@@ -125,17 +120,52 @@ insmod() {
 	fi
 }
 
+# guest_started LOG WORKLOAD PID: wait until the Linux guest of PID says in
+# LOG that WORKLOAD started.  Returns 0 then, 2 if its QEMU ended first
+# (printing how), 1 if it did not start in time.
+guest_started() {
+	local i
+	for i in $(seq 900); do
+		grep -q "VMPROF-GUEST workload $2 start" "$1" && return 0
+		if ! kill -0 "$3" 2>/dev/null; then
+			wait "$3"
+			echo "  the guest's QEMU ended (status $?) before its workload started"
+			return 2
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_linux_guest WORKLOAD SECONDS [QEMU ARGS...]: Debian's kernel (the
+# one L1 runs) as an L2 guest under real QEMU with two e1000 NICs and QEMU
+# ARGS; sets linux_pid and linux_log and returns once the workload has
+# started.  $LINUX_INITRD names another initramfs (default the one without
+# perf), $APPEND adds to the guest kernel's command line, $MEM sets its
+# memory (MiB, default 256).  Under the lab's TCG an L2 Linux guest now and
+# then dies in early boot (QEMU ends, the guest having printed nothing):
+# it gets a second boot, said so; a guest that does not start its
+# workload fails.
 start_linux_guest() {
-	linux_log=$(mktemp)
-	MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
-		"/boot/vmlinuz-$(uname -r)" \
-		"${LINUX_INITRD:-$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz}" \
-		"$1" "$2" kvm -monitor none > "$linux_log" 2>&1 &
-	linux_pid=$!
-	wait_for_line "$linux_log" "VMPROF-GUEST workload $1 start" 600 &&
-		return 0
-	echo "lab: the Linux guest did not start its workload:"
-	cat "$linux_log"
+	local workload=$1 seconds=$2 try rc
+	shift 2
+	for try in 1 2; do
+		linux_log=$(mktemp)
+		MEM=${MEM:-256} bash "$REPO/tests/guest/linux/run-guest.sh" \
+			"/boot/vmlinuz-$(uname -r)" \
+			"${LINUX_INITRD:-$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz}" \
+			"$workload" "$seconds" kvm -monitor none "$@" \
+			> "$linux_log" 2>&1 &
+		linux_pid=$!
+		guest_started "$linux_log" "$workload" "$linux_pid"
+		rc=$?
+		[ "$rc" = 0 ] && return 0
+		echo "lab: the Linux guest did not start its workload:"
+		tail -n 30 "$linux_log" | sed 's/^/  | /'
+		kill -9 "$linux_pid" 2>/dev/null
+		wait "$linux_pid" 2>/dev/null
+		[ "$rc" = 2 ] || return 1
+	done
 	return 1
 }
 
@@ -167,4 +197,33 @@ guest_kaslr_offset() {
 	rt=$(sed -n 's/.*entry_SYSCALL_64=0x\([0-9a-f]*\).*/\1/p' "$1" | head -n 1)
 	link=$(awk '$3 == "entry_SYSCALL_64" { print $1; exit }' "$2")
 	perl -e 'no warnings "portable"; printf "0x%x\n", hex($ARGV[0]) - hex($ARGV[1])' "$rt" "$link"
+}
+
+# kvm_vendor_reload PARAMS...: reload kvm_amd or kvm_intel with PARAMS.
+# The QEMU lab's hold-keys (tests/lab/init) keeps two VMs, and so the
+# vendor module, busy: it is stopped for the reload and started again.
+kvm_vendor_reload() {
+	local m hk rc
+	for m in kvm_amd kvm_intel; do
+		[ -d "/sys/module/$m" ] || continue
+		hk=$(pidof hold-keys)
+		if [ -n "$hk" ]; then
+			kill "$hk"
+			while kill -0 "$hk" 2>/dev/null; do sleep 0.1; done
+		fi
+		rc=0
+		rmmod "$m" || rc=1
+		if [ -e "/lib/modules/$m.ko" ]; then	# the VMX lab's CD
+			insmod "/lib/modules/$m.ko" "$@" || rc=1
+		else
+			modprobe "$m" "$@" || rc=1
+		fi
+		if [ -n "$hk" ]; then
+			"$LAB_BUILD/hold-keys" > /tmp/hold-keys.out 2>&1 &
+			wait_for_line /tmp/hold-keys.out held 50 ||
+				echo "  hold-keys: $(cat /tmp/hold-keys.out)"
+		fi
+		return "$rc"
+	done
+	return 1
 }

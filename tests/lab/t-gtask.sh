@@ -121,35 +121,6 @@ gtask_pass() {
 	check "gtask, $what: rmmod" rmmod vmprof
 }
 
-# kvm_vendor_reload PARAMS...: reload kvm_amd or kvm_intel with PARAMS.
-# The QEMU lab's hold-keys (tests/lab/init) keeps two VMs, and so the
-# vendor module, busy: it is stopped for the reload and started again.
-kvm_vendor_reload() {
-	local m hk rc
-	for m in kvm_amd kvm_intel; do
-		[ -d "/sys/module/$m" ] || continue
-		hk=$(pidof hold-keys)
-		if [ -n "$hk" ]; then
-			kill "$hk"
-			while kill -0 "$hk" 2>/dev/null; do sleep 0.1; done
-		fi
-		rc=0
-		rmmod "$m" || rc=1
-		if [ -e "/lib/modules/$m.ko" ]; then	# the VMX lab's CD
-			insmod "/lib/modules/$m.ko" "$@" || rc=1
-		else
-			modprobe "$m" "$@" || rc=1
-		fi
-		if [ -n "$hk" ]; then
-			"$LAB_BUILD/hold-keys" > /tmp/hold-keys.out 2>&1 &
-			wait_for_line /tmp/hold-keys.out held 50 ||
-				echo "  hold-keys: $(cat /tmp/hold-keys.out)"
-		fi
-		return "$rc"
-	done
-	return 1
-}
-
 t_gtask() {
 	local np
 	gtask_pass "nested paging"

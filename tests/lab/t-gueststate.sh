@@ -9,26 +9,6 @@
 #    physical address.
 # Sourced by tests/lab/suite.sh inside the lab.
 
-# gs_reload_kvm_amd ARGS: kvm_amd loaded again with ARGS (nothing may use
-# it: the lab's hold-keys, which holds two VMs, is stopped and started
-# again around it).
-gs_reload_kvm_amd() {
-	local i
-	kill $(pidof hold-keys) 2>/dev/null
-	for i in $(seq 50); do
-		pidof hold-keys > /dev/null || break
-		sleep 0.1
-	done
-	rmmod kvm_amd && modprobe kvm_amd "$@"
-	local rc=$?
-	"$LAB_BUILD/hold-keys" > /tmp/hold-keys.out 2>&1 &
-	for i in $(seq 50); do
-		grep -q held /tmp/hold-keys.out && break
-		sleep 0.1
-	done
-	return $rc
-}
-
 # gs_cr3 NAME: kvm-run with paging, recorded in cpu-switch; every guest
 # sample must carry one of the guest's two page directories, and both.
 gs_cr3() {
@@ -73,7 +53,7 @@ t_gueststate() {
 
 	gs_cr3 npt
 	rmmod vmprof
-	if gs_reload_kvm_amd npt=0; then
+	if kvm_vendor_reload npt=0; then
 		insmod "$VMPROF_KO" || { fail "gueststate: insmod"; return; }
 		check "cr3: kvm_amd runs with shadow paging" \
 			grep -qx N /sys/module/kvm_amd/parameters/npt
@@ -82,7 +62,7 @@ t_gueststate() {
 	else
 		fail "gueststate: kvm_amd does not load with npt=0"
 	fi
-	check "gueststate: kvm_amd back to nested paging" gs_reload_kvm_amd
+	check "gueststate: kvm_amd back to nested paging" kvm_vendor_reload
 	insmod "$VMPROF_KO" || { fail "gueststate: insmod"; return; }
 	check "gueststate: objects all zero" wait_objects_zero
 	check "gueststate: rmmod" rmmod vmprof

@@ -10,24 +10,17 @@
 # Sourced by tests/lab/suite.sh inside the lab.
 
 t_smp() {
-	local d=$LAB_OUT/smp log pid warned
+	local d=$LAB_OUT/smp pid warned
 	mkdir -p "$d"
-	log=$d/guest.log
 	rmmod vmprof 2>/dev/null
 	insmod "$VMPROF_KO" || { fail "smp: insmod"; return; }
 	warned=$(dmesg | grep -c "layout not recognised")
-	SMP=2 MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
-		"/boot/vmlinuz-$(uname -r)" \
-		"$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz" ipi 30 kvm \
-		-monitor none > "$log" 2>&1 &
-	pid=$!
-	if ! wait_for_line "$log" "VMPROF-GUEST workload ipi start" 600; then
+	if ! SMP=2 start_linux_guest ipi 30; then
 		fail "smp: the guest did not start its ipi workload"
-		tail -n 30 "$log" | sed 's/^/  | /'
-		kill -9 "$pid"; wait "$pid" 2>/dev/null
 		rmmod vmprof
 		return
 	fi
+	pid=$linux_pid
 	check "smp: record cpu-switch" "$VMPROF" record -q -p "$pid" -F 1000 \
 		-d 4 -o "$d/cpu.data"
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null

@@ -30,7 +30,6 @@ EOF_PY
 t_vhost() {
 	local d=$LAB_OUT/vhost log pid flood rx
 	mkdir -p "$d"
-	log=$d/guest.log
 	insmod "$VMPROF_KO" || { fail "vhost: insmod"; return; }
 	modprobe tun && modprobe vhost_net ||
 		{ fail "vhost: tun and vhost_net load"; rmmod vmprof; return; }
@@ -41,21 +40,15 @@ t_vhost() {
 			dev "$VH_TAP" nud permanent ||
 		{ fail "vhost: tap $VH_TAP"; rmmod vmprof; return; }
 
-	MEM=256 bash "$REPO/tests/guest/linux/run-guest.sh" \
-		"/boot/vmlinuz-$(uname -r)" \
-		"$GUEST_BUILD/linux-guest-$(uname -r).cpio.gz" rx 20 kvm \
-		-monitor none \
+	if ! start_linux_guest rx 20 \
 		-netdev "tap,id=vh0,ifname=$VH_TAP,script=no,downscript=no,vhost=on" \
-		-device virtio-net-pci,netdev=vh0,mac=52:54:00:00:00:10 \
-		> "$log" 2>&1 &
-	pid=$!
-	if ! wait_for_line "$log" "VMPROF-GUEST workload rx start" 600; then
+		-device virtio-net-pci,netdev=vh0,mac=52:54:00:00:00:10; then
 		fail "vhost: the guest did not start its rx workload"
-		tail -n 30 "$log" | sed 's/^/  | /'
-		kill -9 "$pid"; wait "$pid" 2>/dev/null
 		ip link del "$VH_TAP"; rmmod vmprof
 		return
 	fi
+	pid=$linux_pid
+	log=$linux_log
 	echo "  vhost workers: $(ps -eLo tid,comm | grep -w "vhost-[0-9]*" | tr -s ' ' | tr '\n' ';')"
 	vh_flood 8 > "$d/flood.out" 2>&1 &
 	flood=$!
