@@ -129,18 +129,22 @@ t_linuxcallchain() {
 			"dev_hard_start_xmit;e1000_xmit_frame" \
 			"entry_SYSCALL_64_after_hwframe;do_syscall_64;" \
 			"__napi_poll;e1000_clean" || lab_failed=1
-		"$VMPROF" report -i "$d/orc.data" --guest-vmlinux "$kimg" \
-			--format perf-script 2>/dev/null |
-			awk -f "$REPO/tests/guest/linux/perf-fold.awk" |
-			sort -rn > "$d/orc.chains"
-		python3 "$CC_CHECKS" perf "linuxcallchain: against perf -g" \
-			"$d/orc.chains" "$d/guest.log" || lab_failed=1
 	fi
 	if cc_report "linuxcallchain: -g domain-switch" "$d/dom.data" \
 		"$d/dom" --guest-vmlinux "$kimg"; then
 		python3 "$CC_CHECKS" has "linuxcallchain: domain-switch" \
 			"$d/dom.folded" "dev_hard_start_xmit;e1000_xmit_frame;exit:" ||
 			lab_failed=1
+		# The guest's perf, on a software clock, counts the time its
+		# vCPU waits in the VMM for an exit as the time of the
+		# instruction that exited: domain-switch's view, not
+		# cpu-switch's (the e1000's MMIO exits are most of it).
+		"$VMPROF" report -i "$d/dom.data" --guest-vmlinux "$kimg" \
+			--format perf-script 2>/dev/null |
+			awk -f "$REPO/tests/guest/linux/perf-fold.awk" |
+			sort -rn > "$d/dom.chains"
+		python3 "$CC_CHECKS" perf "linuxcallchain: against perf -g" \
+			"$d/dom.chains" "$d/guest.log" || lab_failed=1
 	fi
 	check "linuxcallchain: objects all zero" wait_objects_zero
 	check "linuxcallchain: rmmod" rmmod vmprof

@@ -12,16 +12,30 @@
 # unwound differently by the two (perf: user frame pointers; vmprof: the
 # kernel's stack only).  A chain the unwinder gave up on (vmprof's
 # "[incomplete: WHY]" frame) ends in "[incomplete]".  POSIX awk: busybox's
-# runs it in the guest.
+# runs it in the guest.  Of a domain-switch recording, the guest chain of
+# the exit a VMM sample is charged to counts, as the guest's own perf sees
+# the time of its exits.
 function flush() {
-	if (chain != "")
+	if (chain != "" && !vmm)
 		n[chain]++
 	chain = ""
+	vmm = 0
 }
 /^[ \t]*$/ { flush(); next }
 /^[ \t]/ {
 	addr = $1
 	name = $2
+	# vmprof's domain-switch: the VMM's frames come before the exit
+	# they are charged to (leaf first), the guest's after it; a VMM
+	# sample charged to no exit has no guest frames at all.
+	if (addr == "0" && name ~ /^exit:/) {
+		chain = ""
+		next
+	}
+	if (addr == "0" && name ~ /^vmm-/) {
+		vmm = 1
+		next
+	}
 	if (name ~ /^\[incomplete/) {
 		chain = (chain == "" ? "[incomplete]" : "[incomplete];" chain)
 		next
