@@ -34,11 +34,13 @@ import struct
 import subprocess
 import sys
 
+# kvm_userspace_exit and its probe: vmprof before 2026-11-30 hooked it
+# (--icount-base measures older revisions).
 TRACEPOINTS = ("kvm_entry", "kvm_exit", "kvm_userspace_exit",
                "sched_switch", "sched_process_fork")
 REGIONS = {
     "probe.kvm_entry": ("vmprof_probe_kvm_entry2", "vmprof_probe_kvm_entry3"),
-    "probe.kvm_exit": ("vmprof_probe_kvm_exit",),
+    "probe.kvm_exit": ("vmprof_probe_kvm_exit", "vmprof_probe_kvm_exit_svm"),
     "probe.userspace_exit": ("vmprof_probe_userspace_exit",),
     "probe.sched_switch": ("vmprof_probe_sched_switch",),
     "probe.sched_fork": ("vmprof_probe_sched_fork",),

@@ -56,17 +56,22 @@ void vmprof_guest_state_init(void)
 }
 
 DEFINE_PER_CPU(struct vmcb *, vmprof_vmcb_seen);
-DEFINE_PER_CPU(unsigned int, vmprof_lstar_tick);
 
+/*
+ * The VMCB of an SVM vCPU, or NULL if the pointer cannot be one.  Remembered
+ * as seen only once the layout is validated: the exit probe's fast path
+ * (guest_exit.h) takes a VMCB equal to it for a validated one.
+ */
 static struct vmcb *vmprof_svm_vmcb(struct kvm_vcpu *vcpu)
 {
 	struct vmcb *vmcb = *(struct vmcb **)((char *)vcpu + sizeof(*vcpu));
 
-	if (vmcb == this_cpu_read(vmprof_vmcb_seen))
+	if (vmcb && vmcb == this_cpu_read(vmprof_vmcb_seen))
 		return vmcb;
 	if (!PAGE_ALIGNED(vmcb) || !virt_addr_valid(vmcb))
 		return NULL;
-	this_cpu_write(vmprof_vmcb_seen, vmcb);
+	if (READ_ONCE(vmprof_vmcb_state) == VMCB_OK)
+		this_cpu_write(vmprof_vmcb_seen, vmcb);
 	return vmcb;
 }
 
@@ -126,8 +131,6 @@ static bool vmprof_svm_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		 * the next VMRUN.  An exit needs only its reason and RIP.
 		 */
 		r->rip = vmcb->save.rip;
-		if (vmprof_want_lstar())
-			r->lstar = vmcb->save.lstar;
 		return true;
 	}
 	/*
@@ -190,13 +193,27 @@ static bool vmprof_vmx_cr3(struct kvm_vcpu *vcpu, u64 *cr3)
  */
 static bool vmprof_vmx_unreadable;
 
+/*
+ * VMX exits on this CPU, for reading LSTAR through KVM: at one exit in 16
+ * while the target has none (the guest may not have set it yet), then at
+ * one in 1024 (it changes when the guest reboots).
+ */
+static DEFINE_PER_CPU(unsigned int, vmprof_vmx_lstar_tick);
+
+static bool vmprof_vmx_want_lstar(u64 *lstar)
+{
+	unsigned int mask = READ_ONCE(*lstar) ? 1023 : 15;
+
+	return (this_cpu_inc_return(vmprof_vmx_lstar_tick) & mask) == 1;
+}
+
 bool vmprof_guest_unreadable(void)
 {
 	return READ_ONCE(vmprof_vmx_unreadable);
 }
 
 static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
-			    enum vmprof_read_at at)
+			    enum vmprof_read_at at, u64 *lstar)
 {
 	u64 v;
 
@@ -213,11 +230,12 @@ static bool vmprof_vmx_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	if (at != VMPROF_READ_SAMPLE) {
 		/*
 		 * Ask KVM, in the probes only (task context, vCPU loaded),
-		 * never from the handler; see vmprof_kvm_get_msr().
+		 * never from the handler; see vmprof_kvm_get_msr().  VMX
+		 * exits take the slow path anyway.
 		 */
-		if (vmprof_want_lstar() &&
-		    vmprof_kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0)
-			r->lstar = v;
+		if (lstar && vmprof_vmx_want_lstar(lstar) &&
+		    vmprof_kvm_get_msr(vcpu, MSR_LSTAR, &v) == 0 && v)
+			WRITE_ONCE(*lstar, v);
 		return true;
 	}
 	if (vmprof_vmx_cr3(vcpu, &v))
@@ -241,17 +259,18 @@ static noinline u32 vmprof_vmx_exit(struct kvm_vcpu *vcpu, u64 *rip,
 	struct vmprof_guest_regs r = { .exit_reason = U32_MAX };
 
 	if (vmprof_isa != VMPROF_ISA_VMX ||
-	    !vmprof_vmx_read(vcpu, &r, VMPROF_READ_EXIT))
+	    !vmprof_vmx_read(vcpu, &r, VMPROF_READ_EXIT, lstar))
 		r.exit_reason = U32_MAX;
 	*rip = r.rip;
-	vmprof_note_lstar(lstar, r.lstar);
 	return r.exit_reason;
 }
 
 /*
- * vmprof_guest_exit() (guest_exit.h) but for its common case: a VMCB not
- * yet validated or not yet seen on this CPU, VMX, or state KVM cannot
- * show (SEV-ES, SNP, TDX).  As vmprof_guest_read(.., VMPROF_READ_EXIT).
+ * The exit's reason (U32_MAX if unknown) and the guest RIP into *rip,
+ * on the vCPU thread at an exit, in every case: the common one of
+ * vmprof_guest_exit_svm() (guest_exit.h) too, a VMCB not yet validated or
+ * not yet seen on this CPU, VMX, or state KVM cannot show (SEV-ES, SNP,
+ * TDX).  As vmprof_guest_read(.., VMPROF_READ_EXIT).
  */
 u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 {
@@ -271,16 +290,13 @@ u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 		return U32_MAX;
 	/* The exiting instruction: see vmprof_guest_exit_fast(). */
 	*rip = vmcb->save.rip;
-	if (vmprof_want_lstar())
-		vmprof_note_lstar(lstar, vmcb->save.lstar);
 	return vmcb->control.exit_code;
 }
 
 /*
  * Read what is available.  At an exit (the kvm_exit probe) or at an entry
  * that follows an exit kvm_exit did not trace (task context on the vCPU
- * thread): RIP of the exiting instruction, the exit reason and now and
- * then LSTAR.  For a sample (the overflow handler): RIP, CR3, CPL and the
+ * thread): RIP of the exiting instruction and the exit reason.  For a sample (the overflow handler): RIP, CR3, CPL and the
  * exit reason.
  */
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
@@ -294,9 +310,36 @@ bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 	case VMPROF_ISA_SVM:
 		return vmprof_svm_read(vcpu, r, at);
 	case VMPROF_ISA_VMX:
-		return vmprof_vmx_read(vcpu, r, at);
+		return vmprof_vmx_read(vcpu, r, at, NULL);
 	}
 	return false;
+}
+
+/*
+ * The guest's MSR_LSTAR (the KASLR hint the tool relocates guest kernel
+ * symbols with) for @t, from the overflow handler with @vcpu loaded on
+ * this CPU (vmprof_guest_read()'s contract), at a guest sample or a VMM
+ * sample inside the vCPU's ioctl.  Read at samples rather than at exits:
+ * an exit is far more frequent than a sample, and a guest that seldom
+ * exits still has samples.  SVM keeps it in the VMCB, one load.  Not a
+ * nested guest's (L2's VMCB holds L2's), nor sealed state.  VMX keeps the
+ * guest's in vcpu_vmx's user-return MSRs, which only KVM reads, and not
+ * from NMI context: its exits read it (vmprof_vmx_read()).
+ */
+void vmprof_guest_sample_lstar(struct vmprof_target *t, struct kvm_vcpu *vcpu)
+{
+	struct vmcb *vmcb;
+	u64 v;
+
+	if (vmprof_isa != VMPROF_ISA_SVM || vcpu->arch.guest_state_protected ||
+	    (vcpu->arch.hflags & HF_GUEST_MASK))
+		return;
+	vmcb = vmprof_svm_vmcb(vcpu);
+	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
+		return;
+	v = vmcb->save.lstar;
+	if (v && v != READ_ONCE(t->guest_lstar))
+		WRITE_ONCE(t->guest_lstar, v);
 }
 
 /*

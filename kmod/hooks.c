@@ -8,7 +8,6 @@
  *    and exit, fastpath re-entries included, for a static-branch and an
  *    indirect call.  A kprobe there would cost an int3 per exit, and the
  *    functions around VM entry are noinstr.
- *  - kvm:kvm_userspace_exit says a vCPU thread left KVM_RUN.
  *  - sched:sched_switch (found with for_each_kernel_tracepoint) says a
  *    vCPU thread left its CPU.  It does the job of a preempt notifier for
  *    every thread at once; preempt notifiers must be registered by each
@@ -23,24 +22,26 @@
  *    VMRUN than the tracepoints can, for the software clock's
  *    corrections (sample.c), where KVM has those functions.
  *
- * vmprof_pcpu says "task T is inside KVM_RUN with vCPU V on this CPU, and
- * has not left the CPU since it last entered the guest".  While that
- * holds, T's ioctl holds V's file, so V is alive and loaded here; that is
- * what lets the overflow handler look at V without a reference on the VM.
- * kvm_entry sets it; kvm_userspace_exit and sched_switch clear it.  It is
- * only written on its own CPU (kvm_entry and sched_switch run with
- * interrupts off; kvm_userspace_exit's clearing is one per-CPU cmpxchg),
- * and read by the overflow handler on the same CPU, which may interrupt a
+ * vmprof_pcpu says "task T entered the guest with vCPU V on this CPU, and
+ * has not left the CPU since".  kvm_entry sets it, sched_switch clears it.
+ * It is only written on its own CPU (both run with interrupts off) and
+ * read by the overflow handler on the same CPU, which may interrupt a
  * probe: the task is cleared first and set last so the handler never
- * pairs T with a V that is not T's.
+ * pairs T with a V that is not T's.  T may have left KVM_RUN since (to
+ * its VMM's user space, without a context switch): the handler looks at
+ * V only while T is also inside V's vcpu_load() (vmprof_vcpu_loaded()),
+ * where T's ioctl holds V's file, so V is alive and loaded here; that is
+ * what lets it look at V without a reference on the VM.  Telling that
+ * from kvm_userspace_exit instead cost a probe and a tracepoint site at
+ * every exit to user space (docs/benchmarks.md).
  *
  * kvm_entry and kvm_exit fire with interrupts off on the kernels vmprof
  * builds for (7.x traces the SVM exit in svm_vcpu_run(), VMX always did),
  * or, on 6.1 SVM, inside the tracepoint's preempt_disable(): either way an
  * RCU read side, which target.c's synchronize_rcu() waits for.  From 7.x
  * on the tracepoint itself no longer disables preemption (SRCU-fast), so
- * probes that may run preemptible (kvm_userspace_exit, task_newtask,
- * task_rename) take what they need themselves (target.c).
+ * probes that may run preemptible (task_newtask, task_rename) take what
+ * they need themselves (target.c).
  *
  * vmprof_pcpu also keeps the last target lookup made on its CPU, beyond
  * the exit to user space and the context switch that end T's stay: a
@@ -53,11 +54,11 @@
  *
  * Every tracepoint is found by name, in kvm.ko's tracepoint table or, for
  * the scheduler's and a built-in KVM's, the kernel's: none has to be
- * exported (sched_switch never was, kvm_userspace_exit is not, and KVM
- * restricts more of its exports to its own modules from 6.18 on).  Each
- * probe is checked at build time against the kernel's own declaration of
- * its tracepoint (compat.h), and vmprof holds a reference on kvm.ko from
- * load to unload, as a link to its symbols would.
+ * exported (sched_switch never was, and KVM restricts more of its
+ * exports to its own modules from 6.18 on).  Each probe is checked at
+ * build time against the kernel's own declaration of its tracepoint
+ * (compat.h), and vmprof holds a reference on kvm.ko from load to unload,
+ * as a link to its symbols would.
  */
 #include <linux/ftrace.h>
 #include <linux/module.h>
@@ -81,7 +82,6 @@ DEFINE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 static struct module *vmprof_kvm;
 static struct tracepoint *vmprof_tp_kvm_entry;
 static struct tracepoint *vmprof_tp_kvm_exit;
-static struct tracepoint *vmprof_tp_userspace_exit;
 static struct tracepoint *vmprof_tp_sched_switch;
 static struct tracepoint *vmprof_tp_task_newtask;
 static struct tracepoint *vmprof_tp_task_rename;
@@ -137,7 +137,8 @@ static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
 					     struct vmprof_vcpu_slot *slot,
 					     struct kvm_vcpu *vcpu, u64 now)
 {
-	u32 reason = vmprof_guest_exit(vcpu, &slot->exit_rip, &t->guest_lstar);
+	u32 reason = vmprof_guest_exit_slow(vcpu, &slot->exit_rip,
+					    &t->guest_lstar);
 
 	vmprof_slot_exit_account(t, slot, reason, now);
 	/* For the VMM samples charged to it, when stacks are copied. */
@@ -498,8 +499,19 @@ static noinline void vmprof_kvm_exit_slow(struct kvm_vcpu *vcpu)
 	}
 }
 
+/* The kvm_exit probe of a VMX host (or one of neither): all out of line. */
 static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 					  u32 isa)
+{
+	vmprof_kvm_exit_slow(vcpu);
+}
+
+/*
+ * The kvm_exit probe of an SVM host, chosen when the hooks are registered
+ * so that no exit tests the ISA: its common case reads the VMCB inline.
+ */
+static notrace void vmprof_probe_kvm_exit_svm(void *data,
+					      struct kvm_vcpu *vcpu, u32 isa)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	struct vmprof_vcpu_slot *slot;
@@ -517,8 +529,7 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 	t = pc->target;
 	/* A session that copies stacks keeps each exit's registers. */
 	if (unlikely(atomic_read(&t->stack_sessions) ||
-		     !vmprof_guest_exit_fast(vcpu, &reason, &slot->exit_rip,
-					     &t->guest_lstar)))
+		     !vmprof_guest_exit_svm(vcpu, &reason, &slot->exit_rip)))
 		return vmprof_kvm_exit_slow(vcpu);
 	now = rdtsc();
 	vmprof_pcpu_exit_stamp(pc, now);
@@ -526,28 +537,9 @@ static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 }
 
 /*
- * @task leaves this CPU or KVM_RUN.  One instruction on this CPU's slot,
- * whatever CPU that is when it runs: from 7.x on, tracepoints call their
- * probes under SRCU with preemption enabled, and kvm_userspace_exit fires
- * in the ioctl's preemptible tail.  A this_cpu_ptr() taken before a
- * migration would clear the slot of the CPU left behind, where another
- * vCPU thread may have entered the guest since.
- */
-static __always_inline void vmprof_pcpu_leave(struct task_struct *task)
-{
-	this_cpu_cmpxchg(vmprof_pcpu.task, task, NULL);
-}
-
-static notrace void vmprof_probe_userspace_exit(void *data, __u32 reason,
-						int err)
-{
-	vmprof_pcpu_leave(current);
-}
-
-/*
  * @prev leaves this CPU.  If it is a vCPU thread in an exit (in KVM or in
  * its VMM's user space: this CPU's lookup is still its own), the exit's
- * off-CPU time starts.
+ * off-CPU time starts.  Called with interrupts off: pc stays this CPU's.
  */
 static notrace void vmprof_probe_sched_switch(void *data, bool preempt,
 					      struct task_struct *prev,
@@ -557,7 +549,8 @@ static notrace void vmprof_probe_sched_switch(void *data, bool preempt,
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	struct vmprof_vcpu_slot *slot;
 
-	vmprof_pcpu_leave(prev);
+	if (pc->task == prev)
+		WRITE_ONCE(pc->task, NULL);
 	if (pc->owner != prev || pc->gen != READ_ONCE(vmprof_targets_gen))
 		return;
 	slot = pc->slot;
@@ -594,11 +587,9 @@ static void vmprof_probe_task_rename(void *data, struct task_struct *task,
 	vmprof_target_named_task(task);
 }
 
-static_assert(__same_type(&vmprof_probe_kvm_exit, vmprof_tp_kvm_exit_t),
+static_assert(__same_type(&vmprof_probe_kvm_exit, vmprof_tp_kvm_exit_t) &&
+	      __same_type(&vmprof_probe_kvm_exit_svm, vmprof_tp_kvm_exit_t),
 	      "kvm_exit has a prototype vmprof does not know");
-static_assert(vmprof_tp_probe_matches(kvm_userspace_exit,
-				      vmprof_probe_userspace_exit),
-	      "kvm_userspace_exit has a prototype vmprof does not know");
 static_assert(vmprof_tp_probe_matches(sched_switch, vmprof_probe_sched_switch),
 	      "sched_switch has a prototype vmprof does not know");
 static_assert(vmprof_tp_probe_matches(task_newtask, vmprof_probe_newtask_u64) ||
@@ -614,8 +605,6 @@ static void vmprof_match_kvm_tp(struct tracepoint *tp)
 		vmprof_tp_kvm_entry = tp;
 	else if (!strcmp(tp->name, "kvm_exit"))
 		vmprof_tp_kvm_exit = tp;
-	else if (!strcmp(tp->name, "kvm_userspace_exit"))
-		vmprof_tp_userspace_exit = tp;
 }
 
 static void vmprof_find_core_tp(struct tracepoint *tp, void *priv)
@@ -633,16 +622,24 @@ static void vmprof_find_core_tp(struct tracepoint *tp, void *priv)
 struct vmprof_hook {
 	struct tracepoint **tp;
 	void *probe;
+	void *probe_svm;	/* instead of probe on an SVM host, if set */
 };
 
 static const struct vmprof_hook vmprof_hooks[] = {
 	{ &vmprof_tp_sched_switch, vmprof_probe_sched_switch },
-	{ &vmprof_tp_userspace_exit, vmprof_probe_userspace_exit },
 	{ &vmprof_tp_task_newtask, vmprof_probe_task_newtask },
 	{ &vmprof_tp_task_rename, vmprof_probe_task_rename },
-	{ &vmprof_tp_kvm_exit, vmprof_probe_kvm_exit },
+	{ &vmprof_tp_kvm_exit, vmprof_probe_kvm_exit,
+	  vmprof_probe_kvm_exit_svm },
 	{ &vmprof_tp_kvm_entry, vmprof_probe_kvm_entry },
 };
+
+/* vmprof_isa is set once at load: registration and removal agree. */
+static void *vmprof_hook_probe(const struct vmprof_hook *h)
+{
+	return vmprof_isa == VMPROF_ISA_SVM && h->probe_svm ? h->probe_svm :
+							       h->probe;
+}
 
 static void vmprof_pcpu_reset(void)
 {
@@ -658,7 +655,8 @@ static void vmprof_hooks_unregister(int n)
 	vmprof_ftrace_unhook();
 	while (n--)
 		tracepoint_probe_unregister(*vmprof_hooks[n].tp,
-					    vmprof_hooks[n].probe, NULL);
+					    vmprof_hook_probe(&vmprof_hooks[n]),
+					    NULL);
 	/* No probe runs, or holds a per-CPU pointer, after this. */
 	tracepoint_synchronize_unregister();
 	vmprof_pcpu_reset();
@@ -703,7 +701,8 @@ static int vmprof_hooks_register(void)
 	vmprof_pcpu_reset();
 	for (i = 0; i < ARRAY_SIZE(vmprof_hooks); i++) {
 		err = tracepoint_probe_register(*vmprof_hooks[i].tp,
-						vmprof_hooks[i].probe, NULL);
+						vmprof_hook_probe(&vmprof_hooks[i]),
+						NULL);
 		if (err) {
 			pr_err("cannot hook tracepoint %s: %d\n",
 			       (*vmprof_hooks[i].tp)->name, err);
@@ -776,9 +775,8 @@ int vmprof_hooks_init(void)
 	if (!register_tracepoint_module_notifier(&vmprof_tp_module_nb))
 		unregister_tracepoint_module_notifier(&vmprof_tp_module_nb);
 	for_each_kernel_tracepoint(vmprof_find_core_tp, NULL);
-	if (!vmprof_tp_kvm_entry || !vmprof_tp_kvm_exit ||
-	    !vmprof_tp_userspace_exit) {
-		pr_err("KVM is not loaded (no kvm_entry, kvm_exit, kvm_userspace_exit tracepoints): load kvm_intel or kvm_amd first\n");
+	if (!vmprof_tp_kvm_entry || !vmprof_tp_kvm_exit) {
+		pr_err("KVM is not loaded (no kvm_entry, kvm_exit tracepoints): load kvm_intel or kvm_amd first\n");
 		goto err;
 	}
 	if (!vmprof_tp_sched_switch || !vmprof_tp_task_newtask ||

@@ -178,6 +178,24 @@ static void vmprof_charged_write(struct vmprof_session *s,
 	vmprof_sample_group_write(s, NULL, 0, &src, smp);
 }
 
+/*
+ * Samples on this CPU: the guest's LSTAR is read at every sample while
+ * the target has none, then at one in 64 (a guest that reboots gets a new
+ * one).  The KASLR hint then comes with a recording's first samples.
+ */
+static DEFINE_PER_CPU(unsigned int, vmprof_lstar_tick);
+
+static __always_inline void vmprof_sample_lstar(struct vmprof_session *s,
+						struct kvm_vcpu *vcpu)
+{
+	struct vmprof_target *t = s->target;
+
+	/* System-wide sessions have no target and record no LSTAR. */
+	if (t && (!READ_ONCE(t->guest_lstar) ||
+		  !(this_cpu_inc_return(vmprof_lstar_tick) & 63)))
+		vmprof_guest_sample_lstar(t, vcpu);
+}
+
 void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 		     struct pt_regs *regs)
 {
@@ -201,8 +219,15 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 
 	if (!READ_ONCE(s->enabled) || (s->attr.flags & VMPROF_ATTACH_DRY_RUN))
 		return;
-	if (READ_ONCE(pc->task) == current)
+	/*
+	 * The vCPU current entered the guest with on this CPU, if it is
+	 * still inside that vCPU's ioctl (not back in its VMM's user space).
+	 */
+	if (READ_ONCE(pc->task) == current) {
 		vcpu = READ_ONCE(pc->vcpu);
+		if (vcpu && !vmprof_vcpu_loaded(vcpu))
+			vcpu = NULL;
+	}
 	in_guest = vcpu && vmprof_in_guest_window(vcpu);
 	/*
 	 * A hardware counter that excludes the host (cpu-switch) counted
@@ -244,6 +269,7 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 	if (in_guest && when == VMPROF_TICK_GUEST &&
 	    vmprof_guest_read(vcpu, &r, VMPROF_READ_SAMPLE) &&
 	    !(sw_clock && vmprof_tick_after_exit(&r))) {
+		vmprof_sample_lstar(s, vcpu);
 		vmprof_fill_guest(&smp, s, vcpu, &r);
 		vmprof_guest_sample_write(s, vcpu, &smp);
 		return;
@@ -272,6 +298,8 @@ void vmprof_overflow(struct perf_event *event, struct perf_sample_data *data,
 			  task_tgid_nr_ns(current, s->pid_ns);
 	}
 	if (slot) {
+		if (vcpu)
+			vmprof_sample_lstar(s, vcpu);
 		live = vmprof_fill_exit(&smp, slot, vcpu, held);
 		if ((s->attr.flags & VMPROF_ATTACH_GUEST_STACK) &&
 		    (smp.flags & VMPROF_SAMPLE_EXIT)) {

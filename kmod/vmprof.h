@@ -222,6 +222,23 @@ struct vmprof_pcpu {
 };
 DECLARE_PER_CPU(struct vmprof_pcpu, vmprof_pcpu);
 
+/*
+ * Is current between vcpu_load(@vcpu) and vcpu_put(@vcpu), inside one of
+ * the vCPU's ioctls (KVM_RUN's for the most part)?  vcpu_load() registers
+ * the vCPU's preempt notifier on current and vcpu_put() removes it; only
+ * KVM registers preempt notifiers, one vCPU at a time, so it is first on
+ * current's list exactly then.  A vCPU loaded by current is alive (the
+ * ioctl holds its file) and loaded on this CPU (current runs here).  Only
+ * addresses are compared, @vcpu may be long gone: NMI-safe, as current's
+ * list changes only in current's own context, one store to its head.
+ * KVM selects PREEMPT_NOTIFIERS.
+ */
+static __always_inline bool vmprof_vcpu_loaded(struct kvm_vcpu *vcpu)
+{
+	return READ_ONCE(current->preempt_notifiers.first) ==
+	       &vcpu->preempt_notifier.link;
+}
+
 /* Live-object counters, checked by the tests through debugfs. */
 struct vmprof_objects {
 	atomic_t sessions;
@@ -306,7 +323,6 @@ extern u32 vmprof_isa;
 struct vmprof_guest_regs {
 	u64 rip;
 	u64 cr3;
-	u64 lstar;
 	u32 cpl;
 	u32 exit_reason;
 };
@@ -319,6 +335,8 @@ void vmprof_guest_state_init(void);
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		       enum vmprof_read_at at);
 int vmprof_vmread_selftest(bool *vmxe, u64 *val);
+void vmprof_guest_sample_lstar(struct vmprof_target *t,
+			       struct kvm_vcpu *vcpu);
 struct vmprof_guest_paging {
 	u64 cr3;
 	u64 gs_base;
