@@ -48,6 +48,9 @@ REGIONS = {
     "vmprof.guest_read": ("vmprof_guest_read",),
     "vmprof.overflow": ("vmprof_overflow",),
     "vmprof.ring_write": ("vmprof_ring_write",),
+    # A guest sample (with its GUEST_TASK and GUEST_STACK records) is one
+    # ring group: written by this, not vmprof_ring_write().
+    "vmprof.group_write": ("vmprof_sample_group_write",),
     "clock": ("sched_clock_cpu", "local_clock"),
     "perf.hrtimer": ("perf_swevent_hrtimer",),
     "perf.overflow": ("__perf_event_overflow",),

@@ -139,13 +139,18 @@ def exit_metrics(w):
     return m
 
 
+def vmprof_written(w):
+    """Samples vmprof wrote: single records, and guest samples' groups."""
+    return g(w, "vmprof.ring_write", 0) + g(w, "vmprof.group_write", 0)
+
+
 def sample_metrics(w):
     ticks = g(w, "perf.hrtimer", 0)
-    written = g(w, "vmprof.ring_write", 0) or g(w, "perf.output", 0)
+    written = vmprof_written(w) or g(w, "perf.output", 0)
     handler = g(w, "vmprof.overflow", 1) + g(w, "perf.output", 1)
     calls = g(w, "vmprof.overflow", 0) + g(w, "perf.output", 0)
     t = w.get("tool", {})
-    t_written = g(t, "vmprof.ring_write", 0) or g(t, "perf.output", 0)
+    t_written = vmprof_written(t) or g(t, "perf.output", 0)
     return {
         "ticks": ticks,
         "tick": div(g(w, "perf.hrtimer", 1), ticks),
