@@ -57,7 +57,11 @@ t_callchain() {
 	insmod "$VMPROF_KO" || { fail "callchain: insmod"; return; }
 	for b in $builds; do
 		elf=$GUEST_BUILD/cg-$b.elf
-		start_cg "$b" rounds=0 quiet=1 ||
+		# Rounds of a quarter of the default, so that a recording
+		# holds many whole ones: on a slow L1 (6.12-rt, half the
+		# samples of 6.1) the chains once came out 44.8/19.8/17.7/
+		# 8.5/9.2, as a partial round among few would skew them.
+		start_cg "$b" rounds=0 quiet=1 scale=250000 ||
 			{ fail "callchain: cg-$b: guest start"; continue; }
 		for m in $methods; do
 			cc_record "callchain: cg-$b --call-graph $m" \
