@@ -271,7 +271,6 @@ static int parse_options(struct record *rec, int argc, char **argv)
 	struct vmprof_session *s = &rec->s;
 	bool have_freq = false;
 	uint64_t v;
-	pid_t pid;
 	char *end;
 	int c;
 
@@ -282,23 +281,10 @@ static int parse_options(struct record *rec, int argc, char **argv)
 		switch (c) {
 		case 'p':
 		case OPT_VM:
-			if (rec->target) {
-				pr_usage("record", "give one VM: -p or --vm, once");
+			if (vm_target__option("record", optarg, c == OPT_VM,
+					      &rec->target,
+					      &rec->target_is_name))
 				return -1;
-			}
-			if (c == 'p' &&
-			    vm_target__parse_pid(optarg, &pid) < 0) {
-				pr_usage("record",
-					 "-p takes a process id or a VM name, not '%s'",
-					 optarg);
-				return -1;
-			}
-			if (!optarg[0]) {
-				pr_usage("record", "an empty VM name");
-				return -1;
-			}
-			rec->target = optarg;
-			rec->target_is_name = c == OPT_VM;
 			break;
 		case 'a':
 			s->system = true;

@@ -122,7 +122,6 @@ static int parse_options(struct top *t, int argc, char **argv)
 {
 	struct vmprof_session *s = &t->s;
 	uint64_t v;
-	pid_t pid;
 	char *end;
 	int c;
 
@@ -133,23 +132,10 @@ static int parse_options(struct top *t, int argc, char **argv)
 		switch (c) {
 		case 'p':
 		case OPT_VM:
-			if (t->target) {
-				pr_usage("top", "give one VM: -p or --vm, once");
+			if (vm_target__option("top", optarg, c == OPT_VM,
+					      &t->target,
+					      &t->target_is_name))
 				return -1;
-			}
-			if (c == 'p' &&
-			    vm_target__parse_pid(optarg, &pid) < 0) {
-				pr_usage("top",
-					 "-p takes a process id or a VM name, not '%s'",
-					 optarg);
-				return -1;
-			}
-			if (!optarg[0]) {
-				pr_usage("top", "an empty VM name");
-				return -1;
-			}
-			t->target = optarg;
-			t->target_is_name = c == OPT_VM;
 			break;
 		case 'e':
 			s->event = vmprof_event__parse(optarg);

@@ -561,6 +561,29 @@ int vm_target__parse_pid(const char *arg, pid_t *pid)
 	return 1;
 }
 
+int vm_target__option(const char *cmd, const char *arg, bool name_only,
+		      const char **target, bool *target_is_name)
+{
+	pid_t pid;
+
+	if (*target) {
+		pr_usage(cmd, "give one VM: -p or --vm, once");
+		return -1;
+	}
+	if (!name_only && vm_target__parse_pid(arg, &pid) < 0) {
+		pr_usage(cmd, "-p takes a process id or a VM name, not '%s'",
+			 arg);
+		return -1;
+	}
+	if (!arg[0]) {
+		pr_usage(cmd, "an empty VM name");
+		return -1;
+	}
+	*target = arg;
+	*target_is_name = name_only;
+	return 0;
+}
+
 int vm_target__resolve(const char *arg, bool name_only, pid_t *pid,
 		       char **name)
 {

@@ -56,6 +56,15 @@ const char *vm_name_source__name(enum vm_name_source s);
  */
 int vm_target__parse_pid(const char *arg, pid_t *pid);
 
+/*
+ * A -p ARG (name_only false) or --vm ARG (true) of command cmd: kept in
+ * *target and *target_is_name for vm_target__resolve().  Returns -1 after
+ * a usage line for a second one, a number that is no process id after
+ * -p, or an empty name.
+ */
+int vm_target__option(const char *cmd, const char *arg, bool name_only,
+		      const char **target, bool *target_is_name);
+
 /* The name of the VM that process pid runs (as `vmprof list` names it;
  * free it), or NULL when pid runs no KVM VM. */
 char *vm_target__name(pid_t pid);

@@ -116,7 +116,12 @@ check_list_usage() {
 	for a in "list --bogus:unknown option '--bogus'" \
 		 "list --format:option '--format' needs an argument" \
 		 "top -Z:unknown option '-Z'" "top --vm:option '--vm' needs an argument" \
-		 "record --vm:option '--vm' needs an argument"; do
+		 "record --vm:option '--vm' needs an argument" \
+		 "record -p 0:-p takes a process id or a VM name, not '0'" \
+		 "top -p 99999999999:-p takes a process id or a VM name, not '99999999999'" \
+		 "record -p 1 --vm x:give one VM: -p or --vm, once" \
+		 "top --vm a -p 1:give one VM: -p or --vm, once" \
+		 "record --vm=:an empty VM name" "top --vm=:an empty VM name"; do
 		# shellcheck disable=SC2086
 		run ${a%%:*}
 		if [ "$RC" != 64 ] || [ "$(wc -l <"$T/err")" != 2 ] ||
@@ -125,8 +130,8 @@ check_list_usage() {
 		fi
 	done
 	if [ -z "$bad" ]; then
-		pass "list, top: an unknown option or a missing argument is one error line and a hint"
+		pass "list, top, record: an unknown option, a missing argument or a bad VM is one error line and a hint"
 	else
-		fail "list, top: an unknown option or a missing argument is one error line and a hint" "$bad"
+		fail "list, top, record: an unknown option, a missing argument or a bad VM is one error line and a hint" "$bad"
 	fi
 }
