@@ -4,6 +4,7 @@
  * symbol tables, so they are read here rather than through libdwfl.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,21 @@ static int leading_underscores(const char *s)
 	return n;
 }
 
+/*
+ * A label the linker script puts at a section's bounds (__indirect_thunk_start,
+ * __static_call_text_end, __entry_text_start): it names where a section
+ * begins, not the function that is there.
+ */
+static bool section_label(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (s[0] != '_' || s[1] != '_')
+		return false;
+	return (n > 6 && !strcmp(s + n - 6, "_start")) ||
+	       (n > 4 && !strcmp(s + n - 4, "_end"));
+}
+
 static int sym_cmp(const void *a, const void *b)
 {
 	const struct parsed *x = a, *y = b;
@@ -103,7 +119,14 @@ static int sym_cmp(const void *a, const void *b)
 
 	if (x->sym.addr != y->sym.addr)
 		return x->sym.addr < y->sym.addr ? -1 : 1;
-	/* Aliases: prefer global, then fewer leading underscores. */
+	/*
+	 * Aliases: prefer a function over a section's label, then global,
+	 * then fewer leading underscores.
+	 */
+	gx = section_label(x->sym.name);
+	gy = section_label(y->sym.name);
+	if (gx != gy)
+		return gx - gy;
 	gx = x->type == 'T';
 	gy = y->type == 'T';
 	if (gx != gy)

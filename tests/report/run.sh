@@ -986,6 +986,7 @@ suite() {
 	check_module_accounting
 	check_wrong_symbols
 	check_names
+	check_aliases
 	check_demangle
 	check_list_usage
 	check_vmlist

@@ -49,6 +49,26 @@ for l in open(sys.argv[1]):
 }
 
 # Symbol names are any bytes: every output gets them whole and printable.
+# Aliases: a function and the labels of a section's bounds at one address
+# (6.1's retpoline thunks: __indirect_thunk_start, __x86_indirect_thunk_rax):
+# the report names the function.
+check_aliases() {
+	{
+		nm -n "$G" | awk 'NF == 3 && $3 != "do_compute"'
+		printf '%s T __indirect_thunk_start\n' "${COMPUTE#0x}"
+		printf '%s T __x86_indirect_thunk_rax\n' "${COMPUTE#0x}"
+		printf '%s T __static_call_text_end\n' "${COMPUTE#0x}"
+	} >"$T/aliases.map"
+	spec_basic | gen aliases
+	run report -i "$T/aliases.data" --guest-system-map "$T/aliases.map" --format json
+	if [ "$RC" = 0 ] &&
+	   [ "$(jget "$T/out" '"__x86_indirect_thunk_rax" in [r["symbol"] for r in d["rows"]] and not [r for r in d["rows"] if r["symbol"].endswith(("_start", "_end"))]')" = True ]; then
+		pass "names: an address with a function and section labels is named after the function"
+	else
+		fail "names: an address with a function and section labels is named after the function" "rc=$RC $(jget "$T/out" '[r["symbol"] for r in d["rows"]]' | head -c 300)"
+	fi
+}
+
 check_names() {
 	local long bad="" f
 
