@@ -82,7 +82,8 @@ gt_qemu() {
 
 # start_cg BUILD ARGS: the call-graph guest (tests/guest/cg), BUILD fp or
 # nofp, under real QEMU with KVM; sets cg_pid and cg_log and returns once
-# its first round is done.
+# its first round is done (a loaded L1 took more than 30 s to get there),
+# or stops it and fails.
 start_cg() {
 	local build=$1
 	shift
@@ -92,19 +93,22 @@ start_cg() {
 		-kernel "$GUEST_BUILD/cg-$build.boot" -append "$*" \
 		> "$cg_log" 2>&1 &
 	cg_pid=$!
-	wait_for_line "$cg_log" 'CG round 1 done' 300 && return 0
+	wait_for_line "$cg_log" 'CG round 1 done' 1200 && return 0
 	echo "lab: the call-graph guest did not start:"; cat "$cg_log"
+	kill -9 "$cg_pid"; wait "$cg_pid" 2>/dev/null
 	return 1
 }
 
 # start_gt ARGS: the ground-truth guest under real QEMU with KVM; sets
-# gt_pid and gt_log and returns once its first round is done.
+# gt_pid and gt_log and returns once its first round is done, or stops it
+# and fails.
 start_gt() {
 	gt_log=$(mktemp)
 	gt_qemu "$gt_log" "$@"
 	gt_pid=$!
-	wait_for_line "$gt_log" 'GT round 1 done' 300 && return 0
+	wait_for_line "$gt_log" 'GT round 1 done' 1200 && return 0
 	echo "lab: the ground-truth guest did not start:"; cat "$gt_log"
+	kill -9 "$gt_pid"; wait "$gt_pid" 2>/dev/null
 	return 1
 }
 

@@ -88,10 +88,13 @@ t_introspect() {
 	fi
 
 	# Two programs.  Their files: in the build-id cache, and a guest root.
-	# dummy.ko, loaded 3 s into the workload, while recording.
+	# dummy.ko, loaded 3 s into the workload, while recording.  24 s of
+	# workload for a recording of 5: on a loaded L1 the recorder took 9 s
+	# to attach (reading the guest's kernel), and a 12 s workload left it
+	# the guest's poweroff.
 	APPEND=vmprof.late=3 INTRO_VERBOSE=-v \
 		check "introspect: record the two programs" \
-		introspect_guest two 12 "$d/two.data" -F 1000 -d 5
+		introspect_guest two 24 "$d/two.data" -F 1000 -d 5
 	"$VMPROF" report -i "$d/two.data" --sort comm \
 		> "$d/two.comm.txt"
 	sed 's/^/  /' "$d/two.comm.txt" | head -n 16
