@@ -132,7 +132,7 @@ LAB_L2_LINUX="t_linux t_introspect t_vhost t_smp t_linuxcallchain"
 # its PASS and FAIL lines tagged with the kernel.  A boot that fails
 # without a FAIL line (a hang: lab.sh prints where L1 was) gets one.
 lab_boot() {
-	local k=$1 tcg=$2 timeout=$3 rc out start=$SECONDS took waited
+	local k=$1 tcg=$2 timeout=$3 rc out start=$SECONDS took waited try
 	shift 3
 	out=$(mktemp)
 	# Multi-threaded TCG froze L1 while vmprof hooked KVM's functions
@@ -140,15 +140,25 @@ lab_boot() {
 	# patch): those boots run without the hooks (kmod/hooks.c).
 	[ "$tcg" = multi ] && export LAB_VMPROF_ARGS=entry_exit_ftrace=0
 	[ "$tcg" = multi ] || unset LAB_VMPROF_ARGS
-	if [ "$*" = all-but-linux ]; then
-		LAB_SKIP="$LAB_L2_LINUX" LAB_TCG_THREAD=$tcg \
-			tests/lab/lab.sh \
-			--kernel "$k" --timeout "$timeout" tests/lab/suite.sh
-	else
-		LAB_TESTS="$*" LAB_TCG_THREAD=$tcg tests/lab/lab.sh \
-			--kernel "$k" --timeout "$timeout" tests/lab/suite.sh
-	fi 2>&1 | sed -u "s/^\(PASS\|FAIL\): /\1: [$k] /" | tee "$out"
-	rc=${PIPESTATUS[0]}
+	for try in 1 2; do
+		if [ "$*" = all-but-linux ]; then
+			LAB_SKIP="$LAB_L2_LINUX" LAB_TCG_THREAD=$tcg \
+				tests/lab/lab.sh \
+				--kernel "$k" --timeout "$timeout" tests/lab/suite.sh
+		else
+			LAB_TESTS="$*" LAB_TCG_THREAD=$tcg tests/lab/lab.sh \
+				--kernel "$k" --timeout "$timeout" tests/lab/suite.sh
+		fi 2>&1 | sed -u "s/^\(PASS\|FAIL\): /\1: [$k] /" | tee "$out"
+		rc=${PIPESTATUS[0]}
+		# Under multi-threaded TCG, L1 now and then crashes in its own
+		# boot, before any test and without vmprof (an int3 of a
+		# static key's patch executed after the patch: a stale
+		# translation, docs/reliability.md).  That is the emulator's,
+		# not a test result: one more boot, said so.
+		[ "$rc" != 0 ] && [ "$try" = 1 ] && ! grep -q '^== t_' "$out" ||
+			break
+		echo "lab: [$k] L1 died in its own boot, before the first test: booting it again"
+	done
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$out"; then
 		echo "FAIL: [$k] lab boot ($*): exit status $rc"
 	fi
