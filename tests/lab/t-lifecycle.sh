@@ -10,7 +10,7 @@
 #                                                    "truncated": true
 #   never exit 1 (corrupt) and never a crash for a file the tool wrote.
 #
-# VMPROF_QEMU_KILL_ROUNDS (default 50) and VMPROF_RECORD_KILL_ROUNDS
+# VMPROF_QEMU_KILL_ROUNDS (default 25) and VMPROF_RECORD_KILL_ROUNDS
 # (default 10) set the repetitions.
 
 LC_STATS=$LAB_BUILD/data-stats
@@ -123,7 +123,7 @@ t_lifecycle() {
 
 # QEMU killed -9 while 'vmprof record' records it.
 lc_qemu_kill() {
-	local rounds=${VMPROF_QEMU_KILL_ROUNDS:-50} i f rrc t0 t1 stats
+	local rounds=${VMPROF_QEMU_KILL_ROUNDS:-25} i f rrc t0 t1 stats
 	local rec_ok=0 rep_ok=0 why_ok=0 sess_ok=0 bad=
 	t0=$(date +%s%N)
 	for i in $(seq "$rounds"); do
