@@ -35,6 +35,13 @@
  *                      threads (created as the process's threads by
  *                      copy_process(), not clone())
  *   --thread-churn     a thread that creates and ends threads all along
+ *   --stack SIZE       with -L or -5: the loop runs SIZE bytes below the
+ *                      top of its stack (each vCPU its own), under a
+ *                      chain of frame-pointer frames of 256 bytes (SIZE /
+ *                      256 calls deep, the rest below the first) that
+ *                      the guest wrote itself: a guest stack copy of SIZE
+ *                      bytes (vmprof record --call-graph fp,SIZE) has
+ *                      SIZE bytes of real stack to copy
  *   --vms 2            with -L or -5: a second VM in the same process,
  *                      laid out and set up alike (KVM counts the same
  *                      memslot generations for both), with VCPUS vCPUs
@@ -105,6 +112,30 @@ static const uint8_t guest_code64[] = {
 #define IO_OFF64	0x08
 #define LOOP_END64	0x18
 
+/*
+ * --stack: RDX frames of DEEP_FRAME bytes deep, then the loop.  RSI bytes
+ * first (SIZE % DEEP_FRAME); the outermost frame's saved RBP is 0, where
+ * a frame-pointer walk ends.  At DEEP_OFF64 in the code page: the jz is
+ * relative to the loop at offset 0.
+ */
+static const uint8_t guest_code64_deep[] = {
+	0x48, 0x29, 0xf4,	/* 0x40: sub  %rsi, %rsp */
+	0x31, 0xed,		/* 0x43: xor  %ebp, %ebp */
+	0xe8, 0x01, 0x00, 0x00, 0x00,	/* 0x45: call 0x4b */
+	0xf4,			/* 0x4a: hlt             */
+	0x55,			/* 0x4b: push %rbp       */
+	0x48, 0x89, 0xe5,	/* 0x4c: mov  %rsp, %rbp */
+	/* 0x4f: sub $0xf0, %rsp (a frame: return address, RBP, 240) */
+	0x48, 0x81, 0xec, 0xf0, 0x00, 0x00, 0x00,
+	0x48, 0x89, 0x14, 0x24,	/* 0x56: mov  %rdx, (%rsp) */
+	0x48, 0xff, 0xca,	/* 0x5a: dec  %rdx       */
+	0x74, 0xa1,		/* 0x5d: jz   0x00       */
+	0xe8, 0xe7, 0xff, 0xff, 0xff,	/* 0x5f: call 0x4b */
+	0xf4,			/* 0x64: hlt             */
+};
+#define DEEP_OFF64	0x40
+#define DEEP_FRAME	256
+
 #define LONG_MEM_SIZE	0x400000	/* 4 MiB: two 2 MiB pages */
 #define LONG_MAX_VCPUS	16
 #define KTEXT		0xffffffff81000000ULL	/* GPA 0, 4 KiB pages */
@@ -122,8 +153,12 @@ static const uint8_t guest_code64[] = {
 #define TASKS_GPA	0x40000		/* + 0x2000 per vCPU: A, then B */
 #define CUR_OFF		0x100		/* %gs-relative current task */
 /* The stack pointer: 2 MiB of mapped memory above it, all that a guest
- * stack copy (vmprof record -g) may read; the loop pushes nothing. */
+ * stack copy (vmprof record -g) may read; the loop pushes nothing.  The
+ * VMM's pages of that memory exist only where the guest wrote, so a copy
+ * reads nothing above it unless --stack puts frames there.  With --stack,
+ * vCPU N's stack top is STACK_GPA + N * STACK_STRIDE. */
 #define STACK_GPA	0x200000
+#define STACK_STRIDE	0x20000
 /* Debian 6.1's offsets in struct task_struct. */
 #define TASK_PID	2416
 #define TASK_TGID	2420
@@ -184,6 +219,7 @@ static int nr_vms = 1, vm_index;	/* --vms; the VM being set up */
 static struct kvm_cpuid2 *cpuid;
 static struct timespec deadline;
 static int rip0, paging;
+static uint32_t stack_size;	/* --stack */
 /* --replug, --io-uring: what SIGUSR1 and SIGUSR2 ask for */
 static int replug;
 static atomic_int replug_now, uring_now;
@@ -304,6 +340,8 @@ static void long_mode_memory(int nvcpus)
 	int i;
 
 	memcpy(guest_mem + CODE_GPA, guest_code64, sizeof(guest_code64));
+	memcpy(guest_mem + CODE_GPA + DEEP_OFF64, guest_code64_deep,
+	       sizeof(guest_code64_deep));
 	if (paging_levels == 5)
 		pt(PML5_GPA)[511] = PML4_GPA | PTE_P_W;
 	pt(PML4_GPA)[(KTEXT >> 39) & 511] = PDPT_TEXT_GPA | PTE_P_W;
@@ -363,6 +401,12 @@ static void vcpu_create_long(struct vcpu *v, int id)
 	regs.r8 = ALIAS_MAP + task_gpa(id, 0);
 	regs.r9 = ALIAS_MAP + task_gpa(id, 1);
 	regs.rsp = DIRECT_MAP + STACK_GPA;
+	if (stack_size) {
+		regs.rip = KTEXT + CODE_GPA + DEEP_OFF64;
+		regs.rsp += (uint64_t)id * STACK_STRIDE;
+		regs.rdx = stack_size / DEEP_FRAME;
+		regs.rsi = stack_size % DEEP_FRAME;
+	}
 	if (ioctl(v->fd, KVM_SET_REGS, &regs) < 0)
 		die("KVM_SET_REGS");
 }
@@ -652,7 +696,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS]\n"
 		"               [-L | -5] [--replug] [--rip0] [--paging] [--io-uring] [--thread-churn]\n"
-		"               [--vms 2]\n");
+		"               [--vms 2] [--stack SIZE]\n");
 	exit(2);
 }
 
@@ -666,6 +710,7 @@ int main(int argc, char **argv)
 		{ "io-uring", no_argument, NULL, 'U' },
 		{ "thread-churn", no_argument, NULL, 'C' },
 		{ "vms", required_argument, NULL, 'V' },
+		{ "stack", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region;
@@ -697,6 +742,7 @@ int main(int argc, char **argv)
 		case 'U': uring = 1; break;
 		case 'C': churn = 1; break;
 		case 'V': nr_vms = atoi(optarg); break;
+		case 'S': stack_size = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
@@ -705,7 +751,10 @@ int main(int argc, char **argv)
 	    total > MAX_VCPUS || (paging_levels && total > LONG_MAX_VCPUS) ||
 	    (rip0 + paging + !!paging_levels > 1) || nr_vms < 1 || nr_vms > 2 ||
 	    (nr_vms > 1 && (!paging_levels || hotplug_after >= 0 || replug ||
-			    uring || churn)))
+			    uring || churn)) ||
+	    (stack_size && (!paging_levels || stack_size % 8 ||
+			    stack_size < DEEP_FRAME ||
+			    stack_size > STACK_STRIDE)))
 		usage();
 	if (rip0) {
 		code = guest_code_rip0;
