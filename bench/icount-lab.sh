@@ -9,6 +9,13 @@
 #   sample  a CPU-bound kvm-run guest: unprofiled, the floor (ticks dropped
 #           on arrival), vmprof record cpu- and domain-switch, perf kvm
 #           record, perf record, all at the same rate
+#   chain   call chains: a CPU-bound kvm-run in long mode whose loop runs
+#           SIZE bytes below the top of its stack (-L --stack SIZE, SIZE
+#           LAB_BENCH_STACK, default 8192), sampled by perf record with and
+#           without --call-graph dwarf,SIZE (perf's copy of SIZE bytes of
+#           the VMM's user stack) and vmprof record with and without
+#           --call-graph fp,SIZE (SIZE bytes of the guest's stack), and
+#           both with stacks at 1 Hz (their user space whatever the rate)
 #   gtask   (LAB_ICOUNT_PARTS=gtask) a CPU-bound kvm-run in long mode (-L)
 #           sampled by vmprof-probe without and with VMPROF_ATTACH_GUEST_TASK:
 #           what reading the guest's task adds per sample
@@ -34,9 +41,12 @@ set -u
 REPS=${LAB_ICOUNT_REPS:-1}
 WIN=${LAB_ICOUNT_WINDOW:-3}
 RATE=${LAB_ICOUNT_RATE:-1000}
-PARTS=${LAB_ICOUNT_PARTS:-"exit sample"}
+PARTS=${LAB_ICOUNT_PARTS:-"exit sample chain"}
 EXIT_CFGS=${LAB_ICOUNT_EXIT_CFGS:-"none perfstat perf dry hooks cpu domain"}
 SAMPLE_CFGS=${LAB_ICOUNT_SAMPLE_CFGS:-"none perf perfrec perf@1 dry cpu domain cpu@1"}
+CHAIN_CFGS=${LAB_ICOUNT_CHAIN_CFGS:-"perfrec perfdwarf cpu cpug perfdwarf@1 cpug@1"}
+# prof_start's cpug and perfdwarf copy LAB_BENCH_STACK bytes too.
+export LAB_BENCH_STACK=${LAB_BENCH_STACK:-8192}
 VARIANTS=${LAB_ICOUNT_VARIANTS:-}
 VARIANT_CFGS=${LAB_ICOUNT_VARIANT_CFGS:-"hooks cpu"}
 SETTLE=${LAB_BENCH_SETTLE:-1}
@@ -113,8 +123,23 @@ window() {
 	prof_stop
 	snap "$label:after"
 	: > "$W/ranges.tool"
-	echo "window part=$part cfg=$2 rep=$rep rate=$rate samples=${samples:-0} lost=${lost:-0}" |
+	# What the recording holds: its size, and vmprof's guest stacks
+	# (record's summary: how many, and their bytes on average).
+	stacks=
+	[ -z "$prof_pid" ] ||
+	stacks=$(sed -n 's/^vmprof: \([0-9]*\) guest stacks, \([0-9]*\) bytes each on average$/stacks=\1 stack_bytes=\2/p' \
+		"$prof_err" 2>/dev/null | tail -n 1)
+	echo "window part=$part cfg=$2 rep=$rep rate=$rate samples=${samples:-0} lost=${lost:-0} bytes=${bytes:-0} stack=$LAB_BENCH_STACK ${stacks}" |
 		tee -a "$WINDOWS"
+	case $cfg in
+	(cpug)
+		# The guest's stack holds SIZE bytes: a copy of fewer is not
+		# the comparison the chain part is for.
+		if [ "${stacks#*stack_bytes=}" -lt "$LAB_BENCH_STACK" ] 2>/dev/null ||
+		   [ -z "$stacks" ]; then
+			echo "icount: $label: vmprof copied fewer guest stack bytes than the $LAB_BENCH_STACK asked for (${stacks:-no guest stacks})"
+		fi ;;
+	esac
 	if [ -n "$prof_pid" ] && grep -Eiq 'error|fail|cannot' "$prof_err"; then
 		sed 's/^/  prof: /' "$prof_err" | head -n 5
 	fi
@@ -157,6 +182,8 @@ for part in $PARTS; do
 	case $part in
 	(exit) run exit 1 "$EXIT_CFGS" ;;
 	(sample) run sample "$LOOP_ITERS" "$SAMPLE_CFGS" ;;
+	(chain) run chain "$LOOP_ITERS" "$CHAIN_CFGS" -L \
+		--stack "$LAB_BENCH_STACK" ;;
 	(gtask) run gtask "$LOOP_ITERS" "probe gtask" -L ;;
 	esac
 done

@@ -18,10 +18,16 @@ Ranges (instructions by address):
 Regions (calls of a function, inclusive of what it calls):
   probe.*        vmprof's tracepoint probes
   vmprof.lookup, vmprof.guest_read, vmprof.overflow, vmprof.ring_write
+  vmprof.group_write  vmprof_sample_group_write: a sample written with
+                 what goes with it (its guest task, its guest stack)
+  vmprof.stack_src, vmprof.stack_copy  a guest stack: its registers, and
+                 a copy of guest stack bytes into the ring
   clock          local_clock() (sched_clock_cpu() before 6.3)
   perf.hrtimer   perf_swevent_hrtimer: a software-clock tick, whole
   perf.overflow  __perf_event_overflow: the sample, whoever handles it
   perf.output    perf_event_output*: perf's own overflow handler
+  perf.callchain get_perf_callchain: perf's callchain (the host kernel's)
+  perf.ustack    perf_output_sample_ustack: perf's copy of the user stack
   perf.trace     perf_trace_*: perf's tracepoint handlers (perf kvm stat)
 irqentry lines: every asm_exc_*, asm_sysvec_* and asm_common_interrupt;
 a switch line: __switch_to_asm, the context switch.
@@ -51,11 +57,16 @@ REGIONS = {
     # A guest sample (with its GUEST_TASK and GUEST_STACK records) is one
     # ring group: written by this, not vmprof_ring_write().
     "vmprof.group_write": ("vmprof_sample_group_write",),
+    "vmprof.stack_src": ("vmprof_guest_stack_src",
+                         "vmprof_guest_stack_src_exit"),
+    "vmprof.stack_copy": ("vmprof_stack_copy",),
     "clock": ("sched_clock_cpu", "local_clock"),
     "perf.hrtimer": ("perf_swevent_hrtimer",),
     "perf.overflow": ("__perf_event_overflow",),
     "perf.output": ("perf_event_output_forward", "perf_event_output_backward",
                     "perf_event_output"),
+    "perf.callchain": ("get_perf_callchain",),
+    "perf.ustack": ("perf_output_sample_ustack",),
 }
 NAMED_MODULES = ("vmprof", "kvm", "kvm_amd", "kvm_intel")
 SHF_EXECINSTR = 4

@@ -31,7 +31,13 @@ NAMES = {
     "perf@1": "perf kvm --host --guest record, 1 Hz",
     "probe": "vmprof-probe, cpu-switch",
     "gtask": "vmprof-probe, cpu-switch, guest tasks",
+    "cpug": "vmprof record --call-graph fp,SIZE",
+    "perfdwarf": "perf record --call-graph dwarf,SIZE",
+    "cpug@1": "vmprof record --call-graph fp,SIZE, 1 Hz",
+    "perfdwarf@1": "perf record --call-graph dwarf,SIZE, 1 Hz",
 }
+# The chain part: each sampler with stacks, and the same without.
+CHAIN_PAIRS = (("cpug", "cpu"), ("perfdwarf", "perfrec"))
 REPEAT_BAR = 0.01
 
 
@@ -82,6 +88,11 @@ def load_run(d):
             continue
         delta = add(b, a, -1)
         delta["samples_tool"] = int(w.get("samples", 0) or 0)
+        # The recording's size, vmprof's guest stacks (record's summary)
+        # and the stack size asked for (chain part).
+        for k in ("bytes", "stacks", "stack_bytes", "stack"):
+            if w.get(k):
+                delta["w." + k] = int(w[k])
         delta["tool"] = add(c, a, -1)
         wins[(part, cfg, rep)] = delta
     host = []
@@ -151,7 +162,17 @@ def sample_metrics(w):
     calls = g(w, "vmprof.overflow", 0) + g(w, "perf.output", 0)
     t = w.get("tool", {})
     t_written = vmprof_written(t) or g(t, "perf.output", 0)
+    samples = w.get("samples_tool", 0)
     return {
+        "file_per_sample": div(w.get("w.bytes", 0), samples)
+        if "w.bytes" in w else float("nan"),
+        "stack_bytes": w.get("w.stack_bytes", float("nan")),
+        "stack_size": w.get("w.stack", float("nan")),
+        "group_write": div(g(w, "vmprof.group_write", 1), written),
+        "stack_src": div(g(w, "vmprof.stack_src", 1), written),
+        "stack_copy": div(g(w, "vmprof.stack_copy", 1), written),
+        "callchain": div(g(w, "perf.callchain", 1), written),
+        "ustack": div(g(w, "perf.ustack", 1), written),
         "ticks": ticks,
         "tick": div(g(w, "perf.hrtimer", 1), ticks),
         "overflow": div(g(w, "perf.overflow", 1), g(w, "perf.overflow", 0)),
@@ -338,6 +359,79 @@ def sample_table(runs, out, part, title):
     return res
 
 
+def chain_table(runs, out):
+    """The chain part: what a stack of SIZE bytes per sample costs, vmprof
+    (the guest's stack) beside perf --call-graph dwarf (the VMM's)."""
+    cfgs = [c for c in cfgs_of(runs, "chain") if "@" not in c]
+    if not cfgs:
+        return {}
+    size = mean(values(runs, "chain", cfgs[0], "stack_size"))
+    size_s = "%d" % size if size == size else "SIZE"
+
+    def v(cfg, key):
+        return mean(values(runs, "chain", cfg, key))
+
+    out.append("### Call chains, %s-byte stacks: instructions and bytes per "
+               "sample\n" % size_s)
+    out.append("kvm-run -L --stack %s: the guest's loop runs %s bytes below "
+               "the top of its stack, under frames it wrote; 1 kHz.  "
+               "\"Kernel\" is the overflow handler per sample written, "
+               "inclusive: for vmprof the guest's registers, the copy of its "
+               "stack and the ring write; for perf its callchain of the host "
+               "kernel, its copy of the VMM's user stack and the ring write.  "
+               "\"Added by the stack\" subtracts the same sampler without "
+               "stacks.  A REP MOVS counts as one instruction however many "
+               "bytes it moves (as a CPU's instructions-retired counter "
+               "counts it): the bytes are their own columns.  \"Stack bytes\" "
+               "is vmprof record's own count of guest stack record bytes "
+               "(registers, segment table, stack); \"recording\" the file's "
+               "size per sample.  \"Tool\" as above.\n" % (size_s, size_s))
+    out.append("| sampler | samples written | kernel per sample | added by "
+               "the stack | of which copying (vmprof_stack_copy / perf's "
+               "user stack) | stack bytes per sample | recording bytes per "
+               "sample | added by the stack | tool per sample | tool per "
+               "further sample |")
+    out.append("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    res = {}
+    without = dict(CHAIN_PAIRS)
+    for cfg in cfgs:
+        base = without.get(cfg)
+        k = v(cfg, "handler_per_sample")
+        fb = v(cfg, "file_per_sample")
+        marginal = div(v(cfg, "tool_insns") - v(cfg + "@1", "tool_insns"),
+                       v(cfg, "tool_written") - v(cfg + "@1", "tool_written"))
+        copy = v(cfg, "stack_copy") if cfg.startswith("cpu") else \
+            v(cfg, "ustack")
+        res[cfg] = {"kernel": k, "file": fb,
+                    "tool": v(cfg, "tool_per_sample"), "marginal": marginal,
+                    "added": k - v(base, "handler_per_sample")
+                    if base in cfgs else float("nan"),
+                    "file_added": fb - v(base, "file_per_sample")
+                    if base in cfgs else float("nan"),
+                    "stack_bytes": v(cfg, "stack_bytes")}
+        out.append("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            NAMES.get(cfg, cfg).replace("SIZE", size_s),
+            fmt(sum(values(runs, "chain", cfg, "written"))), fmt(k),
+            fmt(res[cfg]["added"]), fmt(copy) if base else "-",
+            fmt(res[cfg]["stack_bytes"]), fmt(fb),
+            fmt(res[cfg]["file_added"]), fmt(res[cfg]["tool"]),
+            fmt(marginal)))
+    out.append("")
+    for cfg in cfgs:
+        for key, what in (("stack_src", "vmprof_guest_stack_src (registers)"),
+                          ("group_write", "vmprof_sample_group_write "
+                           "(stack copy and ring write)"),
+                          ("callchain", "get_perf_callchain (host kernel "
+                           "callchain)")):
+            x = v(cfg, key)
+            if x == x and x:
+                out.append("- %s: %s %s instructions per sample" % (
+                    NAMES.get(cfg, cfg).replace("SIZE", size_s),
+                    what, fmt(x)))
+    out.append("")
+    return res
+
+
 def variant_tables(runs, out, ex):
     parts = sorted({p for run in runs for (p, _, _) in run["wins"]
                     if p.startswith("exit.")})
@@ -394,8 +488,20 @@ def repeat_rows(runs):
          "perf kvm record: handler per sample"),
         ("sample", "perfrec", "handler_per_sample", None,
          "perf record: handler per sample"),
+        ("chain", "cpug", "handler_per_sample", None,
+         "vmprof -g (fp, stacks): handler per sample"),
+        ("chain", "cpu", "handler_per_sample", None,
+         "vmprof (chain guest, no stacks): handler per sample"),
+        ("chain", "perfdwarf", "handler_per_sample", None,
+         "perf --call-graph dwarf: handler per sample"),
+        ("chain", "perfrec", "handler_per_sample", None,
+         "perf record (chain guest): handler per sample"),
         ("sample", "cpu", "tool_per_sample", None,
          "vmprof record: user space per sample"),
+        ("chain", "cpug", "tool_per_sample", None,
+         "vmprof record -g: user space per sample"),
+        ("chain", "perfdwarf", "tool_per_sample", None,
+         "perf record --call-graph dwarf: user space per sample"),
         ("sample", "perf", "tool_per_sample", None,
          "perf kvm record: user space per sample"),
     ]
@@ -460,6 +566,9 @@ def main(dirs):
         out.append("- reading the guest's task (VMPROF_ATTACH_GUEST_TASK) "
                    "adds %s instructions per sample to the handler's %s\n"
                    % (fmt(a - b), fmt(b)))
+    sample_table(runs, out, "chain", "Call-chain guest (kvm-run -L "
+                 "--stack SIZE), 1 kHz")
+    cc = chain_table(runs, out)
     host_table(runs, out)
     worst = repeat_table(runs, out)
 
@@ -480,6 +589,16 @@ def main(dirs):
                        "vmprof %s %s vs. %s %s instructions: %s" % (
                            cfg, fmt(a), NAMES[perf], fmt(b),
                            "MET" if a < b else "MISSED"))
+    if "cpug" in cc and "perfdwarf" in cc:
+        a, b = cc["cpug"], cc["perfdwarf"]
+        out.append("- call chains, the same stack size per sample (issue "
+                   "#18): kernel %s instructions (vmprof -g) vs. %s (perf "
+                   "--call-graph dwarf), %s vs. %s added by the stack; "
+                   "%s vs. %s recording bytes per sample; the tool's user "
+                   "space %s vs. %s per sample" % (
+                       fmt(a["kernel"]), fmt(b["kernel"]), fmt(a["added"]),
+                       fmt(b["added"]), fmt(a["file"]), fmt(b["file"]),
+                       fmt(a["tool"]), fmt(b["tool"])))
     if worst == worst:
         out.append("- repeatability: the largest spread of a figure over "
                    "the windows is %s (bar %d%%): %s" % (

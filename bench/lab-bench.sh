@@ -10,13 +10,13 @@
 #          "probe" adds vmprof-probe sampling, without the vmprof tool)
 #   loss   a 4-vCPU guest at rising rates: samples and lost
 #   sys    getppid() syscall cost, to scale TCG times to a real host
-#   chain  a CPU-bound guest in long mode (kvm-run -L, its stack pointer
-#          on mapped memory): throughput and bytes per sample of vmprof
-#          record with and without --call-graph fp,SIZE (a copy of SIZE
-#          bytes of guest stack per sample; SIZE is LAB_BENCH_STACK,
-#          default 8192), next to perf record with and without
-#          --call-graph dwarf,SIZE on the VMM (the same copy of its own
-#          user stack)
+#   chain  a CPU-bound guest in long mode whose loop runs SIZE bytes below
+#          the top of its stack (kvm-run -L --stack SIZE, SIZE is
+#          LAB_BENCH_STACK, default 8192): throughput and bytes per sample
+#          of vmprof record with and without --call-graph fp,SIZE (a copy
+#          of SIZE bytes of guest stack per sample), next to perf record
+#          with and without --call-graph dwarf,SIZE on the VMM (the same
+#          copy of its own user stack)
 #   gtask  (not by default: LAB_BENCH_PARTS=gtask) a CPU-bound guest in
 #          long mode (kvm-run -L): throughput unprofiled, under
 #          vmprof-probe sampling, and under the same with
@@ -147,7 +147,8 @@ for part in $PARTS; do
 		echo "part=gtask_timing $(cat /sys/kernel/debug/vmprof/guest_task)" |
 			tee -a "$RAW" ;;
 	(chain)
-		start_kvm_run c -L -s 100000 -i "$LOOP_ITERS"
+		start_kvm_run c -L --stack "${LAB_BENCH_STACK:-8192}" \
+			-s 100000 -i "$LOOP_ITERS"
 		sleep 1
 		taskset -a -p -c 1 "$c_pid" > /dev/null
 		for rep in $(seq "$REPS"); do

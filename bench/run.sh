@@ -7,7 +7,9 @@
 #         (bench/report-bench.sh)
 #   lab   guest slowdown, exit-heavy guest, hook cost, loss
 #         (bench/lab-bench.sh inside tests/lab/lab.sh)
-#   icount  instructions, not time: per VM exit and per sample, counted
+#   icount  instructions, not time: per VM exit, per sample and per
+#         sample with call chains (vmprof -g against perf --call-graph
+#         dwarf, the same stack size), counted
 #         by the TCG plugin bench/icount.c in ICOUNT_RUNS separate lab
 #         boots (bench/icount-lab.sh), and the reports' instructions per
 #         sample by callgrind (bench/icount-host.sh)
