@@ -22,6 +22,9 @@ Regions (calls of a function, inclusive of what it calls):
                  what goes with it (its guest task, its guest stack)
   vmprof.stack_src, vmprof.stack_copy  a guest stack: its registers, and
                  a copy of guest stack bytes into the ring
+  vmprof.ring_begin, vmprof.ring_fill, vmprof.gva_read  inside them: the
+                 ring's reservation, its filling from guest memory, a read
+                 of guest-virtual memory (page walk and copy)
   clock          local_clock() (sched_clock_cpu() before 6.3)
   perf.hrtimer   perf_swevent_hrtimer: a software-clock tick, whole
   perf.overflow  __perf_event_overflow: the sample, whoever handles it
@@ -60,6 +63,9 @@ REGIONS = {
     "vmprof.stack_src": ("vmprof_guest_stack_src",
                          "vmprof_guest_stack_src_exit"),
     "vmprof.stack_copy": ("vmprof_stack_copy",),
+    "vmprof.ring_begin": ("vmprof_ring_begin",),
+    "vmprof.ring_fill": ("vmprof_ring_fill",),
+    "vmprof.gva_read": ("vmprof_gva_read",),
     "clock": ("sched_clock_cpu", "local_clock"),
     "perf.hrtimer": ("perf_swevent_hrtimer",),
     "perf.overflow": ("__perf_event_overflow",),

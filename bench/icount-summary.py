@@ -171,6 +171,10 @@ def sample_metrics(w):
         "group_write": div(g(w, "vmprof.group_write", 1), written),
         "stack_src": div(g(w, "vmprof.stack_src", 1), written),
         "stack_copy": div(g(w, "vmprof.stack_copy", 1), written),
+        "ring_begin": div(g(w, "vmprof.ring_begin", 1), written),
+        "ring_fill": div(g(w, "vmprof.ring_fill", 1), written),
+        "gva_read": div(g(w, "vmprof.gva_read", 1), written),
+        "gva_reads": div(g(w, "vmprof.gva_read", 0), written),
         "callchain": div(g(w, "perf.callchain", 1), written),
         "ustack": div(g(w, "perf.ustack", 1), written),
         "ticks": ticks,
@@ -402,6 +406,8 @@ def chain_table(runs, out):
                        v(cfg, "tool_written") - v(cfg + "@1", "tool_written"))
         copy = v(cfg, "stack_copy") if cfg.startswith("cpu") else \
             v(cfg, "ustack")
+        if not copy:	# inlined into its caller: no region of its own
+            copy = float("nan")
         res[cfg] = {"kernel": k, "file": fb,
                     "tool": v(cfg, "tool_per_sample"), "marginal": marginal,
                     "added": k - v(base, "handler_per_sample")
@@ -421,6 +427,11 @@ def chain_table(runs, out):
         for key, what in (("stack_src", "vmprof_guest_stack_src (registers)"),
                           ("group_write", "vmprof_sample_group_write "
                            "(stack copy and ring write)"),
+                          ("stack_copy", "vmprof_stack_copy"),
+                          ("ring_begin", "vmprof_ring_begin"),
+                          ("ring_fill", "vmprof_ring_fill (from guest "
+                           "memory)"),
+                          ("gva_read", "vmprof_gva_read (all its calls)"),
                           ("callchain", "get_perf_callchain (host kernel "
                            "callchain)")):
             x = v(cfg, key)
@@ -428,6 +439,10 @@ def chain_table(runs, out):
                 out.append("- %s: %s %s instructions per sample" % (
                     NAMES.get(cfg, cfg).replace("SIZE", size_s),
                     what, fmt(x)))
+        x = v(cfg, "gva_reads")
+        if x == x and x:
+            out.append("- %s: %s calls of vmprof_gva_read per sample" % (
+                NAMES.get(cfg, cfg).replace("SIZE", size_s), fmt(x, 1)))
     out.append("")
     return res
 
