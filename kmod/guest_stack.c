@@ -29,7 +29,7 @@
  *
  * A VMM sample charged to the guest instruction that exited (domain
  * switch) gets the stack the guest had at that exit: the registers are
- * kept at each exit (vmprof_guest_stack_exit()) while such a session
+ * kept at each exit (vmprof_guest_stack_exit_begin()) while such a session
  * watches the VM, and its stack is read when the VMM sample comes, the
  * guest not having run since.  Outside KVM_RUN the VM's memslots are not
  * looked at; the copy of them the last guest sample checked is used as
@@ -123,23 +123,34 @@ void vmprof_guest_stack_free(struct vmprof_session *s)
  * At each exit of a vCPU of a VM that a domain-switch session copies the
  * stacks of (kvm_exit probe, on the vCPU's thread): the guest's
  * registers and paging, for the VMM samples that come until the next
- * entry.  @seq is odd while they are written: a sample that interrupts
- * the probe sees it and takes nothing.
+ * entry.  @seq is odd from before the slot takes the new exit's reason
+ * and RIP (vmprof_guest_stack_exit_begin()) until its registers are all
+ * written (vmprof_guest_stack_exit_end()): a sample that interrupts the
+ * probe in between takes nothing, where it would have put the new exit's
+ * RIP on the old exit's stack pointers.
  */
-void vmprof_guest_stack_exit(struct vmprof_target *t,
-			     struct vmprof_vcpu_slot *slot,
-			     struct kvm_vcpu *vcpu, u64 rip)
+struct vmprof_exit_stack *
+vmprof_guest_stack_exit_begin(struct vmprof_target *t,
+			      struct vmprof_vcpu_slot *slot)
 {
 	struct vmprof_exit_stack *xs;
 
 	if (!atomic_read(&t->stack_sessions))
-		return;
+		return NULL;
 	xs = smp_load_acquire(&t->exit_stacks);
 	if (!xs)
-		return;
+		return NULL;
 	xs = &xs[slot->idx];
 	WRITE_ONCE(xs->seq, xs->seq + 1);
 	barrier();
+	return xs;
+}
+
+void vmprof_guest_stack_exit_end(struct vmprof_exit_stack *xs,
+				 struct kvm_vcpu *vcpu, u64 rip)
+{
+	if (!xs)
+		return;
 	xs->src.regs_mask = vmprof_guest_read_gprs(vcpu, rip, xs->src.regs);
 	xs->src.paging_ok = vmprof_guest_read_paging(vcpu, &xs->src.p);
 	barrier();
@@ -215,6 +226,12 @@ bool vmprof_guest_stack_src_exit(struct vmprof_session *s,
 	*src = xs->src;
 	barrier();
 	if ((seq & 1) || seq != READ_ONCE(xs->seq) || !seq)
+		return false;
+	/*
+	 * Kept at another exit: one that the probes' fast path took while
+	 * no session copied stacks (between two sessions).
+	 */
+	if (src->regs[VMPROF_REG_IP] != READ_ONCE(slot->exit_rip))
 		return false;
 	if (READ_ONCE(slot->state) == VMPROF_SLOT_GUEST &&
 	    !vmprof_guest_unmoved(vcpu, src))

@@ -137,12 +137,13 @@ static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
 					     struct vmprof_vcpu_slot *slot,
 					     struct kvm_vcpu *vcpu, u64 now)
 {
+	/* For the VMM samples charged to it, when stacks are copied. */
+	struct vmprof_exit_stack *xs = vmprof_guest_stack_exit_begin(t, slot);
 	u32 reason = vmprof_guest_exit_slow(vcpu, &slot->exit_rip,
 					    &t->guest_lstar);
 
 	vmprof_slot_exit_account(t, slot, reason, now);
-	/* For the VMM samples charged to it, when stacks are copied. */
-	vmprof_guest_stack_exit(t, slot, vcpu, slot->exit_rip);
+	vmprof_guest_stack_exit_end(xs, vcpu, slot->exit_rip);
 }
 
 /* The VMM's time on the exit before this entry, into the exit table. */

@@ -386,9 +386,11 @@ struct vmprof_exit_stack {
 int vmprof_guest_stack_check(const struct vmprof_attach *at);
 int vmprof_guest_stack_attach(struct vmprof_session *s);
 void vmprof_guest_stack_free(struct vmprof_session *s);
-void vmprof_guest_stack_exit(struct vmprof_target *t,
-			     struct vmprof_vcpu_slot *slot,
-			     struct kvm_vcpu *vcpu, u64 rip);
+struct vmprof_exit_stack *
+vmprof_guest_stack_exit_begin(struct vmprof_target *t,
+			      struct vmprof_vcpu_slot *slot);
+void vmprof_guest_stack_exit_end(struct vmprof_exit_stack *xs,
+				 struct kvm_vcpu *vcpu, u64 rip);
 void vmprof_guest_stack_src(struct vmprof_session *s, struct kvm_vcpu *vcpu,
 			    u64 rip, struct vmprof_stack_src *src);
 bool vmprof_guest_stack_src_exit(struct vmprof_session *s,
