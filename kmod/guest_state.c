@@ -288,7 +288,7 @@ u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 	vmprof_svm_validate(vcpu, vmcb);
 	if (READ_ONCE(vmprof_vmcb_state) != VMCB_OK || !vmcb)
 		return U32_MAX;
-	/* The exiting instruction: see vmprof_guest_exit_fast(). */
+	/* The exiting instruction: see vmprof_guest_exit_svm(). */
 	*rip = vmcb->save.rip;
 	return vmcb->control.exit_code;
 }
@@ -296,8 +296,8 @@ u32 vmprof_guest_exit_slow(struct kvm_vcpu *vcpu, u64 *rip, u64 *lstar)
 /*
  * Read what is available.  At an exit (the kvm_exit probe) or at an entry
  * that follows an exit kvm_exit did not trace (task context on the vCPU
- * thread): RIP of the exiting instruction and the exit reason.  For a sample (the overflow handler): RIP, CR3, CPL and the
- * exit reason.
+ * thread): RIP of the exiting instruction and the exit reason.  For a
+ * sample (the overflow handler): RIP, CR3, CPL and the exit reason.
  */
 bool vmprof_guest_read(struct kvm_vcpu *vcpu, struct vmprof_guest_regs *r,
 		       enum vmprof_read_at at)

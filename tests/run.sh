@@ -184,7 +184,8 @@ lab_boots_multi() {
 # Each kernel boots once for every lab test but those with an L2 Linux
 # guest, in single-threaded TCG, which keeps L1 sound under kernel text
 # patching, and once for each of those (their L2 Linux guest hangs in
-# early boot there) with a TCG thread per vCPU (tests/lab/lab.sh says why).  By default Debian 12's 6.1 runs
+# early boot there) with a TCG thread per vCPU (tests/lab/lab.sh says
+# why).  By default Debian 12's 6.1 runs
 # every test and the other kernels the essential ones (the module tests,
 # the ground-truth guest in both modes, a Linux guest; on 6.12 and 7.x
 # also which threads are profiled, guest call chains

@@ -428,8 +428,8 @@ static void update_stats(struct top *t, double secs)
 /* Refreshes to wait for the guest LSTAR before showing symbols without. */
 #define TOP_LSTAR_WAITS	2
 
-/* A Linux guest's KASLR is undone from its LSTAR, which the module sees
- * at the guest's first exits: until then its symbols would be wrong. */
+/* A Linux guest's KASLR is undone from its LSTAR, which the module reads
+ * at the first samples: until then its symbols would be wrong. */
 static int check_lstar(struct top *t)
 {
 	struct vmprof_info info;
@@ -439,8 +439,8 @@ static int check_lstar(struct top *t)
 		return 0;
 	if (!(info.flags & VMPROF_INFO_LSTAR)) {
 		/*
-		 * The module reads LSTAR now and then at an exit; a view
-		 * must not stay empty meanwhile: as report does for a
+		 * A guest that has not set LSTAR (yet) has none to read; a
+		 * view must not stay empty meanwhile: as report does for a
 		 * recording without it, show the symbols unrelocated, and
 		 * say so on screen.
 		 */

@@ -98,9 +98,9 @@ static int leading_underscores(const char *s)
 }
 
 /*
- * A label the linker script puts at a section's bounds (__indirect_thunk_start,
- * __static_call_text_end, __entry_text_start): it names where a section
- * begins, not the function that is there.
+ * A label the linker script puts at a section's bounds
+ * (__indirect_thunk_start, __static_call_text_end, __entry_text_start): it
+ * names where a section begins or ends, not the function that is there.
  */
 static bool section_label(const char *s)
 {

@@ -31,8 +31,8 @@ leftovers() {
 			echo "  $p: state $(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null)," \
 				"parent $(ps -o ppid=,comm= -p "$(awk '{ print $4 }' "/proc/$p/stat" 2>/dev/null)" 2>/dev/null)"
 			sed 's/^/    /' "/proc/$p/stack" 2>/dev/null | head -n 8
+			kill -9 "$p" 2>/dev/null
 		done
-		pkill -9 -f '^(qemu-system-x86_64|[^ ]*/kvm-run) '
 		sleep 1
 	fi
 	if grep -q '^vmprof ' /proc/modules; then
