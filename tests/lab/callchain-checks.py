@@ -256,6 +256,7 @@ def in_hardirq(frames):
 
 DEPTH = 4      # frames of a chain compared: the sampled one and 3 callers
 TOP = 10
+MIN_SHARE = 0.03   # of vmprof's chains, those that perf must have too
 
 
 def shares(chains):
@@ -311,13 +312,19 @@ def perf(name, vmprof_path, log_path):
     # after different labels.  Compared: chains of two frames or more.
     top_p = [k for k in top_p if ";" in k]
     miss_p = [k for k in top_p[:5] if k not in vm]
-    top_v_seen = [k for k in top_v
-                  if k not in vm_hardirq and ";" in k][:5]
+    # perf in the guest samples on a timer interrupt, so code that runs
+    # with interrupts off (the return to user space) is charged to where
+    # they come back on; vmprof sees it.  Such chains are a few percent
+    # at most: those of vmprof's chains that perf must have are heavier.
+    top_v_seen = [k for k in top_v if k not in vm_hardirq and ";" in k
+                  and vm[k] >= MIN_SHARE][:5]
     miss_v = [k for k in top_v_seen if k not in pf]
     check(not miss_p, f"{name}: perf's 5 heaviest chains are in vmprof's "
           f"({nv} vmprof, {np_} perf kernel samples)", f"missing {miss_p}")
-    check(not miss_v, f"{name}: vmprof's 5 heaviest chains outside hard "
-          f"interrupts are in perf's", f"missing {miss_v}")
+    check(top_v_seen and not miss_v,
+          f"{name}: vmprof's 5 heaviest chains outside hard interrupts, "
+          f"of {100 * MIN_SHARE:.0f}% or more, are in perf's",
+          f"missing {miss_v}" if top_v_seen else "none that heavy")
     check(overlap >= 0.5, f"{name}: the chains' weights overlap "
           f"{100 * overlap:.0f}% (>= 50%)", "the profiles differ")
 
