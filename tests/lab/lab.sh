@@ -172,7 +172,11 @@ if grep -q '^CONFIG_PREEMPT_RT=y' "${root%/}/boot/config-$kver" 2>/dev/null; the
 fi
 plugin=()
 [ -z "${LAB_PLUGIN:-}" ] || plugin=(-plugin "$(realpath "$LAB_PLUGIN"),dir=$out")
+# QEMU logs why it resets the CPU (a triple fault, with the registers):
+# with -no-reboot that is how L1 ends without a word on its console.
+qemu_status=0
 timeout --signal=KILL "$timeout" qemu-system-x86_64 \
+	-d cpu_reset -D "$out/qemu-reset.log" \
 	-accel tcg,thread="$tcg_thread" -cpu "${LAB_CPU:-$cpu}" \
 	-smp 2 -m 3072 "${plugin[@]}" \
 	-kernel "${root%/}/boot/vmlinuz-$kver" -initrd "$initrd" \
@@ -183,7 +187,8 @@ timeout --signal=KILL "$timeout" qemu-system-x86_64 \
 	-virtfs local,path="$out",mount_tag=out,security_model=none,multidevs=remap \
 	-nographic -no-reboot -monitor none -serial stdio \
 	< /dev/null 2> >(grep -v "TCG doesn't support requested feature" >&2) |
-	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up { print; fflush() }' || true
+	tr -d '\r' | awk '/lab: up in/ { up = 1; next } up { print; fflush() }' ||
+	qemu_status=$?
 
 kill $watchdog 2>/dev/null || true
 echo "lab: $kernel ($kver): $((SECONDS - started)) s, after $waited s waiting for the lab" >&2
@@ -191,7 +196,11 @@ if [ ! -e "$out/status" ]; then
 	if [ -e "$out/stalled" ]; then
 		echo "lab: FAIL: no verdict: L1 froze ($(cat "$out/stalled"))" >&2
 	else
-		echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed)" >&2
+		echo "lab: FAIL: no verdict (timeout after ${timeout}s, or L1 crashed; QEMU's exit status $qemu_status)" >&2
+	fi
+	if grep -q -i 'triple fault' "$out/qemu-reset.log" 2>/dev/null; then
+		echo "lab: L1 triple-faulted; its registers then ($out/qemu-reset.log):" >&2
+		grep -i -A 30 'triple fault' "$out/qemu-reset.log" | head -40 >&2
 	fi
 	if [ -s "$out/hang.txt" ]; then
 		echo "lab: where L1 was ($out/hang.txt):" >&2
