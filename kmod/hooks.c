@@ -20,7 +20,8 @@
  *  - ftrace callbacks on kvm_wait_lapic_expire() and
  *    kvm_load_host_xsave_state() time VM entry and exit closer to
  *    VMRUN than the tracepoints can, for the software clock's
- *    corrections (sample.c), where KVM has those functions.
+ *    corrections (sample.c), where KVM has those functions, while a
+ *    software-clock session has started.
  *
  * vmprof_pcpu says "task T entered the guest with vCPU V on this CPU, and
  * has not left the CPU since".  kvm_entry sets it, sched_switch clears it.
@@ -422,9 +423,13 @@ static void vmprof_ftrace_hook(void)
 	}
 }
 
+static bool vmprof_ftrace_hooked;	/* under vmprof_hooks_lock */
+
 static void vmprof_ftrace_unhook(void)
 {
 	struct vmprof_ftrace_hook *h;
+
+	vmprof_ftrace_hooked = false;
 
 	for (h = vmprof_ftrace_hooks;
 	     h < vmprof_ftrace_hooks + ARRAY_SIZE(vmprof_ftrace_hooks); h++) {
@@ -715,7 +720,6 @@ static int vmprof_hooks_register(void)
 			return err;
 		}
 	}
-	vmprof_ftrace_hook();
 	return 0;
 }
 
@@ -740,6 +744,24 @@ void vmprof_hooks_put(void)
 	if (!--vmprof_hooks_users)
 		mod_delayed_work(vmprof_wq, &vmprof_hooks_linger,
 				 msecs_to_jiffies(READ_ONCE(hooks_linger_ms)));
+	mutex_unlock(&vmprof_hooks_lock);
+}
+
+/*
+ * The ftrace hooks time VM entries and exits for the software clock's
+ * corrections only: a hardware counter needs none, and the hooks would
+ * add two calls through ftrace to every exit (about as many instructions
+ * as the tracepoint probes; docs/benchmarks.md).  So they come with the
+ * first software-clock session to start and go with the tracepoint
+ * probes.  Called by a session that holds a vmprof_hooks_get().
+ */
+void vmprof_hooks_time_vm_switches(void)
+{
+	mutex_lock(&vmprof_hooks_lock);
+	if (vmprof_hooks_registered && !vmprof_ftrace_hooked) {
+		vmprof_ftrace_hook();
+		vmprof_ftrace_hooked = true;
+	}
 	mutex_unlock(&vmprof_hooks_lock);
 }
 

@@ -502,6 +502,8 @@ int vmprof_session_enable(struct vmprof_session *s, bool on)
 	} else if (on && !s->enabled) {
 		if (s->target)
 			vmprof_target_exit_totals(s->target, s->exits_base);
+		if (s->hooked && s->attr.event == VMPROF_EVENT_CPU_CLOCK)
+			vmprof_hooks_time_vm_switches();
 		WRITE_ONCE(s->enabled, true);
 		atomic_inc(&vmprof_objects.enabled);
 		vmprof_session_for_each_event(s, perf_event_enable);

@@ -301,6 +301,7 @@ int vmprof_hooks_init(void);
 void vmprof_hooks_uninit(void);
 int vmprof_hooks_get(void);
 void vmprof_hooks_put(void);
+void vmprof_hooks_time_vm_switches(void);
 bool vmprof_hooks_active(void);
 
 /* clock.c */

@@ -188,7 +188,32 @@ t_module_linger() {
 	check "linger: probes removed hooks_linger_ms (300) after it" \
 		test "$(cat $hooks)" = 0
 	echo 10000 > "$linger"
-	"$PROBE" -m cpu -p "$g1_pid" -d 1 > /dev/null
+	t_module_timing_hooks
 	check "linger: registered again by the next session" \
 		test "$(cat $hooks)" = 1
+}
+
+# The ftrace hooks that time VM entries and exits serve the software
+# clock only (kmod/hooks.c): they come when the first session on that
+# clock starts, not with the probes.  The kernel's own list of hooked
+# functions says whether they are there.
+t_module_timing_hooks() {
+	local hooked=/sys/kernel/tracing/enabled_functions
+	local f=$LAB_OUT/timing-hooks.out p
+
+	if [ "$(cat /sys/module/vmprof/parameters/entry_exit_ftrace)" != Y ]
+	then
+		"$PROBE" -m cpu -p "$g1_pid" -d 1 > /dev/null
+		return
+	fi
+	"$PROBE" -m cpu -p "$g1_pid" -W 2 -d 1 > "$f" &
+	p=$!
+	wait_for_line "$f" '^attached=1' 50
+	check "timing hooks: none on KVM while the session has not started" \
+		test -r "$hooked" -a \
+		"$(grep -c '^kvm_wait_lapic_expire' "$hooked")" = 0
+	wait_for_line "$f" '^enabled=1' 50
+	check "timing hooks: on KVM's VM entry once a software clock starts" \
+		grep -q '^kvm_wait_lapic_expire' "$hooked"
+	wait "$p"
 }

@@ -9,7 +9,7 @@
  * usage: vmprof-probe [-m cpu|domain|system] [-p PID] [-d SECONDS]
  *                     [-F HZ | -c PERIOD] [-r LO:HI] [-i IO_RIP]
  *                     [-P RING_PAGES] [-T PID] [-C CR3] [-s] [-D]
- *                     [-G CUR:PID:TGID:COMM] [-R GVA:LEN[:5]]
+ *                     [-G CUR:PID:TGID:COMM] [-R GVA:LEN[:5]] [-W SECONDS]
  *   -T  the VMM pid guest samples should carry (system-wide)
  *   -C  the guest CR3 guest samples should carry (cr3_match counts them)
  *   -G  VMPROF_ATTACH_GUEST_TASK: the %gs-relative current task and the
@@ -21,6 +21,7 @@
  *       ("read_done=N read=TEXT", TEXT up to its first NUL)
  *   -s  never read until the end: let the rings overflow
  *   -D  VMPROF_ATTACH_DRY_RUN: the benchmark floor (bench/lab-bench.sh)
+ *   -W  wait this long between attaching ("attached=1") and enabling
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -217,18 +218,19 @@ int main(int argc, char **argv)
 	struct vmprof_exit_stat exits[512];
 	struct vmprof_stats st = { .size = sizeof(st) };
 	struct probe p = { 0 };
-	double secs = 2, end;
+	double secs = 2, end, wait = 0;
 	int c, fd, stall = 0, la57 = 0;
 	uint64_t read_gva = 0;
 	uint32_t read_len = 0;
 	uint32_t i, n;
 	uint8_t *map;
 
-	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:C:sDG:R:")) != -1) {
+	while ((c = getopt(argc, argv, "m:p:d:F:c:r:i:P:T:C:sDG:R:W:")) != -1) {
 		switch (c) {
 		case 'm': at.mode = mode_of(optarg); break;
 		case 'p': at.pid = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
+		case 'W': wait = atof(optarg); break;
 		case 'F': at.sample = strtoull(optarg, NULL, 0); break;
 		case 'c': at.sample = strtoull(optarg, NULL, 0);
 			  at.flags &= ~VMPROF_ATTACH_FREQ; break;
@@ -268,6 +270,11 @@ int main(int argc, char **argv)
 	p.isa = info.isa;
 	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
+	if (wait > 0) {
+		printf("attached=1\n");
+		fflush(stdout);
+		usleep(wait * 1e6);
+	}
 	if (map == MAP_FAILED || ioctl(fd, VMPROF_IOC_ENABLE, 0)) {
 		printf("error=%s\n", strerror(errno));
 		return 1;
