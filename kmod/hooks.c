@@ -120,17 +120,17 @@ static void vmprof_slot_off_cpu_end(struct vmprof_vcpu_slot *slot,
  */
 static __always_inline void vmprof_slot_exit_account(struct vmprof_target *t,
 						     struct vmprof_vcpu_slot *slot,
-						     u32 reason, u64 now)
+						     u32 isa, u32 reason,
+						     u64 now)
 {
-	u32 idx = vmprof_exit_slot(vmprof_isa, reason);
+	u32 idx = vmprof_exit_slot(isa, reason);
 
 	this_cpu_ptr(t->exits)->c[idx].count++;
 	slot->exit_reason = reason;
 	slot->exit_slot = idx;
 	slot->exit_stamp = now;
 	slot->exit_cpu = raw_smp_processor_id();
-	slot->off_since = 0;
-	slot->offcpu_ns = 0;
+	/* off_since and offcpu_ns are 0: the slot is not VMPROF_SLOT_VMM_OFF. */
 	WRITE_ONCE(slot->state, VMPROF_SLOT_VMM);
 }
 
@@ -143,7 +143,7 @@ static __always_inline void vmprof_slot_exit(struct vmprof_target *t,
 	u32 reason = vmprof_guest_exit_slow(vcpu, &slot->exit_rip,
 					    &t->guest_lstar);
 
-	vmprof_slot_exit_account(t, slot, reason, now);
+	vmprof_slot_exit_account(t, slot, vmprof_isa, reason, now);
 	vmprof_guest_stack_exit_end(xs, vcpu, slot->exit_rip);
 }
 
@@ -199,14 +199,20 @@ static void vmprof_slot_offcpu_time(struct vmprof_target *t,
  * again start from a cleared cache.  The overflow handler reads only
  * task, vcpu and entry_stamp (sample.c).
  */
+static __always_inline bool vmprof_pcpu_key(struct vmprof_pcpu *pc,
+					    struct kvm_vcpu *vcpu,
+					    unsigned long gen)
+{
+	return pc->owner == current && pc->vcpu == vcpu && pc->gen == gen &&
+	       pc->vcpu_idx == vcpu->vcpu_idx;
+}
+
 static __always_inline bool vmprof_pcpu_cached(struct vmprof_pcpu *pc,
 					       struct kvm_vcpu *vcpu,
 					       unsigned long gen)
 {
-	if (pc->owner != current || pc->vcpu != vcpu || pc->gen != gen ||
-	    pc->vcpu_idx != vcpu->vcpu_idx)
-		return false;
-	return pc->slot || pc->tgid == task_tgid(current);
+	return vmprof_pcpu_key(pc, vcpu, gen) &&
+	       (pc->slot || pc->tgid == task_tgid(current));
 }
 
 static void vmprof_pcpu_lookup(struct vmprof_pcpu *pc, struct kvm_vcpu *vcpu,
@@ -252,16 +258,18 @@ static __always_inline void vmprof_pcpu_enter(struct vmprof_pcpu *pc,
  * everything else (a thread this CPU's cache does not know, a first
  * entry, an entry with no exit traced since the last, an exit whose guest
  * state needs more than the inlined read, a host without a TSC) is in the
- * _slow functions, which do the whole job.  The bench counts them
- * (docs/benchmarks.md).
+ * _slow functions, which do the whole job.  These take the probe's own
+ * arguments first, as they arrive, and the compiler may not change that
+ * (__noipa), so that the common case moves no register for them.  The bench counts them (docs/benchmarks.md).
  *
  * Only profiled VMs pay for the clock read; others never get a held-tick
  * correction.  A stamp (the TSC, clock.c) rather than CLOCK_MONOTONIC:
  * two reads per exit must be cheap wherever the clocksource is not the
  * TSC (the lab's L1 runs on the HPET, an emulated MMIO read each time).
  */
-static noinline void vmprof_kvm_entry_slow(struct kvm_vcpu *vcpu,
-					   unsigned long gen)
+static noinline __noipa void vmprof_kvm_entry_slow(void *data,
+						   struct kvm_vcpu *vcpu,
+						   unsigned long gen)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	struct vmprof_vcpu_slot *slot;
@@ -287,6 +295,7 @@ static noinline void vmprof_kvm_entry_slow(struct kvm_vcpu *vcpu,
 		vmprof_slot_exit(t, slot, vcpu, now);
 		fallthrough;
 	case VMPROF_SLOT_VMM:
+	case VMPROF_SLOT_VMM_OFF:
 		vmprof_slot_vmm_time(t, slot, now);
 		vmprof_slot_offcpu_time(t, slot, now);
 		break;
@@ -294,7 +303,8 @@ static noinline void vmprof_kvm_entry_slow(struct kvm_vcpu *vcpu,
 	WRITE_ONCE(slot->state, VMPROF_SLOT_GUEST);
 }
 
-static __always_inline void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
+static __always_inline void vmprof_kvm_entry(void *data,
+					     struct kvm_vcpu *vcpu)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	unsigned long gen = READ_ONCE(vmprof_targets_gen);
@@ -302,16 +312,15 @@ static __always_inline void vmprof_kvm_entry(struct kvm_vcpu *vcpu)
 	u64 now;
 
 	if (unlikely(!vmprof_pcpu_cached(pc, vcpu, gen)))
-		return vmprof_kvm_entry_slow(vcpu, gen);
+		return vmprof_kvm_entry_slow(data, vcpu, gen);
 	slot = pc->slot;
 	if (!slot) {
 		vmprof_pcpu_enter(pc, 0);
 		return;
 	}
 	if (unlikely(slot->state != VMPROF_SLOT_VMM ||
-		     (slot->off_since | slot->offcpu_ns) ||
 		     !static_branch_likely(&vmprof_stamp_tsc)))
-		return vmprof_kvm_entry_slow(vcpu, gen);
+		return vmprof_kvm_entry_slow(data, vcpu, gen);
 	now = rdtsc();
 	vmprof_pcpu_enter(pc, now);
 	vmprof_slot_vmm_time(pc->target, slot, now);
@@ -454,14 +463,14 @@ static void vmprof_ftrace_unhook(void)
 static notrace void __maybe_unused
 vmprof_probe_kvm_entry2(void *data, struct kvm_vcpu *vcpu)
 {
-	vmprof_kvm_entry(vcpu);
+	vmprof_kvm_entry(data, vcpu);
 }
 
 static notrace void __maybe_unused
 vmprof_probe_kvm_entry3(void *data, struct kvm_vcpu *vcpu,
 			bool force_immediate_exit)
 {
-	vmprof_kvm_entry(vcpu);
+	vmprof_kvm_entry(data, vcpu);
 }
 
 #define vmprof_probe_kvm_entry						\
@@ -489,7 +498,8 @@ static __always_inline void vmprof_pcpu_exit_stamp(struct vmprof_pcpu *pc,
  * 6.1 SVM traces the exit after preemption is enabled again, so the
  * thread may have moved since its entry: then it is looked up.
  */
-static noinline void vmprof_kvm_exit_slow(struct kvm_vcpu *vcpu)
+static noinline __noipa void vmprof_kvm_exit_slow(void *data,
+						  struct kvm_vcpu *vcpu)
 {
 	struct vmprof_pcpu *pc = this_cpu_ptr(&vmprof_pcpu);
 	struct vmprof_target *t = NULL;
@@ -509,16 +519,17 @@ static noinline void vmprof_kvm_exit_slow(struct kvm_vcpu *vcpu)
 	}
 }
 
-/* The kvm_exit probe of a VMX host (or one of neither): all out of line. */
+/* The kvm_exit probe of other hosts (VMX, or no TSC): all out of line. */
 static notrace void vmprof_probe_kvm_exit(void *data, struct kvm_vcpu *vcpu,
 					  u32 isa)
 {
-	vmprof_kvm_exit_slow(vcpu);
+	vmprof_kvm_exit_slow(data, vcpu);
 }
 
 /*
- * The kvm_exit probe of an SVM host, chosen when the hooks are registered
- * so that no exit tests the ISA: its common case reads the VMCB inline.
+ * The kvm_exit probe of an SVM host with TSC stamps, chosen when the hooks
+ * are registered so that no exit tests either: its common case reads the
+ * VMCB inline.
  */
 static notrace void vmprof_probe_kvm_exit_svm(void *data,
 					      struct kvm_vcpu *vcpu, u32 isa)
@@ -529,21 +540,23 @@ static notrace void vmprof_probe_kvm_exit_svm(void *data,
 	u32 reason;
 	u64 now;
 
-	if (unlikely(!vmprof_pcpu_cached(pc, vcpu,
-					 READ_ONCE(vmprof_targets_gen)) ||
-		     !static_branch_likely(&vmprof_stamp_tsc)))
-		return vmprof_kvm_exit_slow(vcpu);
+	if (unlikely(!vmprof_pcpu_key(pc, vcpu, READ_ONCE(vmprof_targets_gen))))
+		return vmprof_kvm_exit_slow(data, vcpu);
 	slot = pc->slot;
-	if (!slot)
+	if (!slot) {
+		/* Not profiled, unless the thread group is not the same. */
+		if (unlikely(pc->tgid != task_tgid(current)))
+			return vmprof_kvm_exit_slow(data, vcpu);
 		return;
+	}
 	t = pc->target;
 	/* A session that copies stacks keeps each exit's registers. */
 	if (unlikely(atomic_read(&t->stack_sessions) ||
 		     !vmprof_guest_exit_svm(vcpu, &reason, &slot->exit_rip)))
-		return vmprof_kvm_exit_slow(vcpu);
+		return vmprof_kvm_exit_slow(data, vcpu);
 	now = rdtsc();
 	vmprof_pcpu_exit_stamp(pc, now);
-	vmprof_slot_exit_account(t, slot, reason, now);
+	vmprof_slot_exit_account(t, slot, VMPROF_ISA_SVM, reason, now);
 }
 
 /*
@@ -564,11 +577,17 @@ static notrace void vmprof_probe_sched_switch(void *data, bool preempt,
 	if (pc->owner != prev || pc->gen != READ_ONCE(vmprof_targets_gen))
 		return;
 	slot = pc->slot;
-	if (!slot || READ_ONCE(slot->task) != prev ||
-	    READ_ONCE(slot->state) != VMPROF_SLOT_VMM)
+	if (!slot || READ_ONCE(slot->task) != prev)
 		return;
-	vmprof_slot_off_cpu_end(slot, prev);
-	slot->off_since = local_clock();
+	switch (READ_ONCE(slot->state)) {
+	case VMPROF_SLOT_VMM_OFF:
+		vmprof_slot_off_cpu_end(slot, prev);
+		fallthrough;
+	case VMPROF_SLOT_VMM:
+		slot->off_since = local_clock();
+		WRITE_ONCE(slot->state, VMPROF_SLOT_VMM_OFF);
+		break;
+	}
 }
 
 /* task_newtask's clone_flags became u64 in 6.18. */
@@ -632,7 +651,8 @@ static void vmprof_find_core_tp(struct tracepoint *tp, void *priv)
 struct vmprof_hook {
 	struct tracepoint **tp;
 	void *probe;
-	void *probe_svm;	/* instead of probe on an SVM host, if set */
+	void *probe_svm;	/* instead of probe on an SVM host with TSC
+				 * stamps, if set */
 };
 
 static const struct vmprof_hook vmprof_hooks[] = {
@@ -644,11 +664,15 @@ static const struct vmprof_hook vmprof_hooks[] = {
 	{ &vmprof_tp_kvm_entry, vmprof_probe_kvm_entry },
 };
 
-/* vmprof_isa is set once at load: registration and removal agree. */
+/*
+ * vmprof_isa and vmprof_stamp_tsc are set once at load: registration and
+ * removal agree.
+ */
 static void *vmprof_hook_probe(const struct vmprof_hook *h)
 {
-	return vmprof_isa == VMPROF_ISA_SVM && h->probe_svm ? h->probe_svm :
-							       h->probe;
+	return vmprof_isa == VMPROF_ISA_SVM && h->probe_svm &&
+	       static_branch_likely(&vmprof_stamp_tsc) ? h->probe_svm :
+							 h->probe;
 }
 
 static void vmprof_pcpu_reset(void)

@@ -138,6 +138,7 @@ static bool vmprof_fill_exit(struct vmprof_sample *smp,
 		state = VMPROF_SLOT_VMM;
 	switch (state) {
 	case VMPROF_SLOT_VMM:
+	case VMPROF_SLOT_VMM_OFF:
 		smp->exit_reason = slot->exit_reason;
 		smp->exit_guest_rip = slot->exit_rip;
 		smp->flags |= VMPROF_SAMPLE_EXIT;

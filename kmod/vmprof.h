@@ -65,6 +65,9 @@ enum vmprof_slot_state {
 	VMPROF_SLOT_IDLE = 0,	/* no entry seen yet */
 	VMPROF_SLOT_GUEST,	/* entered the guest, no exit seen since */
 	VMPROF_SLOT_VMM,	/* exited, the VMM is working for the guest */
+	VMPROF_SLOT_VMM_OFF,	/* the same, and the thread has left its CPU
+				 * since the exit: only then are off_since
+				 * and offcpu_ns other than 0 */
 };
 
 /* What the hooks know about one vCPU.  Written only by the vCPU's thread. */
