@@ -35,6 +35,9 @@
  *                      threads (created as the process's threads by
  *                      copy_process(), not clone())
  *   --thread-churn     a thread that creates and ends threads all along
+ *   --io-sleep US      sleep US microseconds at each I/O exit: the vCPU
+ *                      thread leaves its CPU during the exit (the exit
+ *                      table's off-CPU time)
  *   --stack SIZE       with -L or -5: the loop runs SIZE bytes below the
  *                      top of its stack (each vCPU its own), under a
  *                      chain of frame-pointer frames of 256 bytes (SIZE /
@@ -219,6 +222,7 @@ static int nr_vms = 1, vm_index;	/* --vms; the VM being set up */
 static struct kvm_cpuid2 *cpuid;
 static struct timespec deadline;
 static int rip0, paging;
+static unsigned int io_sleep_us;
 static uint32_t stack_size;	/* --stack */
 /* --replug, --io-uring: what SIGUSR1 and SIGUSR2 ask for */
 static int replug;
@@ -530,6 +534,8 @@ static void *vcpu_thread(void *arg)
 				v->io_rip = regs.rip;
 			if (past_deadline())
 				return NULL;
+			if (io_sleep_us)
+				usleep(io_sleep_us);
 			if (replug && v->id == 0 && !v->moved &&
 			    atomic_load(&replug_now) && vcpu_replug(v))
 				return NULL;
@@ -696,7 +702,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: kvm-run [-n VCPUS] [-s SECONDS] [-i ITERS] [-p] [--hotplug-after SECONDS]\n"
 		"               [-L | -5] [--replug] [--rip0] [--paging] [--io-uring] [--thread-churn]\n"
-		"               [--vms 2] [--stack SIZE]\n");
+		"               [--vms 2] [--stack SIZE] [--io-sleep US]\n");
 	exit(2);
 }
 
@@ -711,6 +717,7 @@ int main(int argc, char **argv)
 		{ "thread-churn", no_argument, NULL, 'C' },
 		{ "vms", required_argument, NULL, 'V' },
 		{ "stack", required_argument, NULL, 'S' },
+		{ "io-sleep", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kvm_userspace_memory_region region;
@@ -743,6 +750,7 @@ int main(int argc, char **argv)
 		case 'C': churn = 1; break;
 		case 'V': nr_vms = atoi(optarg); break;
 		case 'S': stack_size = strtoul(optarg, NULL, 0); break;
+		case 'W': io_sleep_us = strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}

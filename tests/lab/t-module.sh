@@ -95,6 +95,7 @@ t_module() {
 	check "hotplug: samples from both vCPUs" test "$(kv sample_vcpus "$out")" = 2
 	kill -9 "$g3_pid"; wait "$g3_pid" 2>/dev/null
 
+	t_module_offcpu
 	t_module_teardown
 	t_module_overflow
 
@@ -103,6 +104,40 @@ t_module() {
 	kill -9 "$g1_pid"; wait "$g1_pid" 2>/dev/null
 	check "module: rmmod while the probes linger" rmmod vmprof
 	check "module: gone after rmmod" test ! -e /dev/vmprof
+}
+
+# The exit table's off-CPU time: a VMM that sleeps 2 ms at every port-I/O
+# exit spends nearly all of each exit off its CPU, and at least 2 ms.
+t_module_offcpu() {
+	local d=$LAB_OUT/offcpu
+
+	mkdir -p "$d"
+	start_kvm_run oc -s 60 -i 1000 --io-sleep 2000
+	check "offcpu: record a VMM that sleeps at each exit" "$VMPROF" record \
+		-q -p "$oc_pid" -d 2 -o "$d/oc.data"
+	kill -9 "$oc_pid"; wait "$oc_pid" 2>/dev/null
+	"$VMPROF" report -i "$d/oc.data" --exits --format json > "$d/oc.json"
+	python3 - "$d/oc.json" <<'PY' || lab_failed=1
+import json, sys
+exits = json.load(open(sys.argv[1]))["exits"]
+io = [e for e in exits if e["reason"] == "IOIO"]
+failed = False
+def check(ok, name, why):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + why))
+    failed |= not ok
+    return ok
+if check(io and io[0]["count"] >= 100, "offcpu: 100 port-I/O exits or more",
+         f"{io[0]['count'] if io else 0}"):
+    e = io[0]
+    check(e["vmm_ns"] >= e["count"] * 2_000_000,
+          "offcpu: VMM time at least the 2 ms slept per exit",
+          f"{e['vmm_ns']} ns for {e['count']} exits")
+    check(e["offcpu_ns"] is not None and e["offcpu_ns"] >= 0.8 * e["vmm_ns"],
+          "offcpu: 80% or more of the VMM time off the CPU",
+          f"{e['offcpu_ns']} of {e['vmm_ns']} ns")
+sys.exit(1 if failed else 0)
+PY
 }
 
 # The VMM killed mid-recording, the recorder killed mid-recording,
