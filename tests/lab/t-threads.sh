@@ -20,7 +20,8 @@ th_samples() {
 # Two recordings of a vCPU that stays on CPU 1 inside KVM_RUN, the second
 # within the probes' linger after the first.  The probes cache "not
 # profiled" per CPU for a thread that does not leave the CPU; a new target
-# must invalidate that, or the second recording misses the vCPU.  CPU 1
+# must invalidate that, or the second recording misses the vCPU's exits
+# (its guest samples come from the thread's own counter either way).  CPU 1
 # is left to the vCPU: every other process moves to CPU 0 for the test,
 # and vmstat's per-CPU work, which would run on CPU 1 every second, waits;
 # the guest loops for billions of iterations between exits to user space.
@@ -28,7 +29,7 @@ th_samples() {
 # enough that L1 reports a stall, with main's module as with this one (seen
 # in the lab): the stall timeout is raised for the test.
 th_rerecord() {
-	local d=$1 n1 n2 pid i stat p stall
+	local d=$1 n1 n2 e1 e2 pid i stat p stall
 	local rcu=/sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
 	stat=$(cat /proc/sys/vm/stat_interval)
 	echo 3600 > /proc/sys/vm/stat_interval
@@ -58,6 +59,16 @@ th_rerecord() {
 		test "${n1:-0}" -gt 100
 	check "rerecord: so does a second one while the probes linger ($n2)" \
 		test $((2 * ${n2:-0})) -ge "${n1:-0}"
+	for i in 1 2; do
+		"$VMPROF" report -i "$d/rr.$i.data" --exits --format json \
+			> "$d/rr.$i.exits.json" 2> "$d/rr.$i.exits.err"
+	done
+	e1=$(json "$d/rr.1.exits.json" 'sum(e["count"] for e in exits)')
+	e2=$(json "$d/rr.2.exits.json" 'sum(e["count"] for e in exits)')
+	check "rerecord: the first recording counts the vCPU's exits ($e1)" \
+		test "${e1:-0}" -gt 50
+	check "rerecord: so does the second ($e2)" \
+		test $((2 * ${e2:-0})) -ge "${e1:-0}"
 }
 
 # vCPU 0 moves to a new thread (SIGUSR1) halfway through a recording.
