@@ -42,7 +42,7 @@ REPS=${LAB_ICOUNT_REPS:-1}
 WIN=${LAB_ICOUNT_WINDOW:-3}
 RATE=${LAB_ICOUNT_RATE:-1000}
 PARTS=${LAB_ICOUNT_PARTS:-"exit sample chain"}
-EXIT_CFGS=${LAB_ICOUNT_EXIT_CFGS:-"none perfstat perf dry hooks cpu domain"}
+EXIT_CFGS=${LAB_ICOUNT_EXIT_CFGS:-"none perfstat perf dry probes hooks cpu domain"}
 SAMPLE_CFGS=${LAB_ICOUNT_SAMPLE_CFGS:-"none perf perfrec perf@1 dry cpu domain cpu@1"}
 CHAIN_CFGS=${LAB_ICOUNT_CHAIN_CFGS:-"perfrec perfdwarf cpu cpug perfdwarf@1 cpug@1"}
 # prof_start's cpug and perfdwarf copy LAB_BENCH_STACK bytes too.

@@ -20,7 +20,9 @@ PROBES = ("probe.kvm_entry", "probe.kvm_exit", "probe.userspace_exit",
 DETAIL = ("vmprof.lookup", "vmprof.guest_read", "clock")
 NAMES = {
     "none": "unprofiled",
-    "hooks": "vmprof session attached (probes only, no ticks)",
+    "probes": "vmprof session attached, not started (the probes alone)",
+    "hooks": "vmprof software-clock session, no ticks (probes and "
+             "timing hooks)",
     "dry": "null sampler (floor: ticks dropped on arrival)",
     "cpu": "vmprof record, cpu-switch",
     "domain": "vmprof record, domain-switch",
@@ -303,7 +305,7 @@ def exit_table(runs, out, part="exit", base_part="exit", title=None):
             fmt(mean(values(runs, part, cfg, "user"))),
             fmt(mean(values(runs, part, cfg, "irq")))))
     out.append("")
-    for cfg in ("hooks",):
+    for cfg in ("probes", "hooks"):
         if cfg not in cfgs:
             continue
         out.append("vmprof's probes, per exit (%s), and inside them:\n"
@@ -324,7 +326,7 @@ def exit_table(runs, out, part="exit", base_part="exit", title=None):
 
 def sample_table(runs, out, part, title):
     cfgs = [c for c in cfgs_of(runs, part)
-            if c not in ("none", "hooks") and "@" not in c]
+            if c not in ("none", "probes", "hooks") and "@" not in c]
     if not cfgs:
         return {}
     out.append("### %s: instructions per sample\n" % title)
@@ -490,8 +492,10 @@ def host_table(runs, out):
 def repeat_rows(runs):
     checks = [
         ("exit", "none", "round_trip", None, "KVM round trip per exit"),
-        ("exit", "hooks", "round_trip", "none", "added by vmprof's probes"),
-        ("exit", "hooks", "probes", None, "vmprof's probes per exit"),
+        ("exit", "probes", "round_trip", "none", "added by vmprof's probes"),
+        ("exit", "probes", "probes", None, "vmprof's probes per exit"),
+        ("exit", "hooks", "round_trip", "none",
+         "added by the probes and the timing hooks"),
         ("exit", "cpu", "round_trip", "none", "added by vmprof record, cpu"),
         ("exit", "domain", "round_trip", "none",
          "added by vmprof record, domain"),
@@ -588,12 +592,17 @@ def main(dirs):
     worst = repeat_table(runs, out)
 
     out.append("### Bars (issue #19)\n")
-    if "none" in ex and "hooks" in ex:
-        share = div(ex["hooks"]["added"], ex["none"]["rt"])
+    if "none" in ex and "probes" in ex:
+        share = div(ex["probes"]["added"], ex["none"]["rt"])
         out.append("- vmprof's probes add %s instructions per exit to KVM's "
                    "%s-instruction in-kernel round trip: %s (bar 3%%): %s"
-                   % (fmt(ex["hooks"]["added"]), fmt(ex["none"]["rt"]),
+                   % (fmt(ex["probes"]["added"]), fmt(ex["none"]["rt"]),
                       pct(share), "MET" if share <= 0.03 else "MISSED"))
+    if "none" in ex and "hooks" in ex:
+        out.append("- with a software clock, the ftrace hooks that time VM "
+                   "entry and exit for its corrections too: %s per exit (%s)"
+                   % (fmt(ex["hooks"]["added"]),
+                      pct(div(ex["hooks"]["added"], ex["none"]["rt"]))))
     for cfg in ("cpu", "domain"):
         for perf in ("perf", "perfrec"):
             if cfg not in smp or perf not in smp:

@@ -78,7 +78,11 @@ stop_pid() {
 #   none      nothing
 #   dry       vmprof-probe -D: cpu-clock on every VMM thread, overflows
 #             dropped on arrival, no KVM hooks (the floor)
-#   hooks     a vmprof session whose tick never fires: the probes alone
+#   probes    a vmprof session attached and never started: the KVM and
+#             scheduler probes alone, what a hardware-counter session adds
+#             to every exit (its counter adds none of vmprof's code)
+#   hooks     a software-clock session whose tick never fires: the probes
+#             and the ftrace hooks that time VM entry and exit for it
 #   probe     vmprof-probe sampling, cpu-switch, without the vmprof tool
 #   gtask     the same with VMPROF_ATTACH_GUEST_TASK (-G "$GTASK_ARGS")
 #   cpu       vmprof record (cpu-switch)
@@ -102,6 +106,8 @@ prof_start() {
 	case $cfg in
 	(none) return ;;
 	(dry) taskset -c 0 "$PROBE" -D -m domain -p "$pid" -F "$rate" -d 100000 \
+		> "$prof_err" 2>&1 & ;;
+	(probes) taskset -c 0 "$PROBE" -m cpu -p "$pid" -W 100000 -d 1 \
 		> "$prof_err" 2>&1 & ;;
 	(hooks) taskset -c 0 "$PROBE" -m cpu -p "$pid" -c 1000000000000 -d 100000 \
 		> "$prof_err" 2>&1 & ;;
@@ -149,7 +155,7 @@ prof_stop() {
 	# probe, which installs no handler, gets SIGTERM; the tools catch
 	# SIGINT and write their files.
 	case $cfg in
-	(dry|hooks|probe|gtask) stop_pid TERM "$prof_pid" ;;
+	(dry|probes|hooks|probe|gtask) stop_pid TERM "$prof_pid" ;;
 	(*) stop_pid INT "$prof_pid" ;;
 	esac
 	case $cfg in
