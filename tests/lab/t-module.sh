@@ -107,7 +107,7 @@ t_module() {
 }
 
 # The exit table's off-CPU time: a VMM that sleeps 2 ms at every port-I/O
-# exit spends nearly all of each exit off its CPU, and at least 2 ms.
+# exit spends at least that long of each exit off its CPU.
 t_module_offcpu() {
 	local d=$LAB_OUT/offcpu
 
@@ -133,8 +133,15 @@ if check(io and io[0]["count"] >= 100, "offcpu: 100 port-I/O exits or more",
     check(e["vmm_ns"] >= e["count"] * 2_000_000,
           "offcpu: VMM time at least the 2 ms slept per exit",
           f"{e['vmm_ns']} ns for {e['count']} exits")
-    check(e["offcpu_ns"] is not None and e["offcpu_ns"] >= 0.8 * e["vmm_ns"],
-          "offcpu: 80% or more of the VMM time off the CPU",
+    # A sleep never ends early; the thread leaves its CPU just after
+    # it starts.  (The rest of the VMM time, on the CPU, is long under
+    # TCG: 0.6 ms an exit.)
+    check(e["offcpu_ns"] is not None and
+          e["offcpu_ns"] >= e["count"] * 1_900_000,
+          "offcpu: off the CPU for 95% of the 2 ms slept per exit or more",
+          f"{e['offcpu_ns']} ns for {e['count']} exits")
+    check(e["offcpu_ns"] is not None and e["offcpu_ns"] <= e["vmm_ns"],
+          "offcpu: off the CPU for no longer than the VMM time",
           f"{e['offcpu_ns']} of {e['vmm_ns']} ns")
 sys.exit(1 if failed else 0)
 PY
