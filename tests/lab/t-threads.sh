@@ -20,8 +20,10 @@ th_samples() {
 # Two recordings of a vCPU that stays on CPU 1 inside KVM_RUN, the second
 # within the probes' linger after the first.  The probes cache "not
 # profiled" per CPU for a thread that does not leave the CPU; a new target
-# must invalidate that, or the second recording misses the vCPU's exits
-# (its guest samples come from the thread's own counter either way).  CPU 1
+# must invalidate that, or the second recording misses the vCPU's exits.
+# (In the lab a context switch on CPU 1, a kernel worker's, revalidates
+# the cache within the first second anyway: the trees before the fix pass
+# too, 6140aa3^ and 4e987d8^, run on 2026-11-30.)  CPU 1
 # is left to the vCPU: every other process moves to CPU 0 for the test,
 # and vmstat's per-CPU work, which would run on CPU 1 every second, waits;
 # the guest loops for billions of iterations between exits to user space.
