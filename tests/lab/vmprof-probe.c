@@ -271,9 +271,14 @@ int main(int argc, char **argv)
 	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
 	if (wait > 0) {
+		struct timespec ts = {
+			.tv_sec = (time_t)wait,
+			.tv_nsec = (long)((wait - (time_t)wait) * 1e9),
+		};
+
 		printf("attached=1\n");
 		fflush(stdout);
-		usleep(wait * 1e6);
+		nanosleep(&ts, NULL);
 	}
 	if (map == MAP_FAILED || ioctl(fd, VMPROF_IOC_ENABLE, 0)) {
 		printf("error=%s\n", strerror(errno));
