@@ -71,18 +71,20 @@ GT_ELF=$GUEST_BUILD/gt.elf
 # gt_qemu LOG ARGS: start QEMU with KVM on the ground-truth guest, its
 # command line ARGS and its output in LOG, in the background.  $gt_opts
 # adds QEMU options (e.g. -name NAME -smp 2).
-# fw_guest_started LOG TAG PID NAME: wait for the ground-truth or call-graph
-# guest of QEMU PID to say "TAG start" in LOG, then "TAG round 1 done" (a
-# loaded L1 took more than 30 s to get there).  0 once it has; else QEMU
-# is stopped, its console printed, and the status is 1, or 3 if the guest
-# never left QEMU's firmware: under nested TCG an L2 QEMU now and then
-# hangs in SeaBIOS or its option ROMs, before the guest's first word,
-# which is the emulator's, not the guest's, and worth one more start.
+# fw_guest_started LOG TAG PID NAME TRY: wait for the ground-truth or
+# call-graph guest of QEMU PID to say "TAG start" in LOG, its first words
+# a few seconds after QEMU starts (try 1 waits less for them than try 2),
+# then "TAG round 1 done" (a loaded L1 took more than 30 s to get there).
+# 0 once it has; else QEMU is stopped, its console printed, and the status
+# is 1, or 3 if the guest never left QEMU's firmware.  Under nested TCG an
+# L2 QEMU now and then hangs right after SeaBIOS's banner, also with no
+# vmprof code running (not understood yet): worth one more start.
 fw_guest_started() {
-	local log=$1 tag=$2 pid=$3 name=$4 rc=1
+	local log=$1 tag=$2 pid=$3 name=$4 rc=1 first=400
 
+	[ "$5" = 1 ] || first=900
 	# Firmware output may precede the guest's on the same line.
-	if wait_for_line "$log" "$tag start" 900; then
+	if wait_for_line "$log" "$tag start" "$first"; then
 		wait_for_line "$log" "$tag round 1 done" 1200 && return 0
 	else
 		rc=3
@@ -120,7 +122,7 @@ start_cg() {
 			-kernel "$GUEST_BUILD/cg-$build.boot" -append "$*" \
 			> "$cg_log" 2>&1 &
 		cg_pid=$!
-		fw_guest_started "$cg_log" CG "$cg_pid" "call-graph"
+		fw_guest_started "$cg_log" CG "$cg_pid" "call-graph" "$try"
 		rc=$?
 		[ "$rc" = 3 ] && [ "$try" = 1 ] || return "$rc"
 		echo "lab: starting it once more"
@@ -136,7 +138,7 @@ start_gt() {
 		gt_log=$(mktemp)
 		gt_qemu "$gt_log" "$@"
 		gt_pid=$!
-		fw_guest_started "$gt_log" GT "$gt_pid" "ground-truth"
+		fw_guest_started "$gt_log" GT "$gt_pid" "ground-truth" "$try"
 		rc=$?
 		[ "$rc" = 3 ] && [ "$try" = 1 ] || return "$rc"
 		echo "lab: starting it once more"
