@@ -68,9 +68,26 @@ start_kvm_run() {
 VMPROF=$REPO/tools/vmprof
 GT_ELF=$GUEST_BUILD/gt.elf
 
-# gt_qemu LOG ARGS: start QEMU with KVM on the ground-truth guest, its
-# command line ARGS and its output in LOG, in the background.  $gt_opts
-# adds QEMU options (e.g. -name NAME -smp 2).
+# fw_qemu LOG KERNEL OPTS ARGS: start QEMU with KVM on a test guest that
+# its firmware boots (tests/guest: gt, cg), its command line ARGS, QEMU
+# options OPTS (one word list) and its output in LOG, in the background.
+fw_qemu() {
+	local log=$1 kernel=$2 opts=$3
+	shift 3
+	# shellcheck disable=SC2086
+	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
+		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
+		$opts -kernel "$kernel" -append "$*" > "$log" 2>&1 &
+}
+
+# gt_qemu LOG ARGS: fw_qemu on the ground-truth guest.  $gt_opts adds QEMU
+# options (e.g. -name NAME -smp 2).
+gt_qemu() {
+	local log=$1
+	shift
+	fw_qemu "$log" "$GT_ELF" "${gt_opts:-}" "$@"
+}
+
 # fw_guest_started LOG TAG PID NAME TRY: wait for the ground-truth or
 # call-graph guest of QEMU PID to say "TAG start" in LOG, its first words
 # a few seconds after QEMU starts (try 1 waits less for them than try 2),
@@ -98,51 +115,39 @@ fw_guest_started() {
 	return "$rc"
 }
 
-gt_qemu() {
-	local log=$1
-	shift
-	# shellcheck disable=SC2086
-	qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic -no-reboot \
-		-monitor none -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-		${gt_opts:-} -kernel "$GT_ELF" -append "$*" > "$log" 2>&1 &
+# start_fw_guest VAR TAG NAME KERNEL OPTS ARGS: fw_qemu on KERNEL until its
+# guest has done its first round (fw_guest_started), started once more if
+# it never left the firmware; sets VAR_pid and VAR_log.
+start_fw_guest() {
+	local var=$1 tag=$2 name=$3 kernel=$4 opts=$5 try rc log pid
+	shift 5
+	for try in 1 2; do
+		log=$(mktemp)
+		fw_qemu "$log" "$kernel" "$opts" "$@"
+		pid=$!
+		eval "${var}_pid=\$pid ${var}_log=\$log"
+		fw_guest_started "$log" "$tag" "$pid" "$name" "$try"
+		rc=$?
+		[ "$rc" = 3 ] && [ "$try" = 1 ] || return "$rc"
+		echo "lab: starting it once more"
+		rm -f "$log"
+	done
 }
 
 # start_cg BUILD ARGS: the call-graph guest (tests/guest/cg), BUILD fp or
-# nofp, under real QEMU with KVM; sets cg_pid and cg_log and returns once
-# its first round is done (a loaded L1 took more than 30 s to get there),
+# nofp; sets cg_pid and cg_log and returns once its first round is done,
 # or stops it and fails.
 start_cg() {
-	local build=$1 try rc
+	local build=$1
 	shift
-	for try in 1 2; do
-		cg_log=$(mktemp)
-		qemu-system-x86_64 -accel kvm -cpu host -m 64 -nographic \
-			-no-reboot -monitor none \
-			-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
-			-kernel "$GUEST_BUILD/cg-$build.boot" -append "$*" \
-			> "$cg_log" 2>&1 &
-		cg_pid=$!
-		fw_guest_started "$cg_log" CG "$cg_pid" "call-graph" "$try"
-		rc=$?
-		[ "$rc" = 3 ] && [ "$try" = 1 ] || return "$rc"
-		echo "lab: starting it once more"
-	done
+	start_fw_guest cg CG call-graph "$GUEST_BUILD/cg-$build.boot" "" "$@"
 }
 
-# start_gt ARGS: the ground-truth guest under real QEMU with KVM; sets
-# gt_pid and gt_log and returns once its first round is done, or stops it
-# and fails.
+# start_gt ARGS: the ground-truth guest ($gt_opts: gt_qemu); sets gt_pid
+# and gt_log and returns once its first round is done, or stops it and
+# fails.
 start_gt() {
-	local try rc
-	for try in 1 2; do
-		gt_log=$(mktemp)
-		gt_qemu "$gt_log" "$@"
-		gt_pid=$!
-		fw_guest_started "$gt_log" GT "$gt_pid" "ground-truth" "$try"
-		rc=$?
-		[ "$rc" = 3 ] && [ "$try" = 1 ] || return "$rc"
-		echo "lab: starting it once more"
-	done
+	start_fw_guest gt GT ground-truth "$GT_ELF" "${gt_opts:-}" "$@"
 }
 
 # LAB_VMPROF_ARGS: module parameters for every load of vmprof.ko in this
