@@ -260,7 +260,8 @@ static __always_inline void vmprof_pcpu_enter(struct vmprof_pcpu *pc,
  * state needs more than the inlined read, a host without a TSC) is in the
  * _slow functions, which do the whole job.  These take the probe's own
  * arguments first, as they arrive, and the compiler may not change that
- * (__noipa), so that the common case moves no register for them.  The bench counts them (docs/benchmarks.md).
+ * (__noipa), so that the common case moves no register for them.  The
+ * bench counts them (docs/benchmarks.md).
  *
  * Only profiled VMs pay for the clock read; others never get a held-tick
  * correction.  A stamp (the TSC, clock.c) rather than CLOCK_MONOTONIC:

@@ -36,6 +36,10 @@ Each check prints "PASS: name" or "FAIL: name: why".
       without symbols the guest kernel rows are [unknown]
   report-checks.py paging JSON LEVELS
       the recording says the guest ran LEVELS-level paging
+  report-checks.py offcpu JSON SLEEP_MS
+      a VMM that sleeps SLEEP_MS at each port-I/O exit: the exit table's
+      VMM time and its off-CPU part are at least that per exit (95% of
+      it for the off-CPU part), the off-CPU part no more than VMM time
   report-checks.py late-module JSON GUEST_LOG
       a module the guest loaded while recording is in the recording: its
       module count is the guest's own after loading it
@@ -321,6 +325,29 @@ def late_module(path, log_path):
           f"({gk.get('modules')} modules, the guest had {late[1]})")
 
 
+def offcpu(path, sleep_ms):
+    ns = float(sleep_ms) * 1e6
+    io = [e for e in load(path)["exits"] if e["reason"] == "IOIO"]
+    n = io[0]["count"] if io else 0
+    check(n >= 100, "offcpu: 100 port-I/O exits or more", f"{n}")
+    if n < 100:
+        return
+    e = io[0]
+    off = e["offcpu_ns"]
+    check(e["vmm_ns"] >= n * ns,
+          f"offcpu: VMM time at least the {sleep_ms} ms slept per exit",
+          f"{e['vmm_ns']} ns for {n} exits")
+    # A sleep never ends early; the thread leaves its CPU just after it
+    # starts.  (The rest of the VMM time, on the CPU, is long under TCG:
+    # 0.6 ms an exit.)
+    check(off is not None and off >= n * 0.95 * ns,
+          f"offcpu: off the CPU for 95% of the {sleep_ms} ms slept per "
+          f"exit or more", f"{off} ns for {n} exits")
+    check(off is not None and off <= e["vmm_ns"],
+          "offcpu: off the CPU for no longer than the VMM time",
+          f"{off} of {e['vmm_ns']} ns")
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"gt": gt, "linux-modes": linux_modes, "kaslr": kaslr, "map-core": map_core,
@@ -329,5 +356,5 @@ if __name__ == "__main__":
      "comm-split": comm_split, "comm-filter": comm_filter,
      "user-symbols": user_symbols, "same-names": same_names,
      "kernel-unknown": kernel_unknown, "paging": paging,
-     "late-module": late_module}[cmd](*args)
+     "late-module": late_module, "offcpu": offcpu}[cmd](*args)
     sys.exit(1 if failed else 0)
