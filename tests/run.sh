@@ -278,7 +278,8 @@ if [ "$failed" != 0 ]; then
 	echo
 	echo "Failed:"
 	# Each set-aside line once, not the same line of the boot after it.
-	awk 'NR == FNR { aside[$0]++; next }
+	# (FILENAME, not NR == FNR: the set-aside file is most often empty.)
+	awk 'FILENAME == ARGV[1] { aside[$0]++; next }
 	     /^FAIL: / { if (aside[$0]-- > 0) next; print }' "$set_aside" "$log"
 fi
 if [ -s "$set_aside" ]; then

@@ -157,17 +157,19 @@ else
 fi
 out=$("$VMPROF" report -i "$d" --guest-vmlinux "$e")
 if grep -q '^# Children *Self' <<< "$out" &&
-   grep -Eq '^ +100\.00% +0\.00% .* cg_main ' <<< "$out" &&
+   grep -Eq '^ +100\.00% +[0-9.]+% .* cg_main ' <<< "$out" &&
    grep -Eq '^ +[0-9.]+% +0\.00% .* cg_root_a ' <<< "$out"; then
 	pass "text --children (default): callers get rows, cg_main 100% Children"
 else
 	fail "text --children" "$(head -n 20 <<< "$out" | tr '\n' '|')"
 fi
 # Two unwound frames: the sampled function and its caller (with what is
-# inlined at the call: cg_stage in cg_mid).
+# inlined at the call: cg_stage in cg_mid).  A capture may land in
+# cg_main's own printing (cg_start64;cg_main): only cg_leaf's chains are
+# deep enough to show the cut.
 out=$("$VMPROF" report -i "$d" --guest-vmlinux "$e" --format folded --max-stack 2)
 if grep -q ';cg_mid;cg_stage;cg_leaf ' <<< "$out" &&
-   ! grep -Eq 'cg_main|cg_root_[abd]' <<< "$out"; then
+   ! grep ';cg_leaf ' <<< "$out" | grep -Eq 'cg_main|cg_root_[abd]'; then
 	pass "folded --max-stack 2: the sampled function and its caller"
 else
 	fail "folded --max-stack 2" "$(head -n 3 <<< "$out" | tr '\n' '|')"
