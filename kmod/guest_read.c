@@ -139,18 +139,11 @@ static int vmprof_guest_read_open(pid_t nr, struct mm_struct **mm,
 	struct task_struct *task;
 	struct kvm *kvm;
 	bool protected;
-	struct pid *pid;
-	int err = 0;
+	int err;
 
-	pid = find_get_pid(nr);
-	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-	if (!vmprof_may_profile(task)) {
-		put_task_struct(task);
-		return -EACCES;
-	}
+	err = vmprof_profilable_task_get(nr, &task);
+	if (err)
+		return err;
 	kvm = vmprof_vm_get(task, NULL);
 	put_task_struct(task);
 	if (!kvm)

@@ -7,6 +7,7 @@
  * caller has CAP_SYS_PTRACE over the target's user namespace.
  */
 #include <linux/cred.h>
+#include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/capability.h>
 
@@ -35,4 +36,27 @@ bool vmprof_may_profile(struct task_struct *task)
 		ok = ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
 	rcu_read_unlock();
 	return ok && vmprof_task_dump_allowed(task);
+}
+
+/*
+ * The process @nr with a reference the caller puts, if the caller may
+ * profile it: -ESRCH there is none, -EACCES not the caller's to profile
+ * (the ABI's errors for ATTACH and GUEST_READ).
+ */
+int vmprof_profilable_task_get(pid_t nr, struct task_struct **out)
+{
+	struct task_struct *task;
+	struct pid *pid;
+
+	pid = find_get_pid(nr);
+	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
+	put_pid(pid);
+	if (!task)
+		return -ESRCH;
+	if (!vmprof_may_profile(task)) {
+		put_task_struct(task);
+		return -EACCES;
+	}
+	*out = task;
+	return 0;
 }

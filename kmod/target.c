@@ -214,18 +214,11 @@ int vmprof_target_get(pid_t nr, struct vmprof_target **out)
 	struct vmprof_target *t, *found = NULL;
 	struct vmprof_vm_scan scan;
 	struct task_struct *task;
-	struct pid *pid;
-	int err = 0;
+	int err;
 
-	pid = find_get_pid(nr);
-	task = pid ? get_pid_task(pid, PIDTYPE_PID) : NULL;
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-	if (!vmprof_may_profile(task)) {
-		err = -EACCES;
-		goto out;
-	}
+	err = vmprof_profilable_task_get(nr, &task);
+	if (err)
+		return err;
 	if (!vmprof_task_has_vm(task, &scan)) {
 		err = -ENODEV;
 		goto out;

@@ -452,6 +452,7 @@ void vmprof_limits_uncharge(struct vmprof_session *s);
 
 /* perm.c */
 bool vmprof_may_profile(struct task_struct *task);
+int vmprof_profilable_task_get(pid_t nr, struct task_struct **out);
 
 /* debugfs.c */
 void vmprof_debugfs_init(void);

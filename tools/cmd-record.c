@@ -290,24 +290,12 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			s->system = true;
 			break;
 		case 'e':
-			s->event = vmprof_event__parse(optarg);
-			if (!s->event) {
-				pr_usage("record",
-					 "unknown event '%s' (events: cycles, instructions, cache-misses, branch-misses, cpu-clock)",
-					 optarg);
+			if (vmprof_session__set_event(s, "record", optarg))
 				return -1;
-			}
-			s->event_given = true;
 			break;
 		case 'F':
-			if (parse_u64(optarg, &v, 10) || !v) {
-				pr_usage("record",
-					 "-F takes a frequency in Hz, not '%s'",
-					 optarg);
+			if (vmprof_session__set_freq(s, "record", optarg))
 				return -1;
-			}
-			s->sample = v;
-			s->freq = true;
 			have_freq = true;
 			break;
 		case 'c':
@@ -322,16 +310,8 @@ static int parse_options(struct record *rec, int argc, char **argv)
 			s->period_given = true;
 			break;
 		case OPT_SWITCH:
-			if (!strcmp(optarg, "cpu")) {
-				s->mode = VMPROF_MODE_CPU_SWITCH;
-			} else if (!strcmp(optarg, "domain")) {
-				s->mode = VMPROF_MODE_DOMAIN_SWITCH;
-			} else {
-				pr_usage("record",
-					 "--switch takes cpu or domain, not '%s'",
-					 optarg);
+			if (vmprof_session__set_mode(s, "record", optarg))
 				return -1;
-			}
 			break;
 		case 'o':
 			rec->output = optarg;

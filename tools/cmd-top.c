@@ -138,35 +138,16 @@ static int parse_options(struct top *t, int argc, char **argv)
 				return -1;
 			break;
 		case 'e':
-			s->event = vmprof_event__parse(optarg);
-			if (!s->event) {
-				pr_usage("top",
-					 "unknown event '%s' (events: cycles, instructions, cache-misses, branch-misses, cpu-clock)",
-					 optarg);
+			if (vmprof_session__set_event(s, "top", optarg))
 				return -1;
-			}
-			s->event_given = true;
 			break;
 		case 'F':
-			if (parse_u64(optarg, &v, 10) || !v) {
-				pr_usage("top",
-					 "-F takes a frequency in Hz, not '%s'",
-					 optarg);
+			if (vmprof_session__set_freq(s, "top", optarg))
 				return -1;
-			}
-			s->sample = v;
 			break;
 		case OPT_SWITCH:
-			if (!strcmp(optarg, "cpu")) {
-				s->mode = VMPROF_MODE_CPU_SWITCH;
-			} else if (!strcmp(optarg, "domain")) {
-				s->mode = VMPROF_MODE_DOMAIN_SWITCH;
-			} else {
-				pr_usage("top",
-					 "--switch takes cpu or domain, not '%s'",
-					 optarg);
+			if (vmprof_session__set_mode(s, "top", optarg))
 				return -1;
-			}
 			break;
 		case OPT_VMLINUX:
 			t->guest.vmlinux = optarg;

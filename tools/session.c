@@ -28,6 +28,51 @@ void vmprof_session__init(struct vmprof_session *s)
 	s->freq = true;
 }
 
+/*
+ * The options record and top share, parsed the same way for both: each
+ * returns -1 after one usage line that names the command.
+ */
+int vmprof_session__set_event(struct vmprof_session *s, const char *cmd,
+			      const char *arg)
+{
+	s->event = vmprof_event__parse(arg);
+	if (!s->event) {
+		pr_usage(cmd, "unknown event '%s' (events: cycles, instructions, cache-misses, branch-misses, cpu-clock)",
+			 arg);
+		return -1;
+	}
+	s->event_given = true;
+	return 0;
+}
+
+int vmprof_session__set_freq(struct vmprof_session *s, const char *cmd,
+			     const char *arg)
+{
+	uint64_t v;
+
+	if (parse_u64(arg, &v, 10) || !v) {
+		pr_usage(cmd, "-F takes a frequency in Hz, not '%s'", arg);
+		return -1;
+	}
+	s->sample = v;
+	s->freq = true;
+	return 0;
+}
+
+int vmprof_session__set_mode(struct vmprof_session *s, const char *cmd,
+			     const char *arg)
+{
+	if (!strcmp(arg, "cpu")) {
+		s->mode = VMPROF_MODE_CPU_SWITCH;
+	} else if (!strcmp(arg, "domain")) {
+		s->mode = VMPROF_MODE_DOMAIN_SWITCH;
+	} else {
+		pr_usage(cmd, "--switch takes cpu or domain, not '%s'", arg);
+		return -1;
+	}
+	return 0;
+}
+
 static int open_device(struct vmprof_session *s)
 {
 	s->fd = open(VMPROF_DEVICE_PATH, O_RDWR | O_CLOEXEC);

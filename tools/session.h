@@ -54,6 +54,13 @@ struct vmprof_session {
 };
 
 void vmprof_session__init(struct vmprof_session *s);
+/* -e, -F and --switch of record and top. */
+int vmprof_session__set_event(struct vmprof_session *s, const char *cmd,
+			      const char *arg);
+int vmprof_session__set_freq(struct vmprof_session *s, const char *cmd,
+			     const char *arg);
+int vmprof_session__set_mode(struct vmprof_session *s, const char *cmd,
+			     const char *arg);
 /* Open the device, check the ABI, attach, read the info, map the rings. */
 int vmprof_session__start(struct vmprof_session *s);
 /* The same in two steps, for what needs the device before the attach. */
