@@ -44,6 +44,18 @@ char *xstrndup(const char *s, size_t n);
 /* Parse a whole unsigned number (base 0, or 16 when hex is set). */
 int parse_u64(const char *s, uint64_t *val, int base);
 
+/* The value of one hex digit, -1 if c is none. */
+static inline int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 /* 64-bit hash mixing (splitmix64 finalizer). */
 static inline uint64_t hash_u64(uint64_t x)
 {

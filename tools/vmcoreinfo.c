@@ -7,21 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
 #include "vmcoreinfo.h"
 
 /* x86-64: __START_KERNEL_map, the kernel image's virtual base. */
 #define START_KERNEL_MAP	0xffffffff80000000ULL
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 static bool parse_num(const char *s, size_t len, int base, uint64_t *out)
 {
