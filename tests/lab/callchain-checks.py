@@ -17,7 +17,7 @@ Each check prints "PASS: name" or "FAIL: name: why".
   callchain-checks.py cg-domain NAME FOLDED
       domain-switch: the VMM's work charged to an exit stands on a chain
       of cg.c, then the exit reason, then the VMM function; most of it
-      on cg_device_io's whole chain and exit:IOIO, at most 10% of it
+      on cg_device_io's whole chain and exit:IOIO, at most 20% of it
       without the guest's stack
   callchain-checks.py complete NAME HEADER MIN_PERCENT
       the report header's guest kernel chains complete, at least
@@ -200,10 +200,12 @@ def cg_domain(name, path):
           f"{wrong[:4]}")
     # A tick held back at entry gets the exit's stack only while the guest
     # is still where that exit left it (kmod/guest_stack.c); under TCG
-    # the guest often ran on first: 5-7% of them go without, said so.
-    check(early <= 0.10 * total,
+    # the guest often ran on first.  On 6.1 2% to 13% of them went
+    # without (eight runs; the time TCG takes between KVM's entry
+    # tracepoint and VMRUN varies), said so; none on 6.12 and 7.x.
+    check(early <= 0.20 * total,
           f"{name}: {early} of them without the guest's stack, said so "
-          f"(<= 10%)", "most VMM work lost its guest chain")
+          f"(<= 20%)", "most VMM work lost its guest chain")
     check(io and dev >= 0.8 * io,
           f"{name}: {dev} of the {io} charged to port I/O on "
           f"{want};exit:IOIO (>= 80%; the rest print the round lines); "

@@ -20,6 +20,7 @@
       kind of data
 """
 import json
+import math
 import re
 import sys
 
@@ -81,10 +82,18 @@ def top_screen(path, minimum):
         sys.exit(3)
     check(compute >= 1000, f"top screen: {compute} compute samples in the window",
           "too few for a 10% bound")
+    # A window of 2000-3000 samples: the smallest share (1/7) has a
+    # standard error of 5% of itself there, so 10% alone would fail one
+    # run in twenty on chance.  The bound is 10% or three standard errors
+    # (counted on the window's decayed samples, fewer than it holds in
+    # effect), whichever is wider.
     for f, share in WANT.items():
         got = rows.get(f, 0) / compute if compute else 0
-        check(abs(got - share) <= 0.10 * share,
-              f"top screen: {f} share {got:.3f} within 10% of {share:.3f}",
+        tol = max(0.10 * share,
+                  3 * math.sqrt(share * (1 - share) / max(compute, 1)))
+        check(abs(got - share) <= tol,
+              f"top screen: {f} share {got:.3f} within {tol:.3f} of "
+              f"{share:.3f} (10% or 3 standard errors)",
               f"rows {rows}")
 
 
