@@ -82,8 +82,8 @@ def top_screen(path, minimum):
         sys.exit(3)
     check(compute >= 1000, f"top screen: {compute} compute samples in the window",
           "too few for a 10% bound")
-    # A window of 2000-3000 samples: the smallest share (1/7) has a
-    # standard error of 5% of itself there, so 10% alone would fail one
+    # A window of 2000-5000 samples: at 2000 the smallest share (1/7) has a
+    # standard error of 5% of itself, so 10% alone would fail one
     # run in twenty on chance.  The bound is 10% or three standard errors
     # (counted on the window's decayed samples, fewer than it holds in
     # effect), whichever is wider.

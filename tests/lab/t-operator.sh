@@ -6,7 +6,7 @@
 
 # top_screen_wait SESSION OUT: capture the top screen in tmux SESSION
 # until it holds enough of the ground-truth guest's samples for the ratio
-# check (3000: the decaying window holds 2000 to 3300 by 10 s in the lab),
+# check (3000: the decaying window held 2000 to 4800 within 10 s in the lab),
 # or 10 s have passed; print the checks.
 top_screen_wait() {
 	local i rc
