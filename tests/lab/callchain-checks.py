@@ -200,8 +200,8 @@ def cg_domain(name, path):
           f"{wrong[:4]}")
     # A tick held back at entry gets the exit's stack only while the guest
     # is still where that exit left it (kmod/guest_stack.c); under TCG
-    # the guest often ran on first.  On 6.1 2% to 13% of them went
-    # without (eight runs; the time TCG takes between KVM's entry
+    # the guest often ran on first.  On 6.1 5% to 13% of them went
+    # without (eleven runs; the time TCG takes between KVM's entry
     # tracepoint and VMRUN varies), said so; none on 6.12 and 7.x.
     check(early <= 0.20 * total,
           f"{name}: {early} of them without the guest's stack, said so "
