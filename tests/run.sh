@@ -12,8 +12,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 log=$(mktemp)
 set_aside=$(mktemp)	# results of lab boots run again (lab_boot)
+boot_why=$(mktemp)	# what L1 said as a lab boot failed (lab_boot)
 times=
-trap 'rm -f "$log" "$set_aside"' EXIT
+trap 'rm -f "$log" "$set_aside" "$boot_why"' EXIT
 suites=${*:-build report fuzz unwind dkms lab vmx}
 
 # step NAME COMMAND...: run a step; its PASS/FAIL lines count.  A step that
@@ -179,6 +180,16 @@ lab_boot() {
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL: ' "$out"; then
 		echo "FAIL: [$k] lab boot ($*): exit status $rc"
 	fi
+	# The end of the log is what a reader of CI sees first: the boot's
+	# own verdict and the kernel's first complaint go there too.
+	if [ "$rc" != 0 ]; then
+		{
+			echo "[$k] lab boot ($*), exit status $rc:"
+			grep '^lab: ' "$out"
+			awk '/BUG:|WARNING:|Oops|general protection|Call Trace|Kernel panic|INFO: task|rcu:/ && !n { n = 25 }
+			     n-- > 0' "$out"
+		} | head -n 60 | sed 's/^/  /' >> "$boot_why"
+	fi
 	# The boot's own time, without the wait for the lab lock (lab.sh).
 	read -r took waited < <(sed -n 's/^lab: .*: \([0-9]*\) s, after \([0-9]*\) s waiting.*/\1 \2/p' "$out" | tail -n 1)
 	printf 'TIME: %5d s    lab %s, %s TCG: %s (%s s waiting for the lab)\n' \
@@ -284,6 +295,11 @@ if [ "$failed" != 0 ]; then
 	# (FILENAME, not NR == FNR: the set-aside file is most often empty.)
 	awk 'FILENAME == ARGV[1] { aside[$0]++; next }
 	     /^FAIL: / { if (aside[$0]-- > 0) next; print }' "$set_aside" "$log"
+fi
+if [ -s "$boot_why" ]; then
+	echo
+	echo "Lab boots that failed, in L1's words:"
+	cat "$boot_why"
 fi
 if [ -s "$set_aside" ]; then
 	echo

@@ -215,20 +215,22 @@ t_module_linger() {
 # functions says whether they are there.
 t_module_timing_hooks() {
 	local hooked=/sys/kernel/tracing/enabled_functions
-	local f=$LAB_OUT/timing-hooks.out p
+	local f=$LAB_OUT/timing-hooks.out go=$LAB_OUT/timing-hooks.go p
 
 	if [ "$(cat /sys/module/vmprof/parameters/entry_exit_ftrace)" != Y ]
 	then
 		"$PROBE" -m cpu -p "$g1_pid" -d 1 > /dev/null
 		return
 	fi
-	"$PROBE" -m cpu -p "$g1_pid" -W 2 -d 1 > "$f" &
+	rm -f "$go"
+	"$PROBE" -m cpu -p "$g1_pid" -W "$go" -d 1 > "$f" &
 	p=$!
-	wait_for_line "$f" '^attached=1' 50
+	wait_for_line "$f" '^attached=1' 300
 	check "timing hooks: none on KVM while the session has not started" \
 		test -r "$hooked" -a \
 		"$(grep -c '^kvm_wait_lapic_expire' "$hooked")" = 0
-	wait_for_line "$f" '^enabled=1' 50
+	touch "$go"
+	wait_for_line "$f" '^enabled=1' 300
 	check "timing hooks: on KVM's VM entry once a software clock starts" \
 		grep -q '^kvm_wait_lapic_expire' "$hooked"
 	wait "$p"

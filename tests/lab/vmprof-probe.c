@@ -21,7 +21,9 @@
  *       ("read_done=N read=TEXT", TEXT up to its first NUL)
  *   -s  never read until the end: let the rings overflow
  *   -D  VMPROF_ATTACH_DRY_RUN: the benchmark floor (bench/lab-bench.sh)
- *   -W  wait this long between attaching ("attached=1") and enabling
+ *   -W  between attaching ("attached=1") and enabling, wait until the
+ *       file PATH exists (up to 60 s): the test decides when the
+ *       session starts, however slow the machine
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -218,7 +220,8 @@ int main(int argc, char **argv)
 	struct vmprof_exit_stat exits[512];
 	struct vmprof_stats st = { .size = sizeof(st) };
 	struct probe p = { 0 };
-	double secs = 2, end, wait = 0;
+	double secs = 2, end;
+	const char *start_file = NULL;
 	int c, fd, stall = 0, la57 = 0;
 	uint64_t read_gva = 0;
 	uint32_t read_len = 0;
@@ -230,7 +233,7 @@ int main(int argc, char **argv)
 		case 'm': at.mode = mode_of(optarg); break;
 		case 'p': at.pid = atoi(optarg); break;
 		case 'd': secs = atof(optarg); break;
-		case 'W': wait = atof(optarg); break;
+		case 'W': start_file = optarg; break;
 		case 'F': at.sample = strtoull(optarg, NULL, 0); break;
 		case 'c': at.sample = strtoull(optarg, NULL, 0);
 			  at.flags &= ~VMPROF_ATTACH_FREQ; break;
@@ -270,15 +273,14 @@ int main(int argc, char **argv)
 	p.isa = info.isa;
 	map = mmap(NULL, info.mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 		   fd, 0);
-	if (wait > 0) {
-		struct timespec ts = {
-			.tv_sec = (time_t)wait,
-			.tv_nsec = (long)((wait - (time_t)wait) * 1e9),
-		};
+	if (start_file) {
+		struct timespec tick = { .tv_nsec = 50 * 1000 * 1000 };
+		double give_up = now() + 60;
 
 		printf("attached=1\n");
 		fflush(stdout);
-		nanosleep(&ts, NULL);
+		while (access(start_file, F_OK) && now() < give_up)
+			nanosleep(&tick, NULL);
 	}
 	if (map == MAP_FAILED || ioctl(fd, VMPROF_IOC_ENABLE, 0)) {
 		printf("error=%s\n", strerror(errno));

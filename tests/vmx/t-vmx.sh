@@ -94,8 +94,10 @@ t_vmx_kvm_run() {
 	echo "$out" | sed 's/^/  system: /'
 	check "vmx system-wide: guest samples in the loop" \
 		test "$(kv guest_kernel "$out")" -gt 10 -a "$(kv out_range "$out")" = 0
+	# The guest holds Bochs's only CPU nearly all the time: the host's
+	# share is a dozen samples a second, in its kernel or in the probe.
 	check "vmx system-wide: host samples too" \
-		test "$(kv host_kernel "$out")" -gt 0
+		test $(( $(kv host_kernel "$out") + $(kv host_user "$out") )) -gt 0
 	kill -9 "$g_pid"
 	wait "$g_pid" 2>/dev/null
 }
