@@ -209,6 +209,8 @@ if [ ! -e "$out/status" ]; then
 	if [ -s "$out/tasks.txt" ]; then
 		echo "lab: L1's tasks and their kernel stacks: $out/tasks.txt" >&2
 	fi
+	[ -e "$out/vmprof-used" ] ||
+		echo "lab: L1 died before vmprof had its first session (nothing hooked)" >&2
 	exit 125
 fi
 status=$(cat "$out/status")
