@@ -195,8 +195,8 @@ lab_boot() {
 		{
 			echo "[$k] lab boot ($*), exit status $rc:"
 			grep '^lab: ' "$out"
-			awk '/BUG:|WARNING:|Oops|general protection|Call Trace|Kernel panic|INFO: task|rcu:/ && !n { n = 25 }
-			     n-- > 0' "$out"
+			awk '/BUG:|WARNING:|Oops|general protection|Call Trace|Kernel panic|INFO: task|rcu:/ && !seen { seen = 1; n = 25 }
+			     n > 0 { print; n-- }' "$out"
 		} | head -n 60 | sed 's/^/  /' >> "$boot_why"
 	fi
 	# The boot's own time, without the wait for the lab lock (lab.sh).
