@@ -125,6 +125,10 @@ build_others() {
 	fi
 }
 
+# The first line of a kernel complaint on L1's console: an oops, a BUG or
+# WARNING, a panic, a hung task, an RCU stall (a call trace follows each).
+KERNEL_COMPLAINT='BUG:|Oops|general protection|WARNING:|Kernel panic|INFO: task|rcu: INFO'
+
 # The lab tests that run an L2 Linux guest, which needs a TCG thread per
 # vCPU.
 LAB_L2_LINUX="t_linux t_introspect t_vhost t_smp t_linuxcallchain"
@@ -180,7 +184,7 @@ lab_boot() {
 		[ "$rc" = 125 ] && [ "$tcg" = multi ] &&
 		! grep -q '^FAIL: ' "$out" &&
 		{ grep -q '^lab: L1 died before vmprof had its first session' "$out" ||
-		  ! grep -E 'BUG:|Oops|general protection|WARNING:|Kernel panic|INFO: task|rcu: INFO' "$out" |
+		  ! grep -E "$KERNEL_COMPLAINT" "$out" |
 			grep -vEq 'Oops: int3|panic - not syncing: Fatal exception'; } ||
 			break
 		grep -E '^(PASS|FAIL): ' "$out" >> "$set_aside"
@@ -195,7 +199,8 @@ lab_boot() {
 		{
 			echo "[$k] lab boot ($*), exit status $rc:"
 			grep '^lab: ' "$out"
-			awk '/BUG:|WARNING:|Oops|general protection|Call Trace|Kernel panic|INFO: task|rcu:/ && !seen { seen = 1; n = 25 }
+			awk -v complaint="$KERNEL_COMPLAINT" '
+			     $0 ~ complaint && !seen { seen = 1; n = 25 }
 			     n > 0 { print; n-- }' "$out"
 		} | head -n 60 | sed 's/^/  /' >> "$boot_why"
 	fi
